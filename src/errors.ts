@@ -1,0 +1,43 @@
+// Errors with stable codes. Only src/main.ts turns them into exit codes.
+
+export const EXIT = {
+  ok: 0,
+  thresholdFailed: 1,
+  usage: 2,
+  runFailed: 3,
+  interrupted: 130,
+} as const;
+
+export class ConnloadError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  constructor(message: string, code: string, exitCode: number) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad input: options, scenario, threshold expression. Nothing was sent. Exit 2. */
+export class UsageError extends ConnloadError {
+  constructor(message: string, code = 'EUSAGE') {
+    super(message, code, EXIT.usage);
+  }
+}
+
+/** Several input problems reported at once (scenario validation). Exit 2. */
+export class ValidationError extends UsageError {
+  readonly problems: string[];
+  constructor(what: string, problems: string[]) {
+    super(`${what}:\n${problems.map((p) => `  ${p}`).join('\n')}`, 'EVALIDATION');
+    this.problems = problems;
+  }
+}
+
+/** The run could not be done: target unreachable at start, TLS refused, internal error. Exit 3. */
+export class RunError extends ConnloadError {
+  constructor(message: string, code = 'ERUN') {
+    super(message, code, EXIT.runFailed);
+  }
+}

@@ -1,0 +1,129 @@
+// The result document (`--json`). CI users parse it: add fields, never rename.
+// Durations in milliseconds (floats). `hdr` is the compressed HdrHistogram
+// encoding (base64) of values recorded in microseconds.
+import type { MetricName } from './catalog.js';
+import type { StrategyName } from '../plan/types.js';
+
+export const RESULT_SCHEMA_ID = 'connload/result@1';
+
+export interface MetricSummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+  hdr: string;
+}
+
+export interface PortsSummary {
+  supported: boolean;
+  /** How the counts were read: "proc" (Linux /proc/net/tcp), "netstat", or null when unsupported. */
+  source: string | null;
+  rangeLow: number | null;
+  rangeHigh: number | null;
+  twReuse: number | null;
+  localAddresses: number;
+  timeWaitPeak: number | null;
+  timeWaitPeakServer: number | null;
+  peakFraction: number | null;
+  sustainableConnectionsPerSecond: number | null;
+  projectedExhaustionSeconds: number | null;
+  exhausted: boolean;
+  /** Seconds into the phase of the first EADDRNOTAVAIL, or null. */
+  exhaustedAtSeconds: number | null;
+}
+
+export interface ThresholdResult {
+  expression: string;
+  ok: boolean;
+  actual: number | null;
+}
+
+export interface SeriesPoint {
+  /** Seconds since the phase started (counted part, after warmup). */
+  t: number;
+  requests: number;
+  newConnections: number;
+  openConnections: number;
+  timeWait: number | null;
+  errors: number;
+}
+
+export interface TlsSummary {
+  version: string | null;
+  cipher: string | null;
+  alpn: string | null;
+  resumed: number;
+  handshakes: number;
+}
+
+export interface Http2Summary {
+  streamsAsked: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS the server announced (lowest seen), or null. */
+  serverMaxStreams: number | null;
+  /** true when the server's limit was lower than asked. */
+  limitedByServer: boolean;
+  peakConcurrentStreams: number;
+  goaway: Record<string, number>;
+  resetStreams: Record<string, number>;
+  streamsPerSession: { mean: number; max: number; hdr: string };
+}
+
+export interface ConnectionsSummary {
+  opened: number;
+  failed: number;
+  failedByCode: Record<string, number>;
+  closedByServer: number;
+  closedByClient: number;
+  resetByServer: number;
+  resetByClient: number;
+  closedByTimeout: number;
+  reuseRatio: number;
+  peakOpen: number;
+  /** The first Keep-Alive header value the server sent, or null. */
+  keepAliveHeader: string | null;
+  /** Highest `max=` seen in Keep-Alive headers, and requests actually served on one connection. */
+  keepAliveMaxObserved: number | null;
+  staleReuse: number;
+  requestsPerConnection: { mean: number; max: number; hdr: string };
+}
+
+export interface PhaseResult {
+  name: string;
+  strategy: StrategyName;
+  options: Record<string, unknown>;
+  durationMs: number;
+  requests: {
+    completed: number;
+    errors: number;
+    retried: number;
+    dropped: number;
+    perSecond: number;
+    byStatus: Record<string, number>;
+  };
+  errors: Record<string, number>;
+  connections: ConnectionsSummary;
+  metrics: Partial<Record<MetricName, MetricSummary>>;
+  ports: PortsSummary;
+  tls: TlsSummary | null;
+  http2: Http2Summary | null;
+  thresholds: ThresholdResult[];
+  series: SeriesPoint[];
+  /** Plain-language findings (port exhaustion, RST trick, server stream limit...). */
+  notes: string[];
+  interrupted: boolean;
+}
+
+export interface ResultDocument {
+  schema: typeof RESULT_SCHEMA_ID;
+  tool: { name: string; version: string };
+  target: { url: string; address: string | null };
+  startedAt: string;
+  ok: boolean;
+  interrupted: boolean;
+  phases: PhaseResult[];
+}

@@ -1,0 +1,86 @@
+// The plan: everything a phase needs, resolved and validated, no I/O left.
+// Built by buildPlan (pure) from command-line options or a scenario phase.
+
+export const STRATEGY_NAMES = ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', 'multiplex'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+/** 4.7: who closes a connection that is being retired. */
+export const CLOSE_POLICIES = ['server', 'client', 'reset'] as const;
+export type ClosePolicy = (typeof CLOSE_POLICIES)[number];
+
+export interface TargetPlan {
+  url: string;
+  protocol: 'http:' | 'https:';
+  hostname: string; // as in the URL, brackets removed for IPv6
+  port: number;
+  /** Path + query of the URL, used when no page list is given. */
+  path: string;
+  /** Host header value. */
+  hostHeader: string;
+}
+
+export interface TlsPlan {
+  insecure: boolean;
+  /** PEM text of a private CA, read by the CLI. */
+  ca: string | null;
+  servername: string | null;
+  sessionReuse: boolean;
+}
+
+export interface PhasePlan {
+  name: string;
+  target: TargetPlan;
+  strategy: StrategyName;
+  /** Connections in total (closed model), split over workers. */
+  connections: number;
+  durationMs: number;
+  /** Stop after this many completed requests (total over workers), or null. */
+  requests: number | null;
+  warmupMs: number;
+  method: string;
+  /** Extra request headers, in order, as given. */
+  headers: Array<[string, string]>;
+  body: Uint8Array | null;
+  workers: number;
+  /** Pipeline depth (requests in flight per connection); 1 for other HTTP/1 strategies. */
+  depth: number;
+  /** HTTP/2 concurrent streams per session asked for. */
+  streams: number;
+  maxRequestsPerConnection: number | null;
+  maxConnectionAgeMs: number | null;
+  close: ClosePolicy;
+  nodelay: boolean;
+  splitWrites: boolean;
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  tls: TlsPlan;
+  /** Source addresses to spread new connections over (round-robin); empty = the OS picks. */
+  localAddresses: string[];
+  /** Open model: requests per second in total, or null for the closed model. */
+  rate: number | null;
+  /** Open model: cap on sockets (total over workers). */
+  maxConnections: number | null;
+  /** Page mode: paths fetched as one iteration, or null. */
+  page: string[] | null;
+  /** Threshold expressions, parsed before the run. */
+  thresholds: string[];
+  sampleIntervalMs: number;
+  runnerIndex: number;
+  runnerCount: number;
+}
+
+/** The share of a phase one worker runs. */
+export interface WorkerPlan {
+  phase: PhasePlan;
+  workerIndex: number;
+  /** This worker's connections (closed model) or max connections (open model). */
+  connections: number;
+  /** This worker's request budget, or null. */
+  requests: number | null;
+  /** This worker's rate, or null. */
+  rate: number | null;
+  /** Wall-clock epoch ms at which the phase starts (same for all workers). */
+  startAtEpochMs: number;
+  /** The address the target name resolved to at plan time (checked reachable). */
+  address: string;
+}

@@ -1,0 +1,62 @@
+// Runs the built CLI (bin/connload.js -> dist/) as a user would: a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/connload.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  input?: string;
+  /** Called once the child started, e.g. to send it a signal later. */
+  onSpawn?: (child: ChildProcess) => void;
+  /** Prefix command, e.g. ['ip', 'netns', 'exec', 'ns1'] to run inside a namespace. */
+  prefix?: string[];
+  /** Hard stop for a hung child (safety only; tests bound runs by request count). */
+  killAfterMs?: number;
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const prefix = options.prefix ?? [];
+  const argv = [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), BIN, ...args];
+  const command = prefix.length ? prefix[0]! : process.execPath;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, {
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    if (options.input !== undefined) child.stdin.end(options.input);
+    else child.stdin.end();
+    options.onSpawn?.(child);
+  });
+}
+
+/** Runs the CLI with `--json -` and parses the result document from stdout. */
+export async function runJson(args: string[], options: CliOptions = {}): Promise<CliResult & { result: any }> {
+  const r = await runCli([...args, '--json', '-', '--quiet'], options);
+  let result: any = null;
+  try {
+    result = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`connload ${args.join(' ')} did not print JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return { ...r, result };
+}
