@@ -1,0 +1,69 @@
+// Run options as a user gives them, on the command line or in a scenario phase
+// (same names, camelCase). Raw values: buildPlan validates and resolves them.
+import type { ClosePolicy, StrategyName } from './types.js';
+
+export interface RunOptionsInput {
+  strategy?: StrategyName;
+  /** -c, connections in total */
+  connections?: number;
+  /** "10s", "500ms", or a number of seconds */
+  duration?: string | number;
+  requests?: number;
+  warmup?: string | number;
+  method?: string;
+  /** "Name: value" strings (CLI -H) or an object (scenario) */
+  headers?: string[] | Record<string, string>;
+  body?: string;
+  bodyFile?: string;
+  workers?: number;
+  depth?: number;
+  streams?: number;
+  maxRequestsPerConnection?: number;
+  maxConnectionAge?: string | number;
+  close?: ClosePolicy;
+  nodelay?: boolean;
+  splitWrites?: boolean;
+  connectTimeout?: string | number;
+  timeout?: string | number;
+  insecure?: boolean;
+  /** path of a PEM file with a private CA */
+  ca?: string;
+  servername?: string;
+  tlsSessionReuse?: boolean;
+  /** list ("127.0.0.2,127.0.0.3"), range ("127.0.0.2-127.0.0.9") or CIDR ("127.0.0.0/29") */
+  localAddress?: string | string[];
+  /** open model: requests per second in total */
+  rate?: number;
+  maxConnections?: number;
+  /** page mode: paths fetched as one iteration ("/index.html,/a.png" or an array) */
+  page?: string | string[];
+  sampleInterval?: string | number;
+  runnerIndex?: number;
+  runnerCount?: number;
+  /** thresholds for this phase (CLI --threshold) */
+  threshold?: string[];
+}
+
+/** Every option key, for "unknown key" checks and the scenario schema. */
+export const RUN_OPTION_KEYS = [
+  'strategy', 'connections', 'duration', 'requests', 'warmup', 'method', 'headers', 'body', 'bodyFile',
+  'workers', 'depth', 'streams', 'maxRequestsPerConnection', 'maxConnectionAge', 'close', 'nodelay',
+  'splitWrites', 'connectTimeout', 'timeout', 'insecure', 'ca', 'servername', 'tlsSessionReuse',
+  'localAddress', 'rate', 'maxConnections', 'page', 'sampleInterval', 'runnerIndex', 'runnerCount', 'threshold',
+] as const satisfies ReadonlyArray<keyof RunOptionsInput>;
+
+export const RUN_DEFAULTS = {
+  strategy: 'persistent' as StrategyName,
+  connections: 10,
+  durationMs: 10_000,
+  warmupMs: 0,
+  method: 'GET',
+  workers: 1,
+  depth: 10,
+  streams: 100,
+  close: 'server' as ClosePolicy,
+  nodelay: true,
+  connectTimeoutMs: 10_000,
+  timeoutMs: 30_000,
+  sampleIntervalMs: 500,
+};
