@@ -30,7 +30,7 @@ export class UsageError extends ConnloadError {
 export class ValidationError extends UsageError {
   readonly problems: string[];
   constructor(what: string, problems: string[]) {
-    super(`${what}:\n${problems.map((p) => `  ${p}`).join('\n')}`, 'EVALIDATION');
+    super(problems.length === 1 ? problems[0]! : `${what}:\n${problems.map((p) => `  ${p}`).join('\n')}`, 'EVALIDATION');
     this.problems = problems;
   }
 }
@@ -39,5 +39,19 @@ export class ValidationError extends UsageError {
 export class RunError extends ConnloadError {
   constructor(message: string, code = 'ERUN') {
     super(message, code, EXIT.runFailed);
+  }
+}
+
+/** One or more thresholds failed; the reports were written. Exit 1. */
+export class ThresholdFailedError extends ConnloadError {
+  constructor(message: string) {
+    super(message, 'ETHRESHOLD', EXIT.thresholdFailed);
+  }
+}
+
+/** Ctrl-C: the partial report was written. Exit 130. */
+export class InterruptedError extends ConnloadError {
+  constructor() {
+    super('interrupted: the partial report was written', 'EINTERRUPTED', EXIT.interrupted);
   }
 }

@@ -1,0 +1,89 @@
+// The run options on the command line (yargs), mapped to RunOptionsInput.
+import type { Argv } from 'yargs';
+import { CLOSE_POLICIES, STRATEGY_NAMES } from '../plan/types.js';
+import type { RunOptionsInput } from '../plan/options.js';
+
+export function runOptions<T>(y: Argv<T>) {
+  return y
+    .option('strategy', { alias: 's', type: 'string', choices: STRATEGY_NAMES, describe: 'connection strategy (default persistent)', group: 'Strategy' })
+    .option('connections', { alias: 'c', type: 'number', describe: 'connections in total (default 10)', group: 'Strategy' })
+    .option('depth', { type: 'number', describe: 'pipeline: requests in flight per connection (default 10)', group: 'Strategy' })
+    .option('streams', { type: 'number', describe: 'multiplex: concurrent streams per HTTP/2 session (default 100)', group: 'Strategy' })
+    .option('max-requests-per-connection', { type: 'number', describe: 'retire a connection after this many requests', group: 'Strategy' })
+    .option('max-connection-age', { type: 'string', describe: 'retire a connection after this long (e.g. 5s)', group: 'Strategy' })
+    .option('close', { type: 'string', choices: CLOSE_POLICIES, describe: 'who closes a retired connection: server (Connection: close), client (client FIN first), reset (RST)', group: 'Strategy' })
+    .option('duration', { alias: 'd', type: 'string', describe: 'how long to run (default 10s)', group: 'Load' })
+    .option('requests', { alias: 'n', type: 'number', describe: 'stop after this many requests', group: 'Load' })
+    .option('warmup', { type: 'string', describe: 'run this long first without counting', group: 'Load' })
+    .option('rate', { alias: 'r', type: 'number', describe: 'open model: requests per second in total', group: 'Load' })
+    .option('max-connections', { type: 'number', describe: 'open model: cap on connections (default -c)', group: 'Load' })
+    .option('page', { type: 'string', describe: 'page mode: paths fetched as one iteration, e.g. /index.html,/a.png', group: 'Load' })
+    .option('workers', { alias: 'w', type: 'number', describe: 'worker threads (default 1)', group: 'Load' })
+    .option('method', { alias: 'm', type: 'string', describe: 'HTTP method (default GET)', group: 'Request' })
+    .option('header', { alias: 'H', type: 'string', array: true, describe: 'request header "Name: value" (repeatable)', group: 'Request' })
+    .option('body', { type: 'string', describe: 'request body', group: 'Request' })
+    .option('body-file', { type: 'string', describe: 'request body from a file', group: 'Request' })
+    .option('nodelay', { type: 'boolean', describe: 'TCP_NODELAY (default on; --no-nodelay turns Nagle on)', group: 'Socket' })
+    .option('split-writes', { type: 'boolean', describe: 'write headers and body separately (shows Nagle + delayed ACK)', group: 'Socket' })
+    .option('connect-timeout', { type: 'string', describe: 'connect timeout (default 10s)', group: 'Socket' })
+    .option('timeout', { type: 'string', describe: 'response timeout (default 30s)', group: 'Socket' })
+    .option('local-address', { type: 'string', describe: 'source addresses: list, range (127.0.0.2-127.0.0.9) or CIDR', group: 'Socket' })
+    .option('insecure', { alias: 'k', type: 'boolean', describe: 'do not verify TLS certificates', group: 'TLS' })
+    .option('ca', { type: 'string', describe: 'PEM file of a CA to trust', group: 'TLS' })
+    .option('servername', { type: 'string', describe: 'TLS SNI name', group: 'TLS' })
+    .option('tls-session-reuse', { type: 'boolean', describe: 'resume TLS sessions on new connections', group: 'TLS' })
+    .option('threshold', { alias: 't', type: 'string', array: true, describe: 'pass/fail expression, e.g. "ttfb.p99 < 50ms" (repeatable)', group: 'Output' })
+    .option('sample-interval', { type: 'string', describe: 'TIME_WAIT sampling interval (default 500ms)', group: 'Output' })
+    .option('runner-index', { type: 'number', describe: 'this runner\'s index when several machines share the load', group: 'Load' })
+    .option('runner-count', { type: 'number', describe: 'how many runners share the load', group: 'Load' });
+}
+
+type Parsed = Awaited<ReturnType<typeof runOptions>['argv']>;
+
+const numericDuration = (v: string | undefined): string | number | undefined =>
+  v === undefined ? undefined : /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+
+/** Only the options the user gave: scenario defaults fill the rest. */
+export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
+  const o: RunOptionsInput = {
+    strategy: a.strategy as RunOptionsInput['strategy'],
+    connections: a.connections,
+    depth: a.depth,
+    streams: a.streams,
+    maxRequestsPerConnection: a['max-requests-per-connection'],
+    maxConnectionAge: numericDuration(a['max-connection-age']),
+    close: a.close as RunOptionsInput['close'],
+    duration: numericDuration(a.duration),
+    requests: a.requests,
+    warmup: numericDuration(a.warmup),
+    rate: a.rate,
+    maxConnections: a['max-connections'],
+    page: a.page,
+    workers: a.workers,
+    method: a.method,
+    headers: a.header,
+    body: a.body,
+    bodyFile: a['body-file'],
+    nodelay: a.nodelay,
+    splitWrites: a['split-writes'],
+    connectTimeout: numericDuration(a['connect-timeout']),
+    timeout: numericDuration(a.timeout),
+    localAddress: a['local-address'],
+    insecure: a.insecure,
+    ca: a.ca,
+    servername: a.servername,
+    tlsSessionReuse: a['tls-session-reuse'],
+    threshold: a.threshold,
+    sampleInterval: a['sample-interval'] === undefined ? undefined : /^\d+$/.test(a['sample-interval']) ? `${a['sample-interval']}ms` : a['sample-interval'],
+    runnerIndex: a['runner-index'],
+    runnerCount: a['runner-count'],
+  };
+  for (const k of Object.keys(o) as Array<keyof RunOptionsInput>) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+/** CLI spelling of an option key, for error messages. */
+export function cliName(key: string): string {
+  const special: Record<string, string> = { headers: '--header', localAddress: '--local-address', threshold: '--threshold', url: 'url' };
+  return special[key] ?? `--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
+}

@@ -1,0 +1,84 @@
+// `connload run <url|scenario.json>`: one phase from the command line, or every
+// phase of a scenario file, with thresholds.
+import { readFile } from 'node:fs/promises';
+import type { CommandModule } from 'yargs';
+import { UsageError, ValidationError } from '../errors.js';
+import { buildPhasePlan } from '../plan/build-plan.js';
+import type { RunOptionsInput } from '../plan/options.js';
+import type { PhasePlan } from '../plan/types.js';
+import { context } from './context.js';
+import { executePlans, type OutputOptions } from './execute.js';
+import { cliName, runInputFromArgs, runOptions } from './run-options.js';
+import { loadScenario, looksLikeScenarioPath } from './scenario.js';
+
+export function outputOptions<T>(y: import('yargs').Argv<T>) {
+  return y
+    .option('json', { type: 'string', describe: 'write the result document to a file, or - for stdout', group: 'Output' })
+    .option('html', { type: 'string', describe: 'write a self-contained HTML report', group: 'Output' })
+    .option('hgrm', { type: 'string', describe: 'write HdrHistogram .hgrm files into this directory', group: 'Output' })
+    .option('junit', { type: 'string', describe: 'write thresholds as JUnit XML', group: 'Output' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no live progress', group: 'Output' });
+}
+
+async function readInputFile(what: string, file: string | undefined): Promise<Buffer | null> {
+  if (file === undefined) return null;
+  try {
+    return await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`${what}: cannot read ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : code}`);
+  }
+}
+
+/** Builds every phase's plan; problems of all phases are reported together. */
+export async function plansFor(target: string, cli: RunOptionsInput): Promise<PhasePlan[]> {
+  const inputs: Array<{ name: string; url: string; options: RunOptionsInput; where: (k: string) => string }> = [];
+  if (looksLikeScenarioPath(target)) {
+    const scenario = await loadScenario(target);
+    scenario.phases.forEach((phase, i) => {
+      const { name, ...options } = phase;
+      const thresholds = [...(scenario.thresholds['*'] ?? []), ...(scenario.thresholds[name] ?? []), ...(cli.threshold ?? [])];
+      inputs.push({
+        name,
+        url: scenario.target,
+        options: { ...scenario.defaults, ...options, ...cli, threshold: thresholds },
+        where: (k) => (k === 'url' ? 'target' : k === 'threshold' ? `thresholds.${name}` : `phases[${i}].${k}`),
+      });
+    });
+  } else {
+    inputs.push({ name: cli.strategy ?? 'persistent', url: target, options: cli, where: cliName });
+  }
+  const problems: string[] = [];
+  const plans: PhasePlan[] = [];
+  for (const input of inputs) {
+    try {
+      const [body, ca] = await Promise.all([
+        readInputFile(input.where('bodyFile'), input.options.bodyFile),
+        readInputFile(input.where('ca'), input.options.ca),
+      ]);
+      plans.push(buildPhasePlan({ ...input, bodyFileBytes: body, caPem: ca?.toString('utf8') ?? null, where: input.where }));
+    } catch (err) {
+      if (err instanceof ValidationError) problems.push(...err.problems);
+      else if (err instanceof UsageError) problems.push(err.message);
+      else throw err;
+    }
+  }
+  if (problems.length > 0) throw new ValidationError('invalid input', problems);
+  return plans;
+}
+
+export const runCommand: CommandModule = {
+  command: 'run <target>',
+  describe: 'run a load phase against a URL, or every phase of a scenario file',
+  builder: (y) =>
+    outputOptions(runOptions(y))
+      .positional('target', { type: 'string', describe: 'http(s) URL or scenario .json file' })
+      .example('$0 run http://127.0.0.1:8080/', 'persistent connections, 10 connections, 10 s')
+      .example('$0 run http://127.0.0.1:8080/ -s new-connection -c 6 -n 1000', 'browser-style parallel connections')
+      .example('$0 run scenarios/keepalive-vs-new.json --json result.json', 'every phase of a scenario'),
+  handler: async (argv) => {
+    const a = argv as unknown as Record<string, unknown> & { target: string };
+    const plans = await plansFor(a.target, runInputFromArgs(a));
+    await executePlans(plans, a as unknown as OutputOptions, context.signal);
+  },
+};

@@ -1,0 +1,278 @@
+// connload's own HTTP/1.x connection over net/tls: requests written in order,
+// responses parsed as they stream in and matched to requests in order (4.6).
+// It owns the socket and the timeline; the engine decides what to send.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ClosePolicy } from '../plan/types.js';
+import { nowUs, type ConnectionTiming, type Exchange } from '../metrics/timing.js';
+import type { CloseKind, Connection, ConnectionEvents } from '../strategies/types.js';
+import type { RequestBytes } from './request.js';
+import { ResponseParser, type ParserEvents, type ResponseHead } from './response-parser.js';
+import type { TlsSessionCache } from './tls-session.js';
+
+export interface Http1Profile {
+  /** Request bytes per path index: for an ordinary request and for the last one on a connection. */
+  requests: Array<{ keep: RequestBytes; last: RequestBytes }>;
+  isHead: boolean;
+  splitWrites: boolean;
+  nodelay: boolean;
+  /** Requests in flight at once (pipeline depth, 1 otherwise). */
+  depth: number;
+  /** The strategy's rule: may the connection carry another request after this response? */
+  reusable(head: ResponseHead): boolean;
+}
+
+export interface Http1Target {
+  host: string;
+  port: number;
+  tls: { servername: string; ca: string | null; insecure: boolean; sessions: TlsSessionCache | null } | null;
+}
+
+export class Http1Connection implements Connection, ParserEvents {
+  readonly timing: ConnectionTiming;
+  connected = false;
+  responses = 0;
+  sent = 0;
+  lastActiveUs: number;
+  idleTimeoutUs = 0;
+  keepAliveHeader: string | null = null;
+  keepAliveMax: number | null = null;
+  /** TLS details once secure: version, cipher, ALPN, resumed. */
+  secure: { version: string | null; cipher: string | null; alpn: string | null; resumed: boolean } | null = null;
+
+  private readonly socket: net.Socket;
+  private readonly parser: ResponseParser;
+  private readonly queue: Exchange[] = [];
+  /** requests handed over before the socket was connected */
+  private readonly pending: Array<{ ex: Exchange; last: boolean }> = [];
+  private open = true;
+  /** false once a response, the strategy or the client said this connection takes no more requests */
+  private accepting = true;
+  private retirePolicy: ClosePolicy | null = null;
+  private closeKind: CloseKind | null = null;
+  private closeCode: string | null = null;
+  private errorMessage: string | null = null;
+  private chunkUs = 0;
+  /** Keep-Alive max= from the server: requests it still allows, or -1 (4.5.5) */
+  private keepAliveLeft = -1;
+
+  constructor(
+    readonly id: number,
+    private readonly events: ConnectionEvents,
+    private readonly profile: Http1Profile,
+    target: Http1Target,
+    localAddress: string | undefined,
+  ) {
+    const startUs = nowUs();
+    this.timing = { startUs, lookupEndUs: 0, connectEndUs: 0, secureEndUs: 0 };
+    this.lastActiveUs = startUs;
+    this.parser = new ResponseParser(this);
+    const base = { host: target.host, port: target.port, localAddress, noDelay: profile.nodelay };
+    if (target.tls) {
+      const t = target.tls;
+      const session = t.sessions?.get();
+      this.socket = tls.connect({
+        ...base,
+        servername: net.isIP(t.servername) ? undefined : t.servername,
+        ALPNProtocols: ['http/1.1'],
+        rejectUnauthorized: !t.insecure,
+        ca: t.ca ?? undefined,
+        session,
+      });
+      this.socket.once('secureConnect', () => this.onSecure(t.sessions));
+      if (t.sessions) this.socket.on('session', (s: Buffer) => t.sessions!.set(s));
+    } else {
+      this.socket = net.connect(base);
+    }
+    const socket = this.socket;
+    socket.once('lookup', () => (this.timing.lookupEndUs = nowUs()));
+    socket.once('connect', () => {
+      this.timing.connectEndUs = nowUs();
+      socket.setNoDelay(profile.nodelay);
+      if (!target.tls) this.onReady();
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
+    socket.on('close', () => this.onSocketClose());
+  }
+
+  get oldestSentUs(): number {
+    const ex = this.queue[0] ?? this.pending[0]?.ex;
+    return ex === undefined ? 0 : ex.writeEndUs || ex.issueUs;
+  }
+
+  get inFlight(): number {
+    return this.queue.length + this.pending.length;
+  }
+
+  canSend(): boolean {
+    return this.accepting && this.open && this.inFlight < this.profile.depth && this.keepAliveLeft !== 0;
+  }
+
+  send(ex: Exchange, last: boolean): void {
+    this.sent++;
+    if (this.keepAliveLeft > 0) this.keepAliveLeft--;
+    if (last) this.accepting = false;
+    if (!this.connected) {
+      this.pending.push({ ex, last });
+      return;
+    }
+    this.write(ex, last);
+  }
+
+  takeUnanswered(): Exchange[] {
+    const left = this.queue.splice(0);
+    for (const p of this.pending.splice(0)) left.push(p.ex);
+    return left;
+  }
+
+  retire(policy: ClosePolicy): void {
+    this.accepting = false;
+    this.retirePolicy = policy;
+    if (this.inFlight === 0) this.closeNow();
+  }
+
+  destroy(kind: CloseKind): void {
+    if (!this.open) return;
+    this.closeKind ??= kind;
+    this.socket.destroy();
+  }
+
+  // --- ParserEvents ---------------------------------------------------------
+
+  onMessageBegin(): void {
+    const ex = this.queue[0];
+    if (ex !== undefined && ex.firstByteUs === 0) ex.firstByteUs = this.chunkUs;
+  }
+
+  onInformational(): void {}
+
+  onHeaders(head: ResponseHead): boolean {
+    const ex = this.queue[0];
+    if (ex !== undefined) ex.statusCode = head.statusCode;
+    this.keepAliveHeader = head.keepAliveHeader;
+    this.keepAliveMax = head.keepAliveMax;
+    if (head.keepAliveTimeoutS !== null) this.idleTimeoutUs = head.keepAliveTimeoutS * 1e6;
+    // 4.5.5: max= is how many more requests the server will take on this connection.
+    if (head.keepAliveMax !== null) this.keepAliveLeft = Math.max(0, head.keepAliveMax - this.inFlight + 1);
+    if (!this.profile.reusable(head)) this.accepting = false;
+    return this.profile.isHead;
+  }
+
+  onMessageComplete(): void {
+    const ex = this.queue.shift();
+    if (ex === undefined) return;
+    ex.endUs = this.chunkUs;
+    this.responses++;
+    this.lastActiveUs = this.chunkUs;
+    this.events.onResponse(this, ex);
+    if (this.retirePolicy !== null && this.inFlight === 0) this.closeNow();
+  }
+
+  // --- socket ---------------------------------------------------------------
+
+  private onReady(): void {
+    this.connected = true;
+    this.events.onConnected(this);
+    for (const { ex, last } of this.pending.splice(0)) this.write(ex, last);
+  }
+
+  private onSecure(sessions: TlsSessionCache | null): void {
+    const s = this.socket as tls.TLSSocket;
+    this.timing.secureEndUs = nowUs();
+    const cipher = s.getCipher();
+    this.secure = {
+      version: s.getProtocol() ?? null,
+      cipher: cipher?.name ?? null,
+      alpn: typeof s.alpnProtocol === 'string' ? s.alpnProtocol : null,
+      resumed: s.isSessionReused(),
+    };
+    if (sessions && !s.isSessionReused()) {
+      const session = s.getSession();
+      if (session) sessions.set(session);
+    }
+    this.onReady();
+  }
+
+  private write(ex: Exchange, last: boolean): void {
+    const bytes = last ? this.profile.requests[ex.pathIndex]!.last : this.profile.requests[ex.pathIndex]!.keep;
+    this.queue.push(ex);
+    if (this.profile.splitWrites && bytes.body !== null) {
+      this.socket.write(bytes.head);
+      this.socket.write(bytes.body);
+    } else {
+      this.socket.write(bytes.whole);
+    }
+    ex.writeEndUs = nowUs();
+    this.lastActiveUs = ex.writeEndUs;
+  }
+
+  private onData(chunk: Buffer): void {
+    // One timestamp per read: every event parsed from this chunk shares it.
+    this.chunkUs = nowUs();
+    if (this.queue.length === 0) {
+      // Bytes nobody asked for: the server is out of step with us.
+      this.fail('parse-error');
+      return;
+    }
+    if (this.parser.execute(chunk) !== null) this.fail('parse-error');
+  }
+
+  private onEnd(): void {
+    this.closeKind ??= 'server-fin';
+    this.chunkUs = nowUs();
+    const state = this.parser.finish();
+    if (state === 'truncated') this.closeCode ??= 'truncated';
+    else if (this.queue.length > 0 && this.closeCode === null && this.queue[0]!.firstByteUs > 0) this.closeCode = 'truncated';
+  }
+
+  private onError(err: NodeJS.ErrnoException): void {
+    const code = err.code ?? 'ERR_UNKNOWN';
+    if (!this.connected) {
+      this.closeCode ??= code;
+      this.errorMessage ??= err.message;
+      return;
+    }
+    if (code === 'ECONNRESET' || code === 'EPIPE') this.closeKind ??= 'server-reset';
+    else this.closeKind ??= 'error';
+    this.closeCode ??= code;
+  }
+
+  private onSocketClose(): void {
+    this.open = false;
+    this.accepting = false;
+    if (!this.connected) {
+      if (this.closeKind === 'stopped') return;
+      const code = this.closeCode ?? (this.closeKind === 'timeout' ? 'ETIMEDOUT' : 'ECONNCLOSED');
+      this.events.onConnectFailed(this, code, this.errorMessage ?? `connection closed before it was established (${code})`);
+      return;
+    }
+    this.events.onClosed(this, this.closeKind ?? 'server-fin', this.closeCode);
+  }
+
+  private fail(code: string): void {
+    this.closeCode ??= code;
+    this.destroy('error');
+  }
+
+  /** 4.7: close by the policy once the last response is in. */
+  private closeNow(): void {
+    if (!this.open || this.closeKind !== null) return;
+    switch (this.retirePolicy) {
+      case 'reset':
+        this.closeKind = 'client-reset';
+        this.socket.resetAndDestroy();
+        break;
+      case 'client':
+        this.closeKind = 'client';
+        this.socket.end();
+        break;
+      case 'server':
+      case null:
+        // The last request said "Connection: close": wait for the server's FIN,
+        // which leaves the TIME_WAIT on the server (4.2.7).
+        break;
+    }
+  }
+}

@@ -1,0 +1,202 @@
+// Per-worker metrics: every duration is computed here, from the timeline of
+// an Exchange or a connection, and recorded into HDR histograms in integer us.
+import type { MetricName } from './catalog.js';
+import { newCounters, type Counters } from './counters.js';
+import { encodeHistogram, newHistogram, recordUs, type Histogram } from './histogram.js';
+import { nowUs, type ConnectionTiming, type Exchange } from './timing.js';
+import type { CloseKind } from '../strategies/types.js';
+
+export interface SeriesArrays {
+  requests: number[];
+  newConnections: number[];
+  openConnections: number[];
+  errors: number[];
+}
+
+export interface RecorderFinal {
+  counters: Counters;
+  /** encoded histograms of the metrics that have values */
+  histograms: Partial<Record<MetricName, string>>;
+  requestsPerConnection: string;
+  series: SeriesArrays;
+  countedUs: number;
+}
+
+export class Recorder {
+  readonly counters: Counters = newCounters();
+  /** false during warmup: nothing is counted */
+  counting = false;
+  countStartUs = 0;
+  openNow = 0;
+  private readonly histograms = new Map<MetricName, Histogram>();
+  private readonly requestsPerConnection = newHistogram();
+  private readonly statusCounts = new Int32Array(600);
+  readonly series: SeriesArrays = { requests: [], newConnections: [], openConnections: [], errors: [] };
+  private readonly openModel: boolean;
+
+  constructor(options: { openModel: boolean }) {
+    this.openModel = options.openModel;
+  }
+
+  startCounting(): void {
+    this.counting = true;
+    this.countStartUs = nowUs();
+  }
+
+  private hist(name: MetricName): Histogram {
+    let h = this.histograms.get(name);
+    if (h === undefined) {
+      h = newHistogram();
+      this.histograms.set(name, h);
+    }
+    return h;
+  }
+
+  private second(atUs: number): number {
+    const s = Math.floor((atUs - this.countStartUs) / 1e6);
+    return s < 0 ? 0 : s;
+  }
+
+  private bump(arr: number[], atUs: number): void {
+    const s = this.second(atUs);
+    while (arr.length <= s) arr.push(0);
+    arr[s]!++;
+  }
+
+  /** A connection finished its set-up (TCP, and TLS when secure). */
+  connected(t: ConnectionTiming, secure: { version: string | null; cipher: string | null; alpn: string | null; resumed: boolean } | null): void {
+    this.openNow++;
+    if (!this.counting || t.startUs < this.countStartUs) return;
+    const c = this.counters.connections;
+    c.opened++;
+    if (this.openNow > c.peakOpen) c.peakOpen = this.openNow;
+    this.bump(this.series.newConnections, t.connectEndUs);
+    const tcpStartUs = t.lookupEndUs > 0 ? t.lookupEndUs : t.startUs;
+    if (t.lookupEndUs > 0) recordUs(this.hist('dns'), t.lookupEndUs - t.startUs);
+    recordUs(this.hist('connect'), t.connectEndUs - tcpStartUs);
+    if (t.secureEndUs > 0) {
+      recordUs(this.hist('tls'), t.secureEndUs - t.connectEndUs);
+      if (secure) {
+        const tls = this.counters.tls;
+        tls.handshakes++;
+        if (secure.resumed) tls.resumed++;
+        tls.version ??= secure.version;
+        tls.cipher ??= secure.cipher;
+        tls.alpn ??= secure.alpn;
+      }
+    }
+  }
+
+  /** peakOpen is also tracked during warmup-free runs by this gauge. */
+  connectFailed(code: string, atUs: number): void {
+    if (!this.counting) return;
+    const c = this.counters.connections;
+    c.failed++;
+    c.failedByCode[code] = (c.failedByCode[code] ?? 0) + 1;
+    if (code === 'EADDRNOTAVAIL') {
+      this.error('port-exhausted', atUs);
+      this.counters.exhaustedAtSeconds ??= Math.max(0, (atUs - this.countStartUs) / 1e6);
+    } else {
+      this.error(code, atUs);
+    }
+  }
+
+  closed(kind: CloseKind, t: ConnectionTiming, wasConnected: boolean, responses: number): void {
+    if (wasConnected) this.openNow--;
+    if (!this.counting || t.startUs < this.countStartUs || !wasConnected) return;
+    const c = this.counters.connections;
+    switch (kind) {
+      case 'server-fin': c.closedByServer++; break;
+      case 'server-reset': c.resetByServer++; break;
+      case 'client': c.closedByClient++; break;
+      case 'client-reset': c.resetByClient++; break;
+      case 'timeout': c.closedByTimeout++; break;
+      case 'error': c.closedByClient++; break;
+    }
+    this.requestsPerConnection.recordValue(responses);
+  }
+
+  keepAlive(header: string, max: number | null, responsesOnConnection: number): void {
+    const c = this.counters.connections;
+    c.keepAliveHeader ??= header;
+    const seen = Math.max(max ?? 0, responsesOnConnection);
+    if (c.keepAliveMaxObserved === null || seen > c.keepAliveMaxObserved) c.keepAliveMaxObserved = seen;
+  }
+
+  /** A complete response. */
+  response(ex: Exchange): void {
+    if (!this.counting || !ex.counted) return;
+    const counters = this.counters;
+    counters.completed++;
+    const status = ex.statusCode;
+    if (status >= 0 && status < 600) this.statusCounts[status]!++;
+    this.bump(this.series.requests, ex.endUs);
+    const startUs = ex.intendedUs;
+    const isNew = ex.connection !== null;
+    if (!isNew) counters.reused++;
+    const ttfb = ex.firstByteUs - startUs;
+    const latency = ex.endUs - startUs;
+    const download = ex.endUs - ex.firstByteUs;
+    recordUs(this.hist('wait'), ex.firstByteUs - ex.writeEndUs);
+    recordUs(this.hist('ttfb'), ttfb);
+    recordUs(this.hist('download'), download);
+    recordUs(this.hist('latency'), latency);
+    recordUs(this.hist(isNew ? 'ttfbNew' : 'ttfbReused'), ttfb);
+    recordUs(this.hist(isNew ? 'latencyNew' : 'latencyReused'), latency);
+    recordUs(this.hist(isNew ? 'downloadNew' : 'downloadReused'), download);
+    if (this.openModel) recordUs(this.hist('latencyUncorrected'), ex.endUs - ex.issueUs);
+  }
+
+  page(startUs: number, endUs: number): void {
+    if (this.counting && startUs >= this.countStartUs) recordUs(this.hist('page'), endUs - startUs);
+  }
+
+  error(code: string, atUs: number): void {
+    if (!this.counting) return;
+    const e = this.counters.errors;
+    e[code] = (e[code] ?? 0) + 1;
+    this.bump(this.series.errors, atUs);
+  }
+
+  retried(stale: boolean): void {
+    if (!this.counting) return;
+    this.counters.retried++;
+    if (stale) this.counters.connections.staleReuse++;
+  }
+
+  dropped(): void {
+    if (this.counting) this.counters.dropped++;
+  }
+
+  /** Once a second: the open-connections gauge for the series. */
+  tick(atUs: number): void {
+    if (!this.counting) return;
+    const s = this.second(atUs);
+    const arr = this.series.openConnections;
+    while (arr.length <= s) arr.push(this.openNow);
+    arr[s] = this.openNow;
+  }
+
+  /** Latency so far, for the live display. */
+  encodedLatency(): string | null {
+    const h = this.histograms.get('latency');
+    return h && h.totalCount > 0 ? encodeHistogram(h) : null;
+  }
+
+  final(): RecorderFinal {
+    const byStatus: Record<string, number> = {};
+    this.statusCounts.forEach((n, code) => {
+      if (n > 0) byStatus[String(code)] = n;
+    });
+    this.counters.byStatus = byStatus;
+    const histograms: Partial<Record<MetricName, string>> = {};
+    for (const [name, h] of this.histograms) if (h.totalCount > 0) histograms[name] = encodeHistogram(h);
+    return {
+      counters: this.counters,
+      histograms,
+      requestsPerConnection: encodeHistogram(this.requestsPerConnection),
+      series: this.series,
+      countedUs: this.counting ? nowUs() - this.countStartUs : 0,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+// The one request result type and the one clock. Timestamps are monotonic
+// microseconds (floats) from performance.now(); durations are computed only
+// in the recorder.
+import { performance } from 'node:perf_hooks';
+
+export function nowUs(): number {
+  return performance.now() * 1000;
+}
+
+/** Set-up of a new connection; absent (null) on requests that reused one. */
+export interface ConnectionTiming {
+  startUs: number;
+  /** 0 when no name lookup happened (the target is an address) */
+  lookupEndUs: number;
+  connectEndUs: number;
+  /** 0 for cleartext */
+  secureEndUs: number;
+}
+
+/** One request, from intended start to last byte. Objects are pooled and reused. */
+export interface Exchange {
+  /** index into the phase's path list (page mode) or 0 */
+  pathIndex: number;
+  /** open model: the scheduled start; closed model: equals issueUs */
+  intendedUs: number;
+  /** when the request was handed to a connection */
+  issueUs: number;
+  writeEndUs: number;
+  firstByteUs: number;
+  endUs: number;
+  statusCode: number;
+  /** the set-up of the connection this request opened, or null when it reused one */
+  connection: ConnectionTiming | null;
+  /** 1 on the first try, 2 after a retry (4.7.3) */
+  attempt: number;
+  /** counted (false during warmup) */
+  counted: boolean;
+  /** page iteration this request belongs to, or -1 */
+  pageIteration: number;
+}
+
+export function newExchange(): Exchange {
+  return {
+    pathIndex: 0, intendedUs: 0, issueUs: 0, writeEndUs: 0, firstByteUs: 0, endUs: 0,
+    statusCode: 0, connection: null, attempt: 1, counted: true, pageIteration: -1,
+  };
+}
+
+export function resetExchange(ex: Exchange): Exchange {
+  ex.pathIndex = 0;
+  ex.intendedUs = 0;
+  ex.issueUs = 0;
+  ex.writeEndUs = 0;
+  ex.firstByteUs = 0;
+  ex.endUs = 0;
+  ex.statusCode = 0;
+  ex.connection = null;
+  ex.attempt = 1;
+  ex.counted = true;
+  ex.pageIteration = -1;
+  return ex;
+}

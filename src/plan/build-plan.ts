@@ -1,0 +1,169 @@
+// Pure: options as given (command line or scenario phase) -> a validated
+// PhasePlan. Every problem is collected and reported at once.
+import { ValidationError } from '../errors.js';
+import { parseThreshold } from '../metrics/thresholds.js';
+import { strategyFor } from '../strategies/index.js';
+import { parseLocalAddresses } from './local-address.js';
+import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
+import { CLOSE_POLICIES, STRATEGY_NAMES, type ClosePolicy, type PhasePlan, type StrategyName, type TargetPlan } from './types.js';
+import { parseDurationMs } from './units.js';
+
+export interface PlanInput {
+  name: string;
+  url: string;
+  options: RunOptionsInput;
+  /** bytes of --body-file, read by the caller */
+  bodyFileBytes: Uint8Array | null;
+  /** PEM text of --ca, read by the caller */
+  caPem: string | null;
+  /** names an option in messages: "--depth" on the command line, "phases[1].depth" in a scenario */
+  where: (key: keyof RunOptionsInput | 'url') => string;
+}
+
+const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
+
+export function parseTarget(url: string): TargetPlan | string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `${show(url)} is not a URL: expected http://host[:port]/path or https://...`;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${show(url)} has protocol ${u.protocol}: expected http: or https:`;
+  if (u.hostname === '') return `${show(url)} has no host`;
+  const port = u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port);
+  return {
+    url: u.toString(),
+    protocol: u.protocol,
+    hostname: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    path: `${u.pathname}${u.search}` || '/',
+    hostHeader: u.host,
+  };
+}
+
+export function buildPhasePlan(input: PlanInput): PhasePlan {
+  const o = input.options;
+  const problems: string[] = [];
+  const bad = (key: keyof RunOptionsInput | 'url', expected: string, got: unknown): void => {
+    problems.push(`${input.where(key)}: expected ${expected}, got ${show(got)}`);
+  };
+  const int = (key: keyof RunOptionsInput, fallback: number | null, min = 1): number | null => {
+    const v = o[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+      bad(key, min === 0 ? 'a whole number >= 0' : 'a positive integer', v);
+      return fallback;
+    }
+    return v;
+  };
+  const duration = (key: keyof RunOptionsInput, fallbackMs: number | null, unit: 'ms' | 's' = 's'): number | null => {
+    const v = o[key];
+    if (v === undefined || v === null) return fallbackMs;
+    const ms = parseDurationMs(v, unit);
+    if (ms === null) {
+      bad(key, 'a duration like 10s, 500ms or 2m', v);
+      return fallbackMs;
+    }
+    return ms;
+  };
+
+  const target = parseTarget(input.url);
+  if (typeof target === 'string') problems.push(`${input.where('url')}: ${target}`);
+
+  const strategy = (o.strategy ?? RUN_DEFAULTS.strategy) as StrategyName;
+  if (!STRATEGY_NAMES.includes(strategy)) bad('strategy', `one of ${STRATEGY_NAMES.join(', ')}`, o.strategy);
+  else if (strategyFor(strategy) === undefined) problems.push(`${input.where('strategy')}: ${strategy} is not available in this build`);
+
+  const close = (o.close ?? RUN_DEFAULTS.close) as ClosePolicy;
+  if (!CLOSE_POLICIES.includes(close)) bad('close', `one of ${CLOSE_POLICIES.join(', ')}`, o.close);
+
+  const method = (o.method ?? RUN_DEFAULTS.method).toUpperCase();
+  if (!/^[A-Z][A-Z0-9_-]*$/.test(method)) bad('method', 'an HTTP method such as GET or POST', o.method);
+
+  const headers: Array<[string, string]> = [];
+  if (Array.isArray(o.headers)) {
+    for (const h of o.headers) {
+      const i = h.indexOf(':');
+      if (i <= 0 || /\s/.test(h.slice(0, i))) bad('headers', '"Name: value"', h);
+      else headers.push([h.slice(0, i), h.slice(i + 1).trim()]);
+    }
+  } else if (o.headers) {
+    for (const [k, v] of Object.entries(o.headers)) headers.push([k, String(v)]);
+  }
+
+  if (o.body !== undefined && o.bodyFile !== undefined) problems.push(`${input.where('body')}: give either a body or a body file, not both`);
+  const body = o.body !== undefined ? new TextEncoder().encode(o.body) : input.bodyFileBytes;
+
+  const connections = int('connections', RUN_DEFAULTS.connections)!;
+  const workers = int('workers', RUN_DEFAULTS.workers)!;
+  const rate = o.rate === undefined ? null : typeof o.rate === 'number' && o.rate > 0 ? o.rate : (bad('rate', 'a number of requests per second > 0', o.rate), null);
+  const maxConnections = int('maxConnections', null);
+  const lanes = rate !== null ? maxConnections ?? connections : connections;
+  if (workers > lanes) problems.push(`${input.where('workers')}: ${workers} workers need at least as many connections, got ${lanes}`);
+
+  let localAddresses: string[] = [];
+  if (o.localAddress !== undefined) {
+    try {
+      localAddresses = parseLocalAddresses(o.localAddress);
+    } catch (err) {
+      problems.push(`${input.where('localAddress')}: ${(err as Error).message.replace(/^--local-address: /, '')}`);
+    }
+  }
+
+  let page: string[] | null = null;
+  if (o.page !== undefined) {
+    page = (Array.isArray(o.page) ? o.page : o.page.split(',')).map((p) => p.trim()).filter((p) => p !== '');
+    if (page.length === 0 || page.some((p) => !p.startsWith('/'))) bad('page', 'paths starting with "/", e.g. /index.html,/a.png', o.page);
+    if (rate !== null) problems.push(`${input.where('page')}: page mode runs in the closed model; drop --rate or --page`);
+  }
+
+  const thresholds = o.threshold ?? [];
+  for (const t of thresholds) {
+    try {
+      parseThreshold(t);
+    } catch (err) {
+      problems.push(`${input.where('threshold')}: ${(err as Error).message}`);
+    }
+  }
+
+  const runnerCount = int('runnerCount', 1)!;
+  const runnerIndex = int('runnerIndex', 0, 0)!;
+  if (runnerIndex >= runnerCount) problems.push(`${input.where('runnerIndex')}: expected a number below --runner-count (${runnerCount}), got ${runnerIndex}`);
+
+  const plan: PhasePlan = {
+    name: input.name,
+    target: typeof target === 'string' ? parseTarget('http://invalid/') as TargetPlan : target,
+    strategy,
+    connections,
+    durationMs: duration('duration', RUN_DEFAULTS.durationMs)!,
+    requests: int('requests', null),
+    warmupMs: duration('warmup', RUN_DEFAULTS.warmupMs)!,
+    method,
+    headers,
+    body,
+    workers,
+    depth: strategy === 'pipeline' ? int('depth', RUN_DEFAULTS.depth)! : (int('depth', 1), 1),
+    streams: int('streams', RUN_DEFAULTS.streams)!,
+    maxRequestsPerConnection: int('maxRequestsPerConnection', null),
+    maxConnectionAgeMs: duration('maxConnectionAge', null),
+    close,
+    nodelay: o.nodelay ?? RUN_DEFAULTS.nodelay,
+    splitWrites: o.splitWrites ?? false,
+    connectTimeoutMs: duration('connectTimeout', RUN_DEFAULTS.connectTimeoutMs)!,
+    timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs)!,
+    tls: { insecure: o.insecure ?? false, ca: input.caPem, servername: o.servername ?? null, sessionReuse: o.tlsSessionReuse ?? false },
+    localAddresses,
+    rate,
+    maxConnections,
+    page,
+    thresholds,
+    sampleIntervalMs: duration('sampleInterval', RUN_DEFAULTS.sampleIntervalMs, 'ms')!,
+    runnerIndex,
+    runnerCount,
+  };
+  const s = strategyFor(strategy);
+  if (s !== undefined && problems.length === 0) problems.push(...s.validate(plan));
+  if (problems.length > 0) throw new ValidationError(problems.length === 1 ? 'invalid option' : 'invalid options', problems);
+  return plan;
+}

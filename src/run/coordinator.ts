@@ -1,0 +1,222 @@
+// Runs one phase: starts the workers with their shares, merges their
+// snapshots for the live display and their finals exactly, and samples
+// TIME_WAIT on the main thread.
+import { Worker } from 'node:worker_threads';
+import type { Counters } from '../metrics/counters.js';
+import { addCounters, newCounters } from '../metrics/counters.js';
+import type { MetricName } from '../metrics/catalog.js';
+import { decodeHistogram, mergeEncoded, newHistogram, type Histogram } from '../metrics/histogram.js';
+import type { SeriesArrays } from '../metrics/recorder.js';
+import { createTimeWaitSampler } from '../metrics/timewait.js';
+import type { PhasePlan, WorkerPlan } from '../plan/types.js';
+import { RunError } from '../errors.js';
+import { assertNever, type LiveSnapshot, type WorkerToMain } from './messages.js';
+
+export interface MergedPhase {
+  counters: Counters;
+  histograms: Map<MetricName, Histogram>;
+  requestsPerConnection: Histogram;
+  series: SeriesArrays;
+  /** counted duration (after warmup), the longest over workers */
+  durationMs: number;
+}
+
+export interface TimeWaitTrace {
+  supported: boolean;
+  source: string | null;
+  peakClient: number | null;
+  peakServer: number | null;
+  last: number | null;
+  /** client-side TIME_WAIT per second of the phase (the last sample of each second) */
+  perSecond: Array<number | null>;
+}
+
+export interface PhaseRun {
+  merged: MergedPhase;
+  timeWait: TimeWaitTrace;
+  interrupted: boolean;
+}
+
+export interface Progress {
+  phase: string;
+  elapsedMs: number;
+  totalMs: number;
+  counting: boolean;
+  completed: number;
+  requestsPerSecond: number;
+  p99Ms: number | null;
+  openConnections: number;
+  newConnectionsPerSecond: number;
+  timeWait: number | null;
+  errors: number;
+}
+
+export interface RunPhaseOptions {
+  address: string;
+  signal: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Splits `total` into `parts` shares that differ by at most one. */
+export function share(total: number, parts: number, index: number): number {
+  return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promise<PhaseRun> {
+  const startAtEpochMs = Date.now() + 30 + 20 * plan.workers;
+  const plans: WorkerPlan[] = Array.from({ length: plan.workers }, (_, i) => ({
+    phase: plan,
+    workerIndex: i,
+    connections: share(plan.rate !== null ? plan.maxConnections ?? plan.connections : plan.connections, plan.workers, i),
+    requests: plan.requests === null ? null : share(plan.requests, plan.workers, i),
+    rate: plan.rate === null ? null : plan.rate / plan.workers,
+    startAtEpochMs,
+    address: options.address,
+  }));
+  const sampler = createTimeWaitSampler({ address: options.address, port: plan.target.port });
+  const trace: TimeWaitTrace = { supported: sampler.supported, source: sampler.source, peakClient: null, peakServer: null, last: null, perSecond: [] };
+  const snapshots: Array<LiveSnapshot | null> = plans.map(() => null);
+  const finals: MergedPhase[] = [];
+  let fatal: { code: string; message: string } | null = null;
+  let interrupted = false;
+  let lastCompleted = 0;
+  let lastOpened = 0;
+
+  const workers = plans.map((p) => {
+    const w = new Worker(WORKER_URL);
+    w.postMessage({ type: 'start', plan: p });
+    return w;
+  });
+  const stopAll = (): void => {
+    for (const w of workers) w.postMessage({ type: 'stop' });
+  };
+  const onAbort = (): void => {
+    interrupted = true;
+    stopAll();
+  };
+  options.signal.addEventListener('abort', onAbort, { once: true });
+
+  const sampleTimeWait = async (): Promise<void> => {
+    const counts = await sampler.sample().catch(() => null);
+    if (counts === null) return;
+    trace.last = counts.client;
+    trace.peakClient = Math.max(trace.peakClient ?? 0, counts.client);
+    if (counts.server !== null) trace.peakServer = Math.max(trace.peakServer ?? 0, counts.server);
+    const second = Math.floor((Date.now() - startAtEpochMs - plan.warmupMs) / 1000);
+    if (second >= 0) {
+      while (trace.perSecond.length <= second) trace.perSecond.push(null);
+      trace.perSecond[second] = counts.client;
+    }
+  };
+  const samplerTimer = sampler.supported ? setInterval(() => void sampleTimeWait(), plan.sampleIntervalMs) : undefined;
+
+  const report = (): void => {
+    const live = snapshots.filter((s): s is LiveSnapshot => s !== null);
+    if (live.length === 0 || !options.onProgress) return;
+    const completed = live.reduce((n, s) => n + s.completed, 0);
+    const opened = live.reduce((n, s) => n + s.opened, 0);
+    let p99Ms: number | null = null;
+    const hdrs = live.map((s) => s.latencyHdr).filter((h): h is string => h !== null);
+    if (hdrs.length > 0) {
+      const h = decodeHistogram(hdrs[0]!);
+      for (const more of hdrs.slice(1)) mergeEncoded(h, more);
+      p99Ms = h.getValueAtPercentile(99) / 1000;
+    }
+    options.onProgress({
+      phase: plan.name,
+      elapsedMs: Date.now() - startAtEpochMs,
+      totalMs: plan.warmupMs + plan.durationMs,
+      counting: live.some((s) => s.counting),
+      completed,
+      requestsPerSecond: completed - lastCompleted,
+      p99Ms,
+      openConnections: live.reduce((n, s) => n + s.openConnections, 0),
+      newConnectionsPerSecond: opened - lastOpened,
+      timeWait: trace.last,
+      errors: live.reduce((n, s) => n + s.errors, 0),
+    });
+    lastCompleted = completed;
+    lastOpened = opened;
+  };
+
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            w.on('message', (msg: WorkerToMain) => {
+              switch (msg.type) {
+                case 'snapshot':
+                  snapshots[msg.snapshot.workerIndex] = msg.snapshot;
+                  if (msg.snapshot.workerIndex === 0) report();
+                  break;
+                case 'final':
+                  finals.push(fromFinal(msg.final));
+                  break;
+                case 'fatal':
+                  fatal ??= { code: msg.code, message: msg.message };
+                  stopAll();
+                  break;
+                default:
+                  assertNever(msg);
+              }
+            });
+            w.on('error', reject);
+            w.on('exit', () => resolve());
+          }),
+      ),
+    );
+  } finally {
+    clearInterval(samplerTimer);
+    options.signal.removeEventListener('abort', onAbort);
+  }
+  if (fatal !== null) {
+    const f = fatal as { code: string; message: string };
+    throw new RunError(`cannot reach ${plan.target.url} (${options.address}:${plan.target.port}): ${f.code}${f.code === 'EINTERNAL' ? `\n${f.message}` : ` ${describeCode(f.code, f.message)}`}`, f.code);
+  }
+  if (sampler.supported) await sampleTimeWait();
+  return { merged: mergeFinals(finals), timeWait: trace, interrupted };
+}
+
+function describeCode(code: string, message: string): string {
+  if (code === 'ECONNREFUSED') return '(nothing listens on that port)';
+  if (code === 'ETIMEDOUT') return '(no answer within --connect-timeout)';
+  return `(${message.split('\n')[0]})`;
+}
+
+function fromFinal(f: import('../metrics/recorder.js').RecorderFinal): MergedPhase {
+  const histograms = new Map<MetricName, Histogram>();
+  for (const [name, enc] of Object.entries(f.histograms)) histograms.set(name as MetricName, decodeHistogram(enc!));
+  return { counters: f.counters, histograms, requestsPerConnection: decodeHistogram(f.requestsPerConnection), series: f.series, durationMs: f.countedUs / 1000 };
+}
+
+function addSeries(into: number[], from: number[]): void {
+  for (let i = 0; i < from.length; i++) into[i] = (into[i] ?? 0) + from[i]!;
+}
+
+export function mergeFinals(parts: MergedPhase[]): MergedPhase {
+  const merged: MergedPhase = {
+    counters: newCounters(),
+    histograms: new Map(),
+    requestsPerConnection: newHistogram(),
+    series: { requests: [], newConnections: [], openConnections: [], errors: [] },
+    durationMs: 0,
+  };
+  for (const p of parts) {
+    addCounters(merged.counters, p.counters);
+    for (const [name, h] of p.histograms) {
+      const into = merged.histograms.get(name);
+      if (into) into.add(h);
+      else merged.histograms.set(name, h);
+    }
+    merged.requestsPerConnection.add(p.requestsPerConnection);
+    addSeries(merged.series.requests, p.series.requests);
+    addSeries(merged.series.newConnections, p.series.newConnections);
+    addSeries(merged.series.openConnections, p.series.openConnections);
+    addSeries(merged.series.errors, p.series.errors);
+    merged.durationMs = Math.max(merged.durationMs, p.durationMs);
+  }
+  return merged;
+}

@@ -1,0 +1,303 @@
+// The load loop of one worker: lanes of connections fed by a supply.
+// A lane holds at most one connection at a time; a connection that takes no
+// more requests is set aside to close while the lane opens the next.
+import { isIdempotent } from '../http1/request.js';
+import { TlsSessionCache } from '../http1/tls-session.js';
+import type { Recorder } from '../metrics/recorder.js';
+import { newExchange, nowUs, resetExchange, type Exchange } from '../metrics/timing.js';
+import type { WorkerPlan } from '../plan/types.js';
+import type { CloseKind, Connection, ConnectionEvents, ConnectionFactory, Strategy } from '../strategies/types.js';
+import type { Supply } from './supply.js';
+
+const SWEEP_INTERVAL_MS = 100;
+/** Back-off after a failed connect; EADDRNOTAVAIL waits for ports to leave TIME_WAIT. */
+const CONNECT_BACKOFF_US = 10_000;
+const EXHAUSTED_BACKOFF_US = 50_000;
+/** Connections closing when the run ends get this long to finish (the server's FIN). */
+const CLOSE_GRACE_MS = 500;
+
+/** A connection failure before any connection worked means the target is unreachable. */
+export class FatalConnectError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+class Lane implements ConnectionEvents {
+  conn: Connection | null = null;
+  backoffUntilUs = 0;
+  constructor(private readonly engine: Engine) {}
+  onConnected(conn: Connection): void {
+    this.engine.connected(this, conn);
+  }
+  onConnectFailed(conn: Connection, code: string, message: string): void {
+    this.engine.connectFailed(this, conn, code, message);
+  }
+  onResponse(conn: Connection, ex: Exchange): void {
+    this.engine.response(this, conn, ex);
+  }
+  onClosed(conn: Connection, kind: CloseKind, code: string | null): void {
+    this.engine.closed(this, conn, kind, code);
+  }
+}
+
+export class Engine {
+  private readonly lanes: Lane[];
+  private readonly retries: Exchange[] = [];
+  private readonly pool: Exchange[] = [];
+  private readonly setAside = new Set<Connection>();
+  private readonly open: ConnectionFactory;
+  private readonly perConnection: number | null;
+  private readonly maxAgeUs: number;
+  private readonly timeoutUs: number;
+  private readonly connectTimeoutUs: number;
+  private readonly idempotent: boolean;
+  private outstanding = 0;
+  private nextId = 1;
+  private nextLocal = 0;
+  private everConnected = false;
+  private stopping = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAtUs = Infinity;
+  private fatal: FatalConnectError | null = null;
+  private resolveDone!: () => void;
+  private rejectDone!: (err: Error) => void;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly plan: WorkerPlan,
+    strategy: Strategy,
+    private readonly rec: Recorder,
+    private readonly supply: Supply,
+  ) {
+    const phase = plan.phase;
+    this.open = strategy.prepare(phase, { tlsSessions: phase.tls.sessionReuse ? new TlsSessionCache() : null });
+    this.perConnection = strategy.requestsPerConnection(phase);
+    this.maxAgeUs = (phase.maxConnectionAgeMs ?? 0) * 1000;
+    this.timeoutUs = phase.timeoutMs * 1000;
+    this.connectTimeoutUs = phase.connectTimeoutMs * 1000;
+    this.idempotent = isIdempotent(phase.method);
+    this.lanes = Array.from({ length: plan.connections }, () => new Lane(this));
+    this.done = new Promise((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+  }
+
+  start(): void {
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.pumpAll();
+  }
+
+  /** Stops sending; in-flight requests are abandoned, closing connections get a short grace. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.sweepTimer);
+    clearTimeout(this.wakeTimer);
+    for (const lane of this.lanes) {
+      lane.conn?.destroy('stopped');
+      lane.conn = null;
+    }
+    for (const conn of this.setAside) if (conn.inFlight > 0) conn.destroy('stopped');
+    const finish = (): void => {
+      for (const conn of this.setAside) conn.destroy('stopped');
+      if (this.fatal) this.rejectDone(this.fatal);
+      else this.resolveDone();
+    };
+    if (this.setAside.size === 0) finish();
+    else setTimeout(finish, CLOSE_GRACE_MS).unref();
+  }
+
+  /** Offers work to every lane: those with a connection first, so open ones are reused before new ones open. */
+  private pumpAll(): void {
+    for (const lane of this.lanes) if (lane.conn !== null) this.fill(lane);
+    for (const lane of this.lanes) if (lane.conn === null) this.fill(lane);
+    this.armWake();
+  }
+
+  private acquire(now: number): Exchange | null {
+    const retry = this.retries.shift();
+    if (retry !== undefined) return retry;
+    const ex = this.pool.pop() ?? newExchange();
+    resetExchange(ex);
+    const counted = this.rec.counting;
+    if (!this.supply.take(ex, now, counted)) {
+      this.pool.push(ex);
+      return null;
+    }
+    ex.counted = counted;
+    this.outstanding++;
+    return ex;
+  }
+
+  private fill(lane: Lane): void {
+    while (!this.stopping) {
+      let conn = lane.conn;
+      const now = nowUs();
+      if (conn !== null) {
+        if (!conn.canSend()) return;
+        // 4.5.5: do not reuse a connection the server is about to close for idleness.
+        if (conn.inFlight === 0 && conn.idleTimeoutUs > 0 && now - conn.lastActiveUs > conn.idleTimeoutUs * 0.9) {
+          this.setAsideConn(lane, conn, true);
+          continue;
+        }
+      } else if (lane.backoffUntilUs > now) {
+        this.wakeAt(lane.backoffUntilUs);
+        return;
+      }
+      const ex = this.acquire(now);
+      if (ex === null) return;
+      if (conn === null) {
+        conn = this.open(this.nextId++, lane, this.localAddress());
+        lane.conn = conn;
+      }
+      ex.connection = conn.sent === 0 ? conn.timing : null;
+      ex.issueUs = now;
+      const last =
+        (this.perConnection !== null && conn.sent + 1 >= this.perConnection) ||
+        (this.maxAgeUs > 0 && now - conn.timing.startUs >= this.maxAgeUs);
+      conn.send(ex, last);
+      if (last) conn.retire(this.plan.phase.close);
+    }
+  }
+
+  private localAddress(): string | undefined {
+    const list = this.plan.phase.localAddresses;
+    return list.length === 0 ? undefined : list[this.nextLocal++ % list.length];
+  }
+
+  private setAsideConn(lane: Lane, conn: Connection, retireNow: boolean): void {
+    if (lane.conn === conn) lane.conn = null;
+    this.setAside.add(conn);
+    if (retireNow) conn.retire('client');
+  }
+
+  // --- events from connections ----------------------------------------------
+
+  connected(lane: Lane, conn: Connection): void {
+    this.everConnected = true;
+    this.rec.connected(conn.timing, conn.secure);
+  }
+
+  connectFailed(lane: Lane, conn: Connection, code: string, message: string): void {
+    if (lane.conn === conn) lane.conn = null;
+    const pending = conn.takeUnanswered();
+    if (this.stopping) return this.discard(pending);
+    const now = nowUs();
+    this.rec.connectFailed(code, now);
+    if (code === 'EADDRNOTAVAIL') {
+      // Out of local ports: the requests wait for a port, they have not failed (4.2.7).
+      this.retries.unshift(...pending);
+      lane.backoffUntilUs = now + EXHAUSTED_BACKOFF_US;
+    } else {
+      if (!this.everConnected) {
+        this.fatal = new FatalConnectError(code, message);
+        this.stop();
+        return;
+      }
+      for (const ex of pending) this.fail(ex, code, now);
+      lane.backoffUntilUs = now + CONNECT_BACKOFF_US;
+    }
+    this.fill(lane);
+  }
+
+  response(lane: Lane, conn: Connection, ex: Exchange): void {
+    this.rec.response(ex);
+    if (conn.keepAliveHeader !== null) this.rec.keepAlive(conn.keepAliveHeader, conn.keepAliveMax, conn.responses);
+    // Set aside first: finishing the last request may stop the run, and a closing connection gets its grace.
+    if (lane.conn === conn && conn.inFlight === 0 && !conn.canSend()) this.setAsideConn(lane, conn, false);
+    this.finish(ex, true, ex.endUs);
+    if (this.supply.fansOut) this.pumpAll();
+    else this.fill(lane);
+  }
+
+  closed(lane: Lane, conn: Connection, kind: CloseKind, code: string | null): void {
+    this.setAside.delete(conn);
+    if (lane.conn === conn) lane.conn = null;
+    this.rec.closed(kind, conn.timing, true, conn.responses);
+    const unanswered = conn.takeUnanswered();
+    if (this.stopping) return this.discard(unanswered);
+    const now = nowUs();
+    let retriedAny = false;
+    unanswered.forEach((ex, i) => {
+      const partial = ex.firstByteUs > 0;
+      // 4.7.3: a request that got no byte back may be sent again, once, if it is idempotent.
+      // The first one on a used connection met a stale keep-alive; the others were pipelined behind it.
+      const mayRetry = !partial && ex.attempt === 1 && this.idempotent && (i > 0 || conn.responses > 0);
+      if (mayRetry) {
+        ex.attempt = 2;
+        if (ex.counted) this.rec.retried(i === 0);
+        this.retries.push(ex);
+        retriedAny = true;
+      } else {
+        this.fail(ex, i === 0 && code !== null ? code : closeCode(kind, partial), now);
+      }
+    });
+    if (retriedAny || this.supply.fansOut) this.pumpAll();
+    else this.fill(lane);
+  }
+
+  // --- outcomes --------------------------------------------------------------
+
+  private fail(ex: Exchange, code: string, now: number): void {
+    if (ex.counted) this.rec.error(code, now);
+    this.finish(ex, false, now);
+  }
+
+  private finish(ex: Exchange, ok: boolean, now: number): void {
+    this.outstanding--;
+    this.supply.finished(ex, ok, now);
+    this.pool.push(ex);
+    if (this.outstanding === 0 && this.supply.exhausted && this.retries.length === 0) this.stop();
+  }
+
+  private discard(exchanges: Exchange[]): void {
+    for (const ex of exchanges) this.pool.push(ex);
+  }
+
+  // --- timers ----------------------------------------------------------------
+
+  private wakeAt(atUs: number): void {
+    if (atUs >= this.wakeAtUs) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAtUs = atUs;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeAtUs = Infinity;
+      this.pumpAll();
+    }, Math.max(0, (atUs - nowUs()) / 1000));
+  }
+
+  /** Open model: wake up when the next scheduled request falls due. */
+  private armWake(): void {
+    const due = this.supply.nextDueUs();
+    if (due !== null && !this.stopping) this.wakeAt(due);
+  }
+
+  /** Timeouts without a timer per request: one sweep over the connections. */
+  private sweep(): void {
+    const now = nowUs();
+    const check = (conn: Connection): void => {
+      if (!conn.connected) {
+        if (now - conn.timing.startUs > this.connectTimeoutUs) conn.destroy('timeout');
+      } else if (conn.inFlight > 0) {
+        if (now - conn.oldestSentUs > this.timeoutUs) conn.destroy('timeout');
+      } else if (!conn.canSend() && now - conn.lastActiveUs > this.timeoutUs) {
+        conn.destroy('timeout');
+      }
+    };
+    for (const lane of this.lanes) if (lane.conn !== null) check(lane.conn);
+    for (const conn of this.setAside) check(conn);
+    this.armWake();
+  }
+}
+
+function closeCode(kind: CloseKind, partial: boolean): string {
+  switch (kind) {
+    case 'server-fin': return partial ? 'truncated' : 'server-closed';
+    case 'server-reset': return 'ECONNRESET';
+    case 'timeout': return 'timeout';
+    default: return 'closed';
+  }
+}

@@ -1,0 +1,135 @@
+// Where the next request comes from: the closed model (each free connection
+// sends its next request at once), the open model (a schedule fixed in
+// advance), and page mode (one HTML page, then its images, as a browser would).
+import type { Exchange } from '../metrics/timing.js';
+
+export interface Supply {
+  /** Fills `ex` with the next request due now and returns true, or false when none is due. */
+  take(ex: Exchange, nowUs: number, counted: boolean): boolean;
+  /** A request has its final outcome. */
+  finished(ex: Exchange, ok: boolean, nowUs: number): void;
+  /** No request will be handed out any more. */
+  readonly exhausted: boolean;
+  /** When the next request falls due (open model), or null. */
+  nextDueUs(): number | null;
+  /** True when finishing a request can make work for other connections (page mode). */
+  readonly fansOut: boolean;
+}
+
+/** Closed model: a request whenever a connection is free, up to a budget. */
+export class ClosedSupply implements Supply {
+  readonly fansOut = false;
+  private issued = 0;
+  constructor(private readonly budget: number | null) {}
+  get exhausted(): boolean {
+    return this.budget !== null && this.issued >= this.budget;
+  }
+  take(ex: Exchange, nowUs: number, counted: boolean): boolean {
+    if (this.exhausted) return false;
+    if (counted) this.issued++;
+    ex.intendedUs = nowUs;
+    return true;
+  }
+  finished(): void {}
+  nextDueUs(): null {
+    return null;
+  }
+}
+
+/**
+ * Open model: request k is due at start + k / rate. Latency is measured from
+ * that intended start, so time spent waiting for a connection is counted
+ * (coordinated omission corrected). A request that cannot start within
+ * `deadlineUs` of its slot is dropped.
+ */
+export class OpenSupply implements Supply {
+  readonly fansOut = false;
+  private k = 0;
+  private issued = 0;
+  private readonly intervalUs: number;
+  constructor(
+    private readonly startUs: number,
+    ratePerSecond: number,
+    private readonly budget: number | null,
+    private readonly deadlineUs: number,
+    private readonly onDropped: () => void,
+  ) {
+    this.intervalUs = 1e6 / ratePerSecond;
+  }
+  get exhausted(): boolean {
+    return this.budget !== null && this.issued >= this.budget;
+  }
+  take(ex: Exchange, nowUs: number, counted: boolean): boolean {
+    while (!this.exhausted) {
+      const intendedUs = this.startUs + this.k * this.intervalUs;
+      if (intendedUs > nowUs) return false;
+      this.k++;
+      if (counted) this.issued++;
+      if (nowUs - intendedUs > this.deadlineUs) {
+        this.onDropped();
+        continue;
+      }
+      ex.intendedUs = intendedUs;
+      return true;
+    }
+    return false;
+  }
+  finished(): void {}
+  nextDueUs(): number | null {
+    return this.exhausted ? null : this.startUs + this.k * this.intervalUs;
+  }
+}
+
+/**
+ * Page mode (closed model): an iteration fetches path 0 (the HTML) and then
+ * the other paths concurrently, as far as free connections allow; the next
+ * iteration starts when the last response is in.
+ */
+export class PageSupply implements Supply {
+  readonly fansOut = true;
+  private iteration = -1;
+  private startUs = 0;
+  private handedOut = 0;
+  private done = 0;
+  private failed = false;
+  private active = false;
+  private issued = 0;
+  constructor(
+    private readonly pathCount: number,
+    private readonly budget: number | null,
+    private readonly onPage: (startUs: number, endUs: number) => void,
+  ) {}
+  get exhausted(): boolean {
+    return !this.active && this.budget !== null && this.issued + this.pathCount > this.budget;
+  }
+  take(ex: Exchange, nowUs: number, counted: boolean): boolean {
+    if (!this.active) {
+      if (this.exhausted) return false;
+      this.active = true;
+      this.iteration++;
+      this.startUs = nowUs;
+      this.handedOut = 0;
+      this.done = 0;
+      this.failed = false;
+    } else if (this.handedOut === 1 && this.done === 0) {
+      return false; // the HTML first: its images are known only once it is in
+    } else if (this.handedOut === this.pathCount) {
+      return false;
+    }
+    if (counted) this.issued++;
+    ex.pathIndex = this.handedOut++;
+    ex.pageIteration = this.iteration;
+    ex.intendedUs = nowUs;
+    return true;
+  }
+  finished(ex: Exchange, ok: boolean, nowUs: number): void {
+    if (ex.pageIteration !== this.iteration || !this.active) return;
+    if (!ok) this.failed = true;
+    if (++this.done < this.pathCount) return;
+    this.active = false;
+    if (!this.failed && ex.counted) this.onPage(this.startUs, nowUs);
+  }
+  nextDueUs(): null {
+    return null;
+  }
+}

@@ -1,0 +1,91 @@
+// Worker thread entry: runs its share of a phase and reports a snapshot per
+// second and one final message with encoded histograms.
+import { parentPort } from 'node:worker_threads';
+import { Recorder } from '../metrics/recorder.js';
+import { sumErrors } from '../metrics/counters.js';
+import { nowUs } from '../metrics/timing.js';
+import type { WorkerPlan } from '../plan/types.js';
+import { strategyFor } from '../strategies/index.js';
+import { Engine, FatalConnectError } from './engine.js';
+import { assertNever, type MainToWorker, type WorkerToMain } from './messages.js';
+import { ClosedSupply, OpenSupply, PageSupply, type Supply } from './supply.js';
+
+if (parentPort === null) throw new Error('worker.js must run in a worker thread');
+const port = parentPort;
+const post = (msg: WorkerToMain): void => port.postMessage(msg);
+
+let engine: Engine | null = null;
+let stopRequested = false;
+
+port.on('message', (msg: MainToWorker) => {
+  switch (msg.type) {
+    case 'start':
+      void run(msg.plan);
+      break;
+    case 'stop':
+      stopRequested = true;
+      engine?.stop();
+      break;
+    default:
+      assertNever(msg);
+  }
+});
+
+function makeSupply(plan: WorkerPlan, rec: Recorder, startUs: number): Supply {
+  const phase = plan.phase;
+  if (phase.page !== null) return new PageSupply(phase.page.length, plan.requests, (s, e) => rec.page(s, e));
+  if (plan.rate !== null && phase.rate !== null) {
+    // Workers interleave their schedules: worker i is offset by i slots of the total rate.
+    const offsetUs = (plan.workerIndex * 1e6) / phase.rate;
+    return new OpenSupply(startUs + offsetUs, plan.rate, plan.requests, phase.timeoutMs * 1000, () => rec.dropped());
+  }
+  return new ClosedSupply(plan.requests);
+}
+
+async function run(plan: WorkerPlan): Promise<void> {
+  const phase = plan.phase;
+  const strategy = strategyFor(phase.strategy);
+  if (strategy === undefined) throw new Error(`strategy ${phase.strategy} is not available`);
+  await new Promise((r) => setTimeout(r, Math.max(0, plan.startAtEpochMs - Date.now())));
+  const rec = new Recorder({ openModel: phase.rate !== null });
+  const startUs = nowUs();
+  const eng = new Engine(plan, strategy, rec, makeSupply(plan, rec, startUs));
+  engine = eng;
+  const snapshot = (): void => {
+    rec.tick(nowUs());
+    const c = rec.counters;
+    post({
+      type: 'snapshot',
+      snapshot: {
+        workerIndex: plan.workerIndex, counting: rec.counting, completed: c.completed, errors: sumErrors(c.errors),
+        opened: c.connections.opened, openConnections: rec.openNow, latencyHdr: rec.encodedLatency(),
+      },
+    });
+  };
+  const timers: NodeJS.Timeout[] = [];
+  const beginCounting = (): void => {
+    rec.startCounting();
+    timers.push(setInterval(snapshot, 1000));
+    timers.push(setTimeout(() => eng.stop(), phase.durationMs));
+  };
+  if (phase.warmupMs > 0) timers.push(setTimeout(beginCounting, phase.warmupMs));
+  else beginCounting();
+  if (stopRequested) eng.stop();
+  else eng.start();
+  try {
+    await eng.done;
+    rec.tick(nowUs());
+    post({ type: 'final', workerIndex: plan.workerIndex, final: rec.final() });
+  } catch (err) {
+    const e = err as Error;
+    post({
+      type: 'fatal',
+      workerIndex: plan.workerIndex,
+      code: err instanceof FatalConnectError ? err.code : 'EINTERNAL',
+      message: e.stack ?? e.message,
+    });
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    port.close();
+  }
+}
