@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // the network lab (`npm run test:lab`), which needs root and builds a delayer.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
       {
         test: {

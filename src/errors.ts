@@ -30,7 +30,7 @@ export class UsageError extends ConnloadError {
 export class ValidationError extends UsageError {
   readonly problems: string[];
   constructor(what: string, problems: string[]) {
-    super(problems.length === 1 ? problems[0]! : `${what}:\n${problems.map((p) => `  ${p}`).join('\n')}`, 'EVALIDATION');
+    super(problems.length === 1 ? `${what}: ${problems[0]}` : `${what}:\n${problems.map((p) => `  ${p}`).join('\n')}`, 'EVALIDATION');
     this.problems = problems;
   }
 }

@@ -9,11 +9,11 @@ import type { PhasePlan } from '../plan/types.js';
 import { context } from './context.js';
 import { executePlans, type OutputOptions } from './execute.js';
 import { cliName, runInputFromArgs, runOptions } from './run-options.js';
-import { loadScenario, looksLikeScenarioPath } from './scenario.js';
+import { loadScenario, looksLikeScenarioPath, scenarioPhaseOptions } from './scenario.js';
 
 export function outputOptions<T>(y: import('yargs').Argv<T>) {
   return y
-    .option('json', { type: 'string', describe: 'write the result document to a file, or - for stdout', group: 'Output' })
+    .option('json', { type: 'string', requiresArg: true, describe: 'write the result document to a file, or - for stdout', group: 'Output' })
     .option('html', { type: 'string', describe: 'write a self-contained HTML report', group: 'Output' })
     .option('hgrm', { type: 'string', describe: 'write HdrHistogram .hgrm files into this directory', group: 'Output' })
     .option('junit', { type: 'string', describe: 'write thresholds as JUnit XML', group: 'Output' })
@@ -35,13 +35,12 @@ export async function plansFor(target: string, cli: RunOptionsInput): Promise<Ph
   const inputs: Array<{ name: string; url: string; options: RunOptionsInput; where: (k: string) => string }> = [];
   if (looksLikeScenarioPath(target)) {
     const scenario = await loadScenario(target);
-    scenario.phases.forEach((phase, i) => {
+    scenarioPhaseOptions(scenario).forEach((phase, i) => {
       const { name, ...options } = phase;
-      const thresholds = [...(scenario.thresholds['*'] ?? []), ...(scenario.thresholds[name] ?? []), ...(cli.threshold ?? [])];
       inputs.push({
         name,
         url: scenario.target,
-        options: { ...scenario.defaults, ...options, ...cli, threshold: thresholds },
+        options: { ...options, ...cli, threshold: [...(options.threshold ?? []), ...(cli.threshold ?? [])] },
         where: (k) => (k === 'url' ? 'target' : k === 'threshold' ? `thresholds.${name}` : `phases[${i}].${k}`),
       });
     });

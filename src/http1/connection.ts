@@ -156,6 +156,11 @@ export class Http1Connection implements Connection, ParserEvents {
     if (head.keepAliveTimeoutS !== null) this.idleTimeoutUs = head.keepAliveTimeoutS * 1e6;
     // 4.5.5: max= is how many more requests the server will take on this connection.
     if (head.keepAliveMax !== null) this.keepAliveLeft = Math.max(0, head.keepAliveMax - this.inFlight + 1);
+    if (this.profile.isHead) {
+      // A response to HEAD has no body whatever its headers say, so its framing cannot end the connection.
+      head.keepAlive = head.keepAliveWithoutBody;
+      head.bodyKind = 'none';
+    }
     if (!this.profile.reusable(head)) this.accepting = false;
     return this.profile.isHead;
   }

@@ -3,8 +3,10 @@
 import type { MetricName } from './catalog.js';
 import { newCounters, type Counters } from './counters.js';
 import { encodeHistogram, newHistogram, recordUs, type Histogram } from './histogram.js';
+import { isPortExhaustion } from './ports.js';
 import { nowUs, type ConnectionTiming, type Exchange } from './timing.js';
 import type { CloseKind } from '../strategies/types.js';
+import type { Http2Observer, SessionTally } from '../http2/observer.js';
 
 export interface SeriesArrays {
   requests: number[];
@@ -22,7 +24,7 @@ export interface RecorderFinal {
   countedUs: number;
 }
 
-export class Recorder {
+export class Recorder implements Http2Observer {
   readonly counters: Counters = newCounters();
   /** false during warmup: nothing is counted */
   counting = false;
@@ -33,6 +35,8 @@ export class Recorder {
   private readonly statusCounts = new Int32Array(600);
   readonly series: SeriesArrays = { requests: [], newConnections: [], openConnections: [], errors: [] };
   private readonly openModel: boolean;
+  /** HTTP/2 sessions open now: folded into streamsPerSession when they end, or at final() */
+  private readonly sessions = new Set<SessionTally>();
 
   constructor(options: { openModel: boolean }) {
     this.openModel = options.openModel;
@@ -93,7 +97,7 @@ export class Recorder {
     const c = this.counters.connections;
     c.failed++;
     c.failedByCode[code] = (c.failedByCode[code] ?? 0) + 1;
-    if (code === 'EADDRNOTAVAIL') {
+    if (isPortExhaustion(code)) {
       this.error('port-exhausted', atUs);
       this.counters.exhaustedAtSeconds ??= Math.max(0, (atUs - this.countStartUs) / 1e6);
     } else {
@@ -177,13 +181,45 @@ export class Recorder {
     arr[s] = this.openNow;
   }
 
+  // --- HTTP/2 sessions (Http2Observer) ----------------------------------------
+
+  sessionOpened(tally: SessionTally, maxStreams: number): void {
+    this.sessions.add(tally);
+    // A fact of the server, so kept during warmup too; 0xffffffff is "no limit announced".
+    if (maxStreams >= 0x7fffffff) return;
+    const h = this.counters.http2;
+    if (h.serverMaxStreams === null || maxStreams < h.serverMaxStreams) h.serverMaxStreams = maxStreams;
+  }
+
+  sessionEnded(tally: SessionTally): void {
+    if (!this.sessions.delete(tally) || !this.counting || tally.streams === 0) return;
+    const perSession = this.counters.http2.streamsPerSession;
+    perSession[tally.streams] = (perSession[tally.streams] ?? 0) + 1;
+  }
+
+  streamsInFlight(inSession: number): void {
+    const h = this.counters.http2;
+    if (this.counting && inSession > h.peakConcurrentStreams) h.peakConcurrentStreams = inSession;
+  }
+
+  goaway(errorName: string): void {
+    if (this.counting) this.counters.http2.goaway[errorName] = (this.counters.http2.goaway[errorName] ?? 0) + 1;
+  }
+
+  streamReset(errorName: string): void {
+    if (this.counting) this.counters.http2.resetStreams[errorName] = (this.counters.http2.resetStreams[errorName] ?? 0) + 1;
+  }
+
   /** Latency so far, for the live display. */
   encodedLatency(): string | null {
     const h = this.histograms.get('latency');
     return h && h.totalCount > 0 ? encodeHistogram(h) : null;
   }
 
-  final(): RecorderFinal {
+  /** `endUs`: when the counted part ended (the engine's stop), not when the last socket closed. */
+  final(endUs: number = nowUs()): RecorderFinal {
+    // Sessions still open when the run stopped carried streams too.
+    for (const tally of [...this.sessions]) this.sessionEnded(tally);
     const byStatus: Record<string, number> = {};
     this.statusCounts.forEach((n, code) => {
       if (n > 0) byStatus[String(code)] = n;
@@ -196,7 +232,7 @@ export class Recorder {
       histograms,
       requestsPerConnection: encodeHistogram(this.requestsPerConnection),
       series: this.series,
-      countedUs: this.counting ? nowUs() - this.countStartUs : 0,
+      countedUs: this.counting ? endUs - this.countStartUs : 0,
     };
   }
 }

@@ -174,10 +174,40 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
   }
   if (fatal !== null) {
     const f = fatal as { code: string; message: string };
-    throw new RunError(`cannot reach ${plan.target.url} (${options.address}:${plan.target.port}): ${f.code}${f.code === 'EINTERNAL' ? `\n${f.message}` : ` ${describeCode(f.code, f.message)}`}`, f.code);
+    throw new RunError(fatalMessage(plan, options.address, f.code, f.message), f.code);
   }
   if (sampler.supported) await sampleTimeWait();
   return { merged: mergeFinals(finals), timeWait: trace, interrupted };
+}
+
+/** Why a target refused its certificate, and what the user can do: one line (exit 3). */
+const CERTIFICATE_PROBLEMS: Record<string, { why: string; fix: string }> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: { why: 'it is self-signed', fix: 'pass --ca <file> with that certificate to trust it, or --insecure to skip verification' },
+  SELF_SIGNED_CERT_IN_CHAIN: { why: 'its chain ends in a self-signed CA that is not trusted', fix: 'pass --ca <file> with that CA, or --insecure to skip verification' },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { why: 'it is signed by a CA that is not trusted here', fix: 'pass --ca <file> with that CA, or --insecure to skip verification' },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: { why: 'it is signed by a CA that is not trusted here', fix: 'pass --ca <file> with that CA, or --insecure to skip verification' },
+  UNABLE_TO_GET_ISSUER_CERT: { why: 'its issuer is not known', fix: 'pass --ca <file> with that CA, or --insecure to skip verification' },
+  CERT_HAS_EXPIRED: { why: 'it has expired', fix: 'renew it, or pass --insecure to skip verification' },
+  CERT_NOT_YET_VALID: { why: 'it is not valid yet', fix: 'check the clocks, or pass --insecure to skip verification' },
+  ERR_TLS_CERT_ALTNAME_INVALID: { why: 'it is not issued for that name', fix: 'use --servername with a name the certificate lists, or --insecure to skip verification' },
+};
+
+function fatalMessage(plan: PhasePlan, address: string, code: string, stack: string): string {
+  // The worker sends the error's stack: its first line, without "Error: ", is the message.
+  const message = code === 'EINTERNAL' ? stack : stack.split('\n')[0]!.replace(/^\w*Error: /, '');
+  const where = `${plan.target.url} (${address}:${plan.target.port})`;
+  const cert = CERTIFICATE_PROBLEMS[code];
+  if (cert !== undefined) {
+    const name = plan.tls.servername ?? plan.target.hostname;
+    const at = message.lastIndexOf('altnames: ');
+    const names = code === 'ERR_TLS_CERT_ALTNAME_INVALID' && at >= 0 ? message.slice(at + 'altnames: '.length) : undefined;
+    const listed = names === undefined ? '' : `; it lists ${names}`;
+    return `TLS certificate of ${name}:${plan.target.port} rejected: ${cert.why} (${code}${listed}); ${cert.fix}`;
+  }
+  if (code === 'EHTTP1' || code === 'ENOH2') {
+    return `${where}: ${message} (${code}); --strategy multiplex needs HTTP/2, use an HTTP/1.x strategy such as persistent`;
+  }
+  return `cannot reach ${where}: ${code}${code === 'EINTERNAL' ? `\n${message}` : ` ${describeCode(code, message)}`}`;
 }
 
 function describeCode(code: string, message: string): string {

@@ -3,6 +3,7 @@
 // more requests is set aside to close while the lane opens the next.
 import { isIdempotent } from '../http1/request.js';
 import { TlsSessionCache } from '../http1/tls-session.js';
+import { isPortExhaustion } from '../metrics/ports.js';
 import type { Recorder } from '../metrics/recorder.js';
 import { newExchange, nowUs, resetExchange, type Exchange } from '../metrics/timing.js';
 import type { WorkerPlan } from '../plan/types.js';
@@ -10,7 +11,7 @@ import type { CloseKind, Connection, ConnectionEvents, ConnectionFactory, Strate
 import type { Supply } from './supply.js';
 
 const SWEEP_INTERVAL_MS = 100;
-/** Back-off after a failed connect; EADDRNOTAVAIL waits for ports to leave TIME_WAIT. */
+/** Back-off after a failed connect; out of ports (EADDRNOTAVAIL/EADDRINUSE), wait for ports to leave TIME_WAIT. */
 const CONNECT_BACKOFF_US = 10_000;
 const EXHAUSTED_BACKOFF_US = 50_000;
 /** Connections closing when the run ends get this long to finish (the server's FIN). */
@@ -36,6 +37,9 @@ class Lane implements ConnectionEvents {
   onResponse(conn: Connection, ex: Exchange): void {
     this.engine.response(this, conn, ex);
   }
+  onRequestFailed(conn: Connection, ex: Exchange, code: string): void {
+    this.engine.requestFailed(this, conn, ex, code);
+  }
   onClosed(conn: Connection, kind: CloseKind, code: string | null): void {
     this.engine.closed(this, conn, kind, code);
   }
@@ -46,6 +50,8 @@ export class Engine {
   private readonly retries: Exchange[] = [];
   private readonly pool: Exchange[] = [];
   private readonly setAside = new Set<Connection>();
+  /** every connection not yet closed */
+  private readonly live = new Set<Connection>();
   private readonly open: ConnectionFactory;
   private readonly perConnection: number | null;
   private readonly maxAgeUs: number;
@@ -72,7 +78,7 @@ export class Engine {
     private readonly supply: Supply,
   ) {
     const phase = plan.phase;
-    this.open = strategy.prepare(phase, { tlsSessions: phase.tls.sessionReuse ? new TlsSessionCache() : null });
+    this.open = strategy.prepare(phase, { tlsSessions: phase.tls.sessionReuse ? new TlsSessionCache() : null, http2: rec });
     this.perConnection = strategy.requestsPerConnection(phase);
     this.maxAgeUs = (phase.maxConnectionAgeMs ?? 0) * 1000;
     this.timeoutUs = phase.timeoutMs * 1000;
@@ -90,24 +96,40 @@ export class Engine {
     this.pumpAll();
   }
 
-  /** Stops sending; in-flight requests are abandoned, closing connections get a short grace. */
+  /**
+   * Stops sending. In-flight requests are abandoned; connections that are only
+   * waiting for the server's FIN get a short grace, so the close is counted as it happened.
+   */
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.stoppedAtUs = nowUs();
     clearInterval(this.sweepTimer);
     clearTimeout(this.wakeTimer);
-    for (const lane of this.lanes) {
-      lane.conn?.destroy('stopped');
-      lane.conn = null;
-    }
-    for (const conn of this.setAside) if (conn.inFlight > 0) conn.destroy('stopped');
-    const finish = (): void => {
-      for (const conn of this.setAside) conn.destroy('stopped');
-      if (this.fatal) this.rejectDone(this.fatal);
-      else this.resolveDone();
-    };
-    if (this.setAside.size === 0) finish();
-    else setTimeout(finish, CLOSE_GRACE_MS).unref();
+    for (const lane of this.lanes) lane.conn = null;
+    for (const conn of this.live) if (!this.setAside.has(conn) || conn.inFlight > 0) conn.destroy('stopped');
+    this.settleIfClosed();
+    setTimeout(() => {
+      for (const conn of this.live) conn.destroy('stopped');
+      // destroy() reports 'close' on the next tick; settle after it.
+      setImmediate(() => this.settle());
+    }, CLOSE_GRACE_MS).unref();
+  }
+
+  /** When the run stopped (us), or 0 while it runs. */
+  stoppedAtUs = 0;
+
+  private settled = false;
+
+  private settleIfClosed(): void {
+    if (this.stopping && this.live.size === 0) setImmediate(() => this.settle());
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.fatal) this.rejectDone(this.fatal);
+    else this.resolveDone();
   }
 
   /** Offers work to every lane: those with a connection first, so open ones are reused before new ones open. */
@@ -151,6 +173,7 @@ export class Engine {
       if (ex === null) return;
       if (conn === null) {
         conn = this.open(this.nextId++, lane, this.localAddress());
+        this.live.add(conn);
         lane.conn = conn;
       }
       ex.connection = conn.sent === 0 ? conn.timing : null;
@@ -182,12 +205,16 @@ export class Engine {
   }
 
   connectFailed(lane: Lane, conn: Connection, code: string, message: string): void {
+    this.live.delete(conn);
     if (lane.conn === conn) lane.conn = null;
     const pending = conn.takeUnanswered();
-    if (this.stopping) return this.discard(pending);
+    if (this.stopping) {
+      this.settleIfClosed();
+      return this.discard(pending);
+    }
     const now = nowUs();
     this.rec.connectFailed(code, now);
-    if (code === 'EADDRNOTAVAIL') {
+    if (isPortExhaustion(code)) {
       // Out of local ports: the requests wait for a port, they have not failed (4.2.7).
       this.retries.unshift(...pending);
       lane.backoffUntilUs = now + EXHAUSTED_BACKOFF_US;
@@ -213,12 +240,25 @@ export class Engine {
     else this.fill(lane);
   }
 
+  /** One request failed while its connection goes on (HTTP/2 RST_STREAM). */
+  requestFailed(lane: Lane, conn: Connection, ex: Exchange, code: string): void {
+    if (this.stopping) return this.discard([ex]);
+    if (lane.conn === conn && conn.inFlight === 0 && !conn.canSend()) this.setAsideConn(lane, conn, false);
+    this.fail(ex, code, nowUs());
+    if (this.supply.fansOut) this.pumpAll();
+    else this.fill(lane);
+  }
+
   closed(lane: Lane, conn: Connection, kind: CloseKind, code: string | null): void {
     this.setAside.delete(conn);
+    this.live.delete(conn);
     if (lane.conn === conn) lane.conn = null;
     this.rec.closed(kind, conn.timing, true, conn.responses);
     const unanswered = conn.takeUnanswered();
-    if (this.stopping) return this.discard(unanswered);
+    if (this.stopping) {
+      this.settleIfClosed();
+      return this.discard(unanswered);
+    }
     const now = nowUs();
     let retriedAny = false;
     unanswered.forEach((ex, i) => {
@@ -232,7 +272,8 @@ export class Engine {
         this.retries.push(ex);
         retriedAny = true;
       } else {
-        this.fail(ex, i === 0 && code !== null ? code : closeCode(kind, partial), now);
+        // Requests behind a failed one fail for the same reason.
+        this.fail(ex, code ?? closeCode(kind, partial), now);
       }
     });
     if (retriedAny || this.supply.fansOut) this.pumpAll();

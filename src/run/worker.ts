@@ -75,7 +75,7 @@ async function run(plan: WorkerPlan): Promise<void> {
   try {
     await eng.done;
     rec.tick(nowUs());
-    post({ type: 'final', workerIndex: plan.workerIndex, final: rec.final() });
+    post({ type: 'final', workerIndex: plan.workerIndex, final: rec.final(eng.stoppedAtUs || nowUs()) });
   } catch (err) {
     const e = err as Error;
     post({

@@ -1,0 +1,122 @@
+// JSON Schema (draft-07) of the result document, shipped as
+// scenarios/result.schema.json (a test keeps the file equal to this object).
+// Names are a contract with CI users: add fields, never rename.
+
+const num = { type: 'number' } as const;
+const int = { type: 'integer', minimum: 0 } as const;
+const nullable = (t: 'number' | 'integer' | 'string' | 'boolean') => ({ type: [t, 'null'] });
+const counts = { type: 'object', additionalProperties: int } as const;
+
+const metricSummary = {
+  type: 'object',
+  required: ['count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p999', 'max', 'hdr'],
+  additionalProperties: false,
+  properties: {
+    count: int, min: num, mean: num, p50: num, p90: num, p95: num, p99: num, p999: num, max: num,
+    hdr: { type: 'string', description: 'compressed HdrHistogram (base64) of microsecond values' },
+  },
+} as const;
+
+const distribution = {
+  type: 'object',
+  required: ['mean', 'max', 'hdr'],
+  additionalProperties: false,
+  properties: { mean: num, max: num, hdr: { type: 'string' } },
+} as const;
+
+const phase = {
+  type: 'object',
+  required: ['name', 'strategy', 'options', 'durationMs', 'requests', 'errors', 'connections', 'metrics', 'ports', 'tls', 'http2', 'thresholds', 'series', 'notes', 'interrupted'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string' },
+    strategy: { enum: ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', 'multiplex'] },
+    options: { type: 'object' },
+    durationMs: num,
+    requests: {
+      type: 'object',
+      required: ['completed', 'errors', 'retried', 'dropped', 'perSecond', 'byStatus'],
+      additionalProperties: false,
+      properties: { completed: int, errors: int, retried: int, dropped: int, perSecond: num, byStatus: counts },
+    },
+    errors: counts,
+    connections: {
+      type: 'object',
+      required: ['opened', 'failed', 'failedByCode', 'closedByServer', 'closedByClient', 'resetByServer', 'resetByClient', 'closedByTimeout', 'reuseRatio', 'peakOpen', 'keepAliveHeader', 'keepAliveMaxObserved', 'staleReuse', 'requestsPerConnection'],
+      additionalProperties: false,
+      properties: {
+        opened: int, failed: int, failedByCode: counts, closedByServer: int, closedByClient: int, resetByServer: int,
+        resetByClient: int, closedByTimeout: int, reuseRatio: { type: 'number', minimum: 0, maximum: 1 }, peakOpen: int,
+        keepAliveHeader: nullable('string'), keepAliveMaxObserved: nullable('integer'), staleReuse: int,
+        requestsPerConnection: distribution,
+      },
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(
+        ['dns', 'connect', 'tls', 'wait', 'ttfb', 'download', 'latency', 'page', 'ttfbNew', 'ttfbReused', 'latencyNew', 'latencyReused', 'downloadNew', 'downloadReused', 'latencyUncorrected'].map((m) => [m, metricSummary]),
+      ),
+    },
+    ports: {
+      type: 'object',
+      required: ['supported', 'source', 'rangeLow', 'rangeHigh', 'twReuse', 'localAddresses', 'timeWaitPeak', 'timeWaitPeakServer', 'peakFraction', 'sustainableConnectionsPerSecond', 'projectedExhaustionSeconds', 'exhausted', 'exhaustedAtSeconds'],
+      additionalProperties: false,
+      properties: {
+        supported: { type: 'boolean' }, source: nullable('string'), rangeLow: nullable('integer'), rangeHigh: nullable('integer'),
+        twReuse: nullable('integer'), localAddresses: int, timeWaitPeak: nullable('integer'), timeWaitPeakServer: nullable('integer'),
+        peakFraction: nullable('number'), sustainableConnectionsPerSecond: nullable('number'), projectedExhaustionSeconds: nullable('number'),
+        exhausted: { type: 'boolean' }, exhaustedAtSeconds: nullable('number'),
+      },
+    },
+    tls: {
+      type: ['object', 'null'],
+      required: ['version', 'cipher', 'alpn', 'resumed', 'handshakes'],
+      additionalProperties: false,
+      properties: { version: nullable('string'), cipher: nullable('string'), alpn: nullable('string'), resumed: int, handshakes: int },
+    },
+    http2: {
+      type: ['object', 'null'],
+      required: ['streamsAsked', 'serverMaxStreams', 'limitedByServer', 'peakConcurrentStreams', 'goaway', 'resetStreams', 'streamsPerSession'],
+      additionalProperties: false,
+      properties: {
+        streamsAsked: int, serverMaxStreams: nullable('integer'), limitedByServer: { type: 'boolean' }, peakConcurrentStreams: int,
+        goaway: counts, resetStreams: counts, streamsPerSession: distribution,
+      },
+    },
+    thresholds: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['expression', 'ok', 'actual'], additionalProperties: false,
+        properties: { expression: { type: 'string' }, ok: { type: 'boolean' }, actual: nullable('number') },
+      },
+    },
+    series: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['t', 'requests', 'newConnections', 'openConnections', 'timeWait', 'errors'], additionalProperties: false,
+        properties: { t: int, requests: int, newConnections: int, openConnections: int, timeWait: nullable('integer'), errors: int },
+      },
+    },
+    notes: { type: 'array', items: { type: 'string' } },
+    interrupted: { type: 'boolean' },
+  },
+} as const;
+
+export const RESULT_JSON_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://connload.dev/schemas/result@1.json',
+  title: 'connload result document (connload/result@1)',
+  type: 'object',
+  required: ['schema', 'tool', 'target', 'startedAt', 'ok', 'interrupted', 'phases'],
+  additionalProperties: false,
+  properties: {
+    schema: { const: 'connload/result@1' },
+    tool: { type: 'object', required: ['name', 'version'], additionalProperties: false, properties: { name: { type: 'string' }, version: { type: 'string' } } },
+    target: { type: 'object', required: ['url', 'address'], additionalProperties: false, properties: { url: { type: 'string' }, address: nullable('string') } },
+    startedAt: { type: 'string' },
+    ok: { type: 'boolean' },
+    interrupted: { type: 'boolean' },
+    phases: { type: 'array', items: phase },
+  },
+} as const;
