@@ -37,12 +37,12 @@ export const demoCommand: CommandModule = {
         }),
       );
       process.stderr.write(`connload demo: built-in server on ${server.url} with ${a.latency} ms of latency per response\n`);
-      doc = await executePlans(plans, a, context.signal);
+      doc = await executePlans(plans, { ...a, comparisonOnly: true }, context.signal);
     } finally {
       await server.close();
     }
     const s = server.stats();
-    process.stdout.write(`\nThe server accepted ${s.connections} connections and answered ${s.requests} requests.\n\n${explain(doc.phases)}\n`);
+    process.stdout.write(`The server accepted ${s.connections} connections and answered ${s.requests} requests.\n\n${explain(doc.phases)}\n`);
   },
 };
 
@@ -54,7 +54,7 @@ export function explain(phases: PhaseResult[]): string {
   const kept = by('persistent');
   if (fresh && kept) {
     lines.push(
-      `- new-connection opened ${fresh.connections.opened} TCP connections for ${fresh.requests.completed} requests: every request paid a handshake (connect p50 ${fresh.metrics.connect?.p50 ?? '-'} ms) and left a TIME_WAIT behind (4.2.3, 4.2.7).`,
+      `- new-connection opened ${fresh.connections.opened} TCP connections for ${fresh.requests.completed} requests: every request paid a handshake (connect p50 ${fresh.metrics.connect?.p50 ?? '-'} ms) and left a connection in TIME_WAIT: ${fresh.ports.timeWaitPeakServer ?? '-'} at the peak on the server, which closed first (4.2.3, 4.2.7).`,
       `- persistent opened ${kept.connections.opened} for ${kept.requests.completed} (reuse ratio ${kept.connections.reuseRatio}): after the first request on each, no set-up at all (4.5).`,
       `  ${ratio(kept, fresh)}`,
     );

@@ -26,6 +26,8 @@ export interface OutputOptions {
   hgrm?: string;
   junit?: string;
   quiet: boolean;
+  /** print only the comparison table (the demo) */
+  comparisonOnly?: boolean;
 }
 
 export async function resolveAddress(plan: PhasePlan): Promise<string> {
@@ -125,7 +127,7 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
 export async function writeOutputs(doc: ResultDocument, out: OutputOptions): Promise<void> {
   const jsonText = JSON.stringify(doc, null, 2) + '\n';
   const tableStream = out.json === '-' ? process.stderr : process.stdout;
-  tableStream.write(renderTables(doc, { colorLevel: colorLevel(tableStream) }));
+  tableStream.write(renderTables(doc, { colorLevel: colorLevel(tableStream), comparisonOnly: out.comparisonOnly }));
   if (out.json === '-') process.stdout.write(jsonText);
   else if (out.json) await writeFile(out.json, jsonText);
   if (out.html) await writeFile(out.html, renderHtml([doc]));

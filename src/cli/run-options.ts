@@ -5,13 +5,13 @@ import type { RunOptionsInput } from '../plan/options.js';
 
 export function runOptions<T>(y: Argv<T>) {
   return y
-    .option('strategy', { alias: 's', type: 'string', choices: STRATEGY_NAMES, describe: 'connection strategy (default persistent)', group: 'Strategy' })
+    .option('strategy', { alias: 's', type: 'string', describe: `connection strategy: ${STRATEGY_NAMES.join(', ')} (default persistent)`, group: 'Strategy' })
     .option('connections', { alias: 'c', type: 'number', describe: 'connections in total (default 10)', group: 'Strategy' })
     .option('depth', { type: 'number', describe: 'pipeline: requests in flight per connection (default 10)', group: 'Strategy' })
     .option('streams', { type: 'number', describe: 'multiplex: concurrent streams per HTTP/2 session (default 100)', group: 'Strategy' })
     .option('max-requests-per-connection', { type: 'number', describe: 'retire a connection after this many requests', group: 'Strategy' })
     .option('max-connection-age', { type: 'string', describe: 'retire a connection after this long (e.g. 5s)', group: 'Strategy' })
-    .option('close', { type: 'string', choices: CLOSE_POLICIES, describe: 'who closes a retired connection: server (Connection: close), client (client FIN first), reset (RST)', group: 'Strategy' })
+    .option('close', { type: 'string', describe: 'who closes a retired connection: server (Connection: close), client (client FIN first), reset (RST)', group: 'Strategy' })
     .option('duration', { alias: 'd', type: 'string', describe: 'how long to run (default 10s)', group: 'Load' })
     .option('requests', { alias: 'n', type: 'number', describe: 'stop after this many requests', group: 'Load' })
     .option('warmup', { type: 'string', describe: 'run this long first without counting', group: 'Load' })

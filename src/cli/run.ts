@@ -62,8 +62,10 @@ export async function plansFor(target: string, cli: RunOptionsInput): Promise<Ph
       else throw err;
     }
   }
-  if (problems.length > 0) throw new ValidationError('invalid input', problems);
-  return plans;
+  if (problems.length === 0) return plans;
+  if (looksLikeScenarioPath(target)) throw new ValidationError(`invalid scenario ${target}`, problems);
+  if (problems.length === 1) throw new UsageError(problems[0]!);
+  throw new ValidationError('invalid options', problems);
 }
 
 export const runCommand: CommandModule = {

@@ -29,7 +29,7 @@ export function parseTarget(url: string): TargetPlan | string {
   } catch {
     return `${show(url)} is not a URL: expected http://host[:port]/path or https://...`;
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${show(url)} has protocol ${u.protocol}: expected http: or https:`;
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${show(url)} uses ${u.protocol.replace(':', '')}: expected http or https`;
   if (u.hostname === '') return `${show(url)} has no host`;
   const port = u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port);
   return {

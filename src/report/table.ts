@@ -6,12 +6,15 @@ import { fmtInt, fmtMs, fmtRatio, makeChalk, table } from './style.js';
 
 export interface TableOptions {
   colorLevel: 0 | 1 | 2 | 3;
+  /** only the comparison of phases (the demo) */
+  comparisonOnly?: boolean;
 }
 
 export function renderTables(doc: ResultDocument, options: TableOptions): string {
   const c = makeChalk(options.colorLevel);
   const parts: string[] = [];
   parts.push(c.bold(`connload ${doc.tool.version}  ${doc.target.url}${doc.target.address ? `  (${doc.target.address})` : ''}`));
+  if (options.comparisonOnly) return `${parts[0]}\n${renderComparison(doc.phases, c)}\n`;
   for (const phase of doc.phases) parts.push(renderPhase(phase, c));
   if (doc.phases.length > 1) parts.push(c.bold('Comparison') + '\n' + renderComparison(doc.phases, c));
   if (doc.interrupted) parts.push(c.yellow('Interrupted: the numbers above cover the part of the run that was done.'));
