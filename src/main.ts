@@ -5,7 +5,9 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConnloadError, EXIT, UsageError } from './errors.js';
 import { interrupt } from './cli/context.js';
+import { compareCommand } from './cli/compare.js';
 import { demoCommand } from './cli/demo.js';
+import { reportCommand } from './cli/report.js';
 import { runCommand } from './cli/run.js';
 import { serveCommand } from './cli/serve.js';
 import { TOOL_VERSION } from './version.js';
@@ -27,7 +29,9 @@ async function main(argv: string[]): Promise<number> {
       .command(runCommand)
       .command(serveCommand as never)
       .command(demoCommand)
-      .demandCommand(1, 'give a command: run, serve, demo (see --help)')
+      .command(reportCommand)
+      .command(compareCommand)
+      .demandCommand(1, 'give a command: run, serve, demo, report, compare (see --help)')
       .strict()
       .version(TOOL_VERSION)
       .help()

@@ -66,24 +66,28 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
     if (signal.aborted) break;
     let warned = false;
     const localAddresses = Math.max(1, plan.localAddresses.length);
-    const run = await runPhase(plan, {
-      address,
-      signal,
-      onProgress: (p) => {
-        live.update(p);
-        if (warned || p.timeWait === null) return;
-        const now = summarizePorts({
-          supported: true, source: null, facts, localAddresses, timeWaitPeak: p.timeWait, timeWaitPeakServer: null,
-          newConnectionsPerSecond: p.newConnectionsPerSecond, timeWaitNow: p.timeWait, exhaustedAtSeconds: null,
-        });
-        const warning = exhaustionWarning(now);
-        if (warning !== null) {
-          warned = true;
-          live.warn(warning);
-        }
-      },
-    });
-    live.clear();
+    let run;
+    try {
+      run = await runPhase(plan, {
+        address,
+        signal,
+        onProgress: (p) => {
+          live.update(p);
+          if (warned || p.timeWait === null) return;
+          const now = summarizePorts({
+            supported: true, source: null, facts, localAddresses, timeWaitPeak: p.timeWait, timeWaitPeakServer: null,
+            newConnectionsPerSecond: p.newConnectionsPerSecond, timeWaitNow: p.timeWait, exhaustedAtSeconds: null,
+          });
+          const warning = exhaustionWarning(now);
+          if (warning !== null) {
+            warned = true;
+            live.warn(warning);
+          }
+        },
+      });
+    } finally {
+      live.clear();
+    }
     const seconds = run.merged.durationMs / 1000;
     const ports = summarizePorts({
       supported: run.timeWait.supported,
