@@ -11,9 +11,12 @@ export interface LiveDisplay {
 }
 
 export function formatProgress(p: Progress): string {
-  const elapsed = `${(p.elapsedMs / 1000).toFixed(0)}s/${(p.totalMs / 1000).toFixed(0)}s`;
+  // Workers start a little after the plan is made and stop a little after the end: keep 0..total.
+  const elapsedMs = Math.min(Math.max(p.elapsedMs, 0), p.totalMs);
+  const elapsed = `${(elapsedMs / 1000).toFixed(0)}s/${(p.totalMs / 1000).toFixed(0)}s`;
   return [
     `${p.phase} ${elapsed}${p.counting ? '' : ' (warmup)'}`,
+    `${fmtInt(p.completed)} done`,
     `${fmtInt(p.requestsPerSecond)} req/s`,
     `p99 ${fmtMs(p.p99Ms)}`,
     `open ${fmtInt(p.openConnections)}`,
@@ -28,7 +31,8 @@ export function createLiveDisplay(stream: NodeJS.WriteStream, options: { quiet: 
   const tty = stream.isTTY === true;
   let lastWriteMs = 0;
   let shown = false;
-  const minGapMs = tty ? 250 : 5000;
+  // Snapshots arrive about once a second; allow them to be a little early so "every 5 s" is not 6.
+  const minGapMs = tty ? 250 : 5000 - 200;
   return {
     update(p) {
       const now = Date.now();
@@ -36,7 +40,10 @@ export function createLiveDisplay(stream: NodeJS.WriteStream, options: { quiet: 
       lastWriteMs = now;
       const line = formatProgress(p);
       if (tty) {
-        stream.write(`\r\x1b[2K${line.slice(0, Math.max(20, (stream.columns ?? 120) - 1))}`);
+        // One column less than the terminal, so the line never wraps (a wrapped line cannot be redrawn
+        // with \r); a terminal that reports no size (0 columns) gets the whole line.
+        const columns = stream.columns > 0 ? stream.columns : Infinity;
+        stream.write(`\r\x1b[2K${line.slice(0, Math.max(20, columns - 1))}`);
         shown = true;
       } else {
         stream.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);

@@ -1,0 +1,117 @@
+// `connload report <result.json>`: renders a saved result again, the same tables
+// the run printed, and on request its HTML, .hgrm and JUnit files. Also reads and
+// checks result files for `compare`.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import type { CommandModule } from 'yargs';
+import { UsageError, ValidationError } from '../errors.js';
+import { RESULT_SCHEMA_ID, type ResultDocument } from '../metrics/result.js';
+import { RESULT_JSON_SCHEMA } from '../metrics/result-schema.js';
+import { hgrmFiles } from '../report/hgrm.js';
+import { renderHtml } from '../report/html.js';
+import { renderJunit } from '../report/junit.js';
+import { colorLevel } from '../report/style.js';
+import { renderTables } from '../report/table.js';
+import { parseJsonText } from './scenario-json.js';
+import { describeValue } from './scenario-problems.js';
+
+// The object scenarios/result.schema.json is written from (a unit test keeps them equal).
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateResult = ajv.compile(RESULT_JSON_SCHEMA);
+const MAX_LISTED_PROBLEMS = 10;
+
+/** Reads a saved `--json` result; a missing file, bad JSON or another document is a UsageError (exit 2). */
+export async function readResultFile(file: string): Promise<ResultDocument> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new UsageError(`cannot read result file ${file}: ${code === 'ENOENT' ? 'no such file' : code}`, 'ERESULT');
+  }
+  return parseResultText(text, file);
+}
+
+/** Parses and validates a result document's text; `file` names it in errors. */
+export function parseResultText(text: string, file: string): ResultDocument {
+  const what = `invalid result file ${file}`;
+  const json = parseJsonText(text);
+  if (!json.ok) throw new UsageError(`${what}: ${json.problem}`, 'ERESULT');
+  const data = json.value;
+  const schema = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>).schema : undefined;
+  if (schema !== RESULT_SCHEMA_ID) {
+    throw new UsageError(`${what}: expected a connload result document ("schema": "${RESULT_SCHEMA_ID}", written by --json), got "schema": ${describeValue(schema)}`, 'ERESULT');
+  }
+  if (!validateResult(data)) {
+    const problems = (validateResult.errors ?? []).map((e) => schemaProblem(e, data));
+    const unique = [...new Set(problems)];
+    const listed = unique.slice(0, MAX_LISTED_PROBLEMS);
+    if (unique.length > listed.length) listed.push(`... and ${unique.length - listed.length} more`);
+    throw new ValidationError(`${what} (does not match scenarios/result.schema.json)`, listed);
+  }
+  return data as ResultDocument;
+}
+
+function schemaProblem(error: ErrorObject, data: unknown): string {
+  const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let at = '';
+  let value: unknown = data;
+  for (const segment of segments) {
+    const index = Array.isArray(value) ? Number(segment) : NaN;
+    at += Number.isInteger(index) ? `[${index}]` : at === '' ? segment : `.${segment}`;
+    value = (value as Record<string, unknown> | undefined)?.[segment];
+  }
+  const params = error.params as Record<string, unknown>;
+  const child = (key: unknown): string => (at === '' ? String(key) : `${at}.${String(key)}`);
+  if (error.keyword === 'required') return `${child(params.missingProperty)}: missing`;
+  if (error.keyword === 'additionalProperties') return `${child(params.additionalProperty)}: unknown key`;
+  return `${at === '' ? '(root)' : at}: ${error.message ?? 'invalid'}, got ${describeValue(value)}`;
+}
+
+export interface ReportOutputs {
+  html?: string;
+  hgrm?: string;
+  junit?: string;
+}
+
+/** Writes the files asked for; returns their paths (the .hgrm directory's files one by one). */
+export async function writeReportFiles(doc: ResultDocument, out: ReportOutputs): Promise<string[]> {
+  const written: string[] = [];
+  if (out.html) {
+    await writeFile(out.html, renderHtml([doc]));
+    written.push(out.html);
+  }
+  if (out.hgrm) {
+    await mkdir(out.hgrm, { recursive: true });
+    for (const f of hgrmFiles(doc)) {
+      const file = path.join(out.hgrm, f.name);
+      await writeFile(file, f.content);
+      written.push(file);
+    }
+  }
+  if (out.junit) {
+    await writeFile(out.junit, renderJunit(doc));
+    written.push(out.junit);
+  }
+  return written;
+}
+
+export const reportCommand: CommandModule = {
+  command: 'report <result>',
+  describe: 'render a saved result (--json file) again: tables, and --html, --hgrm, --junit files',
+  builder: (y) =>
+    y
+      .positional('result', { type: 'string', describe: 'a result document written by --json' })
+      .option('html', { type: 'string', describe: 'write a self-contained HTML report', group: 'Output' })
+      .option('hgrm', { type: 'string', describe: 'write HdrHistogram .hgrm files into this directory', group: 'Output' })
+      .option('junit', { type: 'string', describe: 'write thresholds as JUnit XML', group: 'Output' })
+      .example('$0 report result.json', 'the tables of a saved run')
+      .example('$0 report result.json --html report.html --hgrm hgrm/', 'an HTML report and HdrHistogram files'),
+  handler: async (argv) => {
+    const a = argv as unknown as ReportOutputs & { result: string };
+    const doc = await readResultFile(a.result);
+    process.stdout.write(renderTables(doc, { colorLevel: colorLevel(process.stdout) }));
+    await writeReportFiles(doc, a);
+  },
+};

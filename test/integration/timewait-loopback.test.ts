@@ -1,0 +1,111 @@
+// The sampler on this host's own /proc (no root needed): a server on 127.0.0.1:0
+// and short connections to it from this process.
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTimeWaitSampler } from '../../src/metrics/timewait.js';
+
+let server: net.Server | null = null;
+
+afterEach(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = null;
+});
+
+async function startServer(closeFirst: 'client' | 'server'): Promise<net.Server & { closedOnServer: number }> {
+  const s = Object.assign(
+    net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.on('close', () => s.closedOnServer++);
+      socket.resume();
+      if (closeFirst === 'server') socket.end();
+    }),
+    { closedOnServer: 0 },
+  );
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  server = s;
+  return s;
+}
+
+/** `count` sequential connections, each finished on both sides before the next. */
+async function connectMany(s: net.Server & { closedOnServer: number }, count: number, closeFirst: 'client' | 'server') {
+  const port = (s.address() as net.AddressInfo).port;
+  for (let i = 0; i < count; i++) {
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.on('error', reject);
+      socket.on('connect', () => closeFirst === 'client' && socket.end());
+      socket.on('close', () => resolve());
+      socket.resume();
+    });
+  }
+  // The server has seen every FIN once each of its sockets closed.
+  for (let polls = 0; polls < 1000 && s.closedOnServer < count; polls++) await new Promise((r) => setTimeout(r, 5));
+  return port;
+}
+
+function ssTimeWait(port: number): Promise<{ client: number; server: number }> {
+  return new Promise((resolve, reject) => {
+    execFile('ss', ['-Htan', 'state', 'time-wait'], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+      if (error) return reject(error);
+      let client = 0;
+      let server = 0;
+      for (const line of stdout.split('\n')) {
+        const [, , local = '', peer = ''] = line.trim().split(/\s+/);
+        if (peer === `127.0.0.1:${port}`) client++;
+        else if (local === `127.0.0.1:${port}`) server++;
+      }
+      resolve({ client, server });
+    });
+  });
+}
+
+describe.runIf(process.platform === 'linux')('TIME_WAIT sampler on this host (/proc)', () => {
+  it('counts client-side entries after client-first closes, as ss does', async () => {
+    const s = await startServer('client');
+    const port = await connectMany(s, 60, 'client');
+    const sampler = createTimeWaitSampler({ address: '127.0.0.1', port });
+    expect(sampler).toMatchObject({ supported: true, source: 'proc' });
+    const [counts, ss] = await Promise.all([sampler.sample(), ssTimeWait(port)]);
+    expect(counts).toEqual({ client: ss.client, server: ss.server });
+    expect(counts).toEqual({ client: 60, server: 0 });
+  });
+
+  it('counts server-side entries after server-first closes', async () => {
+    const s = await startServer('server');
+    const port = await connectMany(s, 60, 'server');
+    const [counts, ss] = await Promise.all([createTimeWaitSampler({ address: '127.0.0.1', port }).sample(), ssTimeWait(port)]);
+    expect(counts).toEqual({ client: ss.client, server: ss.server });
+    expect(counts).toEqual({ client: 0, server: 60 });
+  });
+
+  it.for(['client', 'server'] as const)('counts IPv6 and IPv4-mapped entries of a dual-stack server, %s closing first', async (closeFirst, context) => {
+    const s = Object.assign(
+      net.createServer((socket) => {
+        socket.resume();
+        if (closeFirst === 'server') socket.end();
+      }),
+      { closedOnServer: 0 },
+    );
+    s.on('connection', (socket) => socket.on('close', () => s.closedOnServer++));
+    const listening = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.listen(0, '::', () => resolve(true));
+    });
+    if (!listening) return context.skip('no IPv6 on this host');
+    server = s;
+    const port = (s.address() as net.AddressInfo).port;
+    for (const host of ['::1', '::1', '127.0.0.1']) {
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect({ host, port }, () => closeFirst === 'client' && socket.end());
+        socket.on('error', reject).on('close', () => resolve()).resume();
+      });
+    }
+    for (let polls = 0; polls < 1000 && s.closedOnServer < 3; polls++) await new Promise((r) => setTimeout(r, 5));
+    // The IPv4 client's socket is in tcp; the server's accepted one is in tcp6 as ::ffff:127.0.0.1.
+    const v6 = await createTimeWaitSampler({ address: '::1', port }).sample();
+    const v4 = await createTimeWaitSampler({ address: '127.0.0.1', port }).sample();
+    if (closeFirst === 'client') expect([v6, v4]).toEqual([{ client: 2, server: 0 }, { client: 1, server: 0 }]);
+    else expect([v6, v4]).toEqual([{ client: 0, server: 2 }, { client: 0, server: 1 }]);
+  });
+});
