@@ -1,0 +1,69 @@
+// The server's counters: one mutable recorder, copied out by snapshot().
+import type { FaultName, ServerStats } from './types.js';
+
+export type HttpVersionKey = keyof ServerStats['requestsByVersion'];
+
+export class ServerStatsRecorder {
+  private readonly counts: ServerStats = {
+    connections: 0,
+    openConnections: 0,
+    peakOpenConnections: 0,
+    requests: 0,
+    requestsByVersion: { http10: 0, http11: 0, h2: 0 },
+    sessions: 0,
+    peakConcurrentStreams: 0,
+    peakStreamsPerSession: 0,
+    closedByServer: 0,
+    closedByClient: 0,
+    faults: { truncate: 0, reset: 0, stall: 0, malformed: 0 },
+    tlsResumed: 0,
+  };
+  private streamsInFlight = 0;
+
+  connectionOpened(): void {
+    const c = this.counts;
+    c.connections++;
+    c.openConnections++;
+    if (c.openConnections > c.peakOpenConnections) c.peakOpenConnections = c.openConnections;
+  }
+
+  connectionClosed(byServer: boolean): void {
+    this.counts.openConnections--;
+    if (byServer) this.counts.closedByServer++;
+    else this.counts.closedByClient++;
+  }
+
+  answered(version: HttpVersionKey): void {
+    this.counts.requests++;
+    this.counts.requestsByVersion[version]++;
+  }
+
+  fault(name: FaultName): void {
+    this.counts.faults[name]++;
+  }
+
+  sessionOpened(): void {
+    this.counts.sessions++;
+  }
+
+  tlsResumed(): void {
+    this.counts.tlsResumed++;
+  }
+
+  /** A stream started; `inSession` is that session's count of streams in flight, this one included. */
+  streamStarted(inSession: number): void {
+    const c = this.counts;
+    this.streamsInFlight++;
+    if (this.streamsInFlight > c.peakConcurrentStreams) c.peakConcurrentStreams = this.streamsInFlight;
+    if (inSession > c.peakStreamsPerSession) c.peakStreamsPerSession = inSession;
+  }
+
+  streamFinished(): void {
+    this.streamsInFlight--;
+  }
+
+  snapshot(): ServerStats {
+    const c = this.counts;
+    return { ...c, requestsByVersion: { ...c.requestsByVersion }, faults: { ...c.faults } };
+  }
+}
