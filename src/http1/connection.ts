@@ -28,6 +28,15 @@ export interface Http1Target {
   tls: { servername: string; ca: string | null; insecure: boolean; sessions: TlsSessionCache | null } | null;
 }
 
+const READ_BUFFER_BYTES = 64 * 1024;
+let readBuffer: Buffer | null = null;
+
+/** One read buffer for all cleartext connections of this thread (each worker has its own module instance). */
+function sharedReadBuffer(): Buffer {
+  readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  return readBuffer;
+}
+
 export class Http1Connection implements Connection, ParserEvents {
   readonly timing: ConnectionTiming;
   connected = false;
@@ -35,6 +44,7 @@ export class Http1Connection implements Connection, ParserEvents {
   sent = 0;
   lastActiveUs: number;
   idleTimeoutUs = 0;
+  announcedClose = false;
   keepAliveHeader: string | null = null;
   keepAliveMax: number | null = null;
   /** TLS details once secure: version, cipher, ALPN, resumed. */
@@ -55,6 +65,8 @@ export class Http1Connection implements Connection, ParserEvents {
   private chunkUs = 0;
   /** Keep-Alive max= from the server: requests it still allows, or -1 (4.5.5) */
   private keepAliveLeft = -1;
+  /** While a pipelined read is parsed: requests written into the corked socket. */
+  private corked: Exchange[] | null = null;
 
   constructor(
     readonly id: number,
@@ -82,7 +94,9 @@ export class Http1Connection implements Connection, ParserEvents {
       this.socket.once('secureConnect', () => this.onSecure(t.sessions));
       if (t.sessions) this.socket.on('session', (s: Buffer) => t.sessions!.set(s));
     } else {
-      this.socket = net.connect(base);
+      // Cleartext reads go straight into one buffer per thread, parsed before the callback returns:
+      // no Buffer per read and no stream 'data' event (the parser copies only an unfinished head).
+      this.socket = net.connect({ ...base, onread: { buffer: sharedReadBuffer(), callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) } });
     }
     const socket = this.socket;
     socket.once('lookup', () => (this.timing.lookupEndUs = nowUs()));
@@ -91,7 +105,7 @@ export class Http1Connection implements Connection, ParserEvents {
       socket.setNoDelay(profile.nodelay);
       if (!target.tls) this.onReady();
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (target.tls) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
     socket.on('close', () => this.onSocketClose());
@@ -161,7 +175,10 @@ export class Http1Connection implements Connection, ParserEvents {
       head.keepAlive = head.keepAliveWithoutBody;
       head.bodyKind = 'none';
     }
-    if (!this.profile.reusable(head)) this.accepting = false;
+    if (!this.profile.reusable(head)) {
+      this.accepting = false;
+      this.announcedClose = true;
+    }
     return this.profile.isHead;
   }
 
@@ -209,8 +226,33 @@ export class Http1Connection implements Connection, ParserEvents {
     } else {
       this.socket.write(bytes.whole);
     }
+    if (this.corked !== null) {
+      this.corked.push(ex); // written, and timed, when the read that made room for it is done
+      return;
+    }
     ex.writeEndUs = nowUs();
     this.lastActiveUs = ex.writeEndUs;
+  }
+
+  /** Returns true: keep reading. */
+  private onRead(bytes: number, buf: Buffer): boolean {
+    if (this.profile.depth === 1) {
+      this.onData(buf.subarray(0, bytes));
+      return true;
+    }
+    // Pipelining: the requests that the responses in this read make room for go out in one write.
+    const corked: Exchange[] = [];
+    this.corked = corked;
+    this.socket.cork();
+    this.onData(buf.subarray(0, bytes));
+    this.corked = null;
+    this.socket.uncork();
+    if (corked.length > 0) {
+      const writeEndUs = nowUs();
+      for (const ex of corked) ex.writeEndUs = writeEndUs;
+      this.lastActiveUs = writeEndUs;
+    }
+    return true;
   }
 
   private onData(chunk: Buffer): void {

@@ -12,6 +12,8 @@ export interface ConnectionEvents {
   onConnectFailed(conn: Connection, code: string, message: string): void;
   /** A complete response for `ex`. */
   onResponse(conn: Connection, ex: Exchange): void;
+  /** `ex` failed alone while its connection goes on (an HTTP/2 stream reset: RST_STREAM_<name>). */
+  onRequestFailed(conn: Connection, ex: Exchange, code: string): void;
   /** The connection is gone; `conn.takeUnanswered()` holds requests that got no complete response,
    *  the first of which failed with `code` when a response was under way. */
   onClosed(conn: Connection, kind: CloseKind, code: string | null): void;
@@ -36,6 +38,8 @@ export interface Connection {
   /** Keep-Alive header of the last response (HTTP/1.x), and its max=. */
   readonly keepAliveHeader: string | null;
   readonly keepAliveMax: number | null;
+  /** The server said it will close (Connection: close, GOAWAY) before it did. */
+  readonly announcedClose?: boolean;
   /** TLS facts once secure, else null. */
   readonly secure: { version: string | null; cipher: string | null; alpn: string | null; resumed: boolean } | null;
   /** May another request be sent now? */
@@ -57,6 +61,8 @@ export type ConnectionFactory = (id: number, events: ConnectionEvents, localAddr
 export interface WorkerShared {
   /** TLS session tickets, when --tls-session-reuse */
   tlsSessions: import('../http1/tls-session.js').TlsSessionCache | null;
+  /** where HTTP/2 sessions report SETTINGS, GOAWAY, resets and streams (the worker's Recorder) */
+  http2?: import('../http2/observer.js').Http2Observer;
 }
 
 export interface Strategy {

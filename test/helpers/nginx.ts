@@ -1,0 +1,96 @@
+// nginx from Debian as a real-world target: one worker, a small fixed
+// response, its own temporary prefix, killed by PID when done.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const NGINX_BIN = '/usr/sbin/nginx';
+
+export interface Nginx {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export function nginxAvailable(): boolean {
+  return existsSync(NGINX_BIN);
+}
+
+export async function freePort(): Promise<number> {
+  const srv = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => srv.once('listening', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+export interface NginxOptions {
+  /** extra directives inside `server {}` */
+  serverDirectives?: string;
+  /** `listen` parameters after the address, e.g. "http2" */
+  listenFlags?: string;
+  keepaliveRequests?: number;
+}
+
+export async function startNginx(options: NginxOptions = {}): Promise<Nginx> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'connload-nginx-'));
+  const port = await freePort();
+  const conf = `
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+daemon off;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_requests ${options.keepaliveRequests ?? 1000000};
+  keepalive_timeout 30s;
+  server {
+    listen 127.0.0.1:${port} ${options.listenFlags ?? ''};
+    location / { default_type text/plain; return 200 "hello world\\n"; }
+    ${options.serverDirectives ?? ''}
+  }
+}
+`;
+  await writeFile(path.join(dir, 'nginx.conf'), conf);
+  const child: ChildProcess = spawn(NGINX_BIN, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${stderr}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`nginx did not start: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
