@@ -27,14 +27,16 @@ async function readAll(files: string[]): Promise<ResultDocument[]> {
   throw new ValidationError('compare', problems.map((p) => (p as UsageError).message));
 }
 
-// renderHtml lays out the documents side by side; the differences go in front of its summary.
-const SUMMARY_SECTION = '<section id="summary">';
-
+/** The HTML report of all results, overlaid, with the differences first. */
 export function renderCompareReport(results: LabeledResult[]): string {
-  const page = renderHtml(results.map((r) => r.doc), { labels: results.map((r) => r.label), title: `connload: comparison of ${results.map((r) => r.label).join(', ')}` });
-  const differences = renderCompareHtml(results);
-  const at = page.indexOf(SUMMARY_SECTION);
-  return at >= 0 ? `${page.slice(0, at)}${differences}\n${page.slice(at)}` : page.replace('</main>', () => `${differences}\n</main>`);
+  return renderHtml(
+    results.map((r) => r.doc),
+    {
+      labels: results.map((r) => r.label),
+      title: `connload: comparison of ${results.map((r) => r.label).join(', ')}`,
+      leadSections: [{ id: 'differences', title: 'Differences', body: renderCompareHtml(results) }],
+    },
+  );
 }
 
 export const compareCommand: CommandModule = {

@@ -185,10 +185,7 @@ export function renderCompareHtml(results: LabeledResult[]): string {
     return `<h3>Phase ${h(group.name)}</h3>
 <div class="table-wrap"><table class="numbers compare"><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>${missing}`;
   });
-  return `<section id="differences">
-<h2>Differences</h2>
-<p class="muted">Each result against the first result that has the phase: req/s in percent, times in milliseconds, counts as numbers.</p>
+  return `<p class="muted">Each result against the first result that has the phase: req/s in percent, times in milliseconds, counts as numbers.</p>
 <style>table.compare tr.difference th{font-weight:400;color:var(--muted)} table.compare td.better{color:var(--ok)} table.compare td.worse{color:var(--fail)} table.compare td:nth-child(2){text-align:left}</style>
-${groups.join('\n')}
-</section>`;
+${groups.join('\n')}`;
 }

@@ -13,6 +13,14 @@ export interface HtmlReportOptions {
   title?: string;
   /** One label per document (e.g. its file name), used as `<label> / <phase>` in legends. */
   labels?: string[];
+  /** Sections placed before the summary (e.g. the differences of `compare`). */
+  leadSections?: HtmlSection[];
+}
+
+export interface HtmlSection {
+  id: string;
+  title: string;
+  body: string;
 }
 
 // Inline script and style only; nothing may be fetched, not even a favicon.
@@ -26,7 +34,8 @@ export function renderHtml(docs: ResultDocument[], options: HtmlReportOptions = 
   const title = options.title ?? (docs.length === 1 ? `connload: ${docs[0]!.target.url}` : `connload: comparison of ${docs.length} results`);
   const assets = chartAssets();
 
-  const sections: Array<{ id: string; title: string; body: string }> = [
+  const sections: HtmlSection[] = [
+    ...(options.leadSections ?? []),
     { id: 'summary', title: 'Summary', body: renderSummaryCards(entries) },
     { id: 'percentiles', title: 'Percentiles', body: percentileSection(model, entries) },
     { id: 'timeline', title: 'Over time', body: chartGrid(model.timeSeries, 'No per-second series were recorded.') },
