@@ -1,8 +1,10 @@
 // Per-worker metrics: every duration is computed here, from the timeline of
 // an Exchange or a connection, and recorded into HDR histograms in integer us.
+// A response costs four histogram records (five in the open model), plus three on
+// a new connection: the reused-connection variants are the totals minus the new ones.
 import type { MetricName } from './catalog.js';
 import { newCounters, type Counters } from './counters.js';
-import { encodeHistogram, newHistogram, recordUs, type Histogram } from './histogram.js';
+import { UsHistogram } from './histogram.js';
 import { isPortExhaustion } from './ports.js';
 import { nowUs, type ConnectionTiming, type Exchange } from './timing.js';
 import type { CloseKind } from '../strategies/types.js';
@@ -30,8 +32,17 @@ export class Recorder implements Http2Observer {
   counting = false;
   countStartUs = 0;
   openNow = 0;
-  private readonly histograms = new Map<MetricName, Histogram>();
-  private readonly requestsPerConnection = newHistogram();
+  private readonly histograms = new Map<MetricName, UsHistogram>();
+  // The per-response ones, held directly: no map lookup on the hot path.
+  private readonly wait = this.hist('wait');
+  private readonly ttfb = this.hist('ttfb');
+  private readonly download = this.hist('download');
+  private readonly latency = this.hist('latency');
+  private readonly ttfbNew = this.hist('ttfbNew');
+  private readonly latencyNew = this.hist('latencyNew');
+  private readonly downloadNew = this.hist('downloadNew');
+  private readonly latencyUncorrected = this.hist('latencyUncorrected');
+  private readonly requestsPerConnection = new UsHistogram();
   private readonly statusCounts = new Int32Array(600);
   readonly series: SeriesArrays = { requests: [], newConnections: [], openConnections: [], errors: [] };
   private readonly openModel: boolean;
@@ -47,10 +58,10 @@ export class Recorder implements Http2Observer {
     this.countStartUs = nowUs();
   }
 
-  private hist(name: MetricName): Histogram {
+  private hist(name: MetricName): UsHistogram {
     let h = this.histograms.get(name);
     if (h === undefined) {
-      h = newHistogram();
+      h = new UsHistogram();
       this.histograms.set(name, h);
     }
     return h;
@@ -76,10 +87,10 @@ export class Recorder implements Http2Observer {
     if (this.openNow > c.peakOpen) c.peakOpen = this.openNow;
     this.bump(this.series.newConnections, t.connectEndUs);
     const tcpStartUs = t.lookupEndUs > 0 ? t.lookupEndUs : t.startUs;
-    if (t.lookupEndUs > 0) recordUs(this.hist('dns'), t.lookupEndUs - t.startUs);
-    recordUs(this.hist('connect'), t.connectEndUs - tcpStartUs);
+    if (t.lookupEndUs > 0) this.hist('dns').record(t.lookupEndUs - t.startUs);
+    this.hist('connect').record(t.connectEndUs - tcpStartUs);
     if (t.secureEndUs > 0) {
-      recordUs(this.hist('tls'), t.secureEndUs - t.connectEndUs);
+      this.hist('tls').record(t.secureEndUs - t.connectEndUs);
       if (secure) {
         const tls = this.counters.tls;
         tls.handshakes++;
@@ -91,17 +102,17 @@ export class Recorder implements Http2Observer {
     }
   }
 
-  /** peakOpen is also tracked during warmup-free runs by this gauge. */
+  /** A connection could not be opened (counted by code; EADDRNOTAVAIL/EADDRINUSE mean the local ports ran out). */
   connectFailed(code: string, atUs: number): void {
     if (!this.counting) return;
     const c = this.counters.connections;
     c.failed++;
     c.failedByCode[code] = (c.failedByCode[code] ?? 0) + 1;
+    // Out of ports the requests wait (no request failed): the failed connect is the error.
+    // Otherwise the engine counts each request that failed with this code.
     if (isPortExhaustion(code)) {
       this.error('port-exhausted', atUs);
       this.counters.exhaustedAtSeconds ??= Math.max(0, (atUs - this.countStartUs) / 1e6);
-    } else {
-      this.error(code, atUs);
     }
   }
 
@@ -117,7 +128,7 @@ export class Recorder implements Http2Observer {
       case 'timeout': c.closedByTimeout++; break;
       case 'error': c.closedByClient++; break;
     }
-    this.requestsPerConnection.recordValue(responses);
+    this.requestsPerConnection.recordCount(responses);
   }
 
   keepAlive(header: string, max: number | null, responsesOnConnection: number): void {
@@ -136,23 +147,25 @@ export class Recorder implements Http2Observer {
     if (status >= 0 && status < 600) this.statusCounts[status]!++;
     this.bump(this.series.requests, ex.endUs);
     const startUs = ex.intendedUs;
-    const isNew = ex.connection !== null;
-    if (!isNew) counters.reused++;
     const ttfb = ex.firstByteUs - startUs;
     const latency = ex.endUs - startUs;
     const download = ex.endUs - ex.firstByteUs;
-    recordUs(this.hist('wait'), ex.firstByteUs - ex.writeEndUs);
-    recordUs(this.hist('ttfb'), ttfb);
-    recordUs(this.hist('download'), download);
-    recordUs(this.hist('latency'), latency);
-    recordUs(this.hist(isNew ? 'ttfbNew' : 'ttfbReused'), ttfb);
-    recordUs(this.hist(isNew ? 'latencyNew' : 'latencyReused'), latency);
-    recordUs(this.hist(isNew ? 'downloadNew' : 'downloadReused'), download);
-    if (this.openModel) recordUs(this.hist('latencyUncorrected'), ex.endUs - ex.issueUs);
+    this.wait.record(ex.firstByteUs - ex.writeEndUs);
+    this.ttfb.record(ttfb);
+    this.download.record(download);
+    this.latency.record(latency);
+    if (ex.connection !== null) {
+      this.ttfbNew.record(ttfb);
+      this.latencyNew.record(latency);
+      this.downloadNew.record(download);
+    } else {
+      counters.reused++;
+    }
+    if (this.openModel) this.latencyUncorrected.record(ex.endUs - ex.issueUs);
   }
 
   page(startUs: number, endUs: number): void {
-    if (this.counting && startUs >= this.countStartUs) recordUs(this.hist('page'), endUs - startUs);
+    if (this.counting && startUs >= this.countStartUs) this.hist('page').record(endUs - startUs);
   }
 
   error(code: string, atUs: number): void {
@@ -212,8 +225,7 @@ export class Recorder implements Http2Observer {
 
   /** Latency so far, for the live display. */
   encodedLatency(): string | null {
-    const h = this.histograms.get('latency');
-    return h && h.totalCount > 0 ? encodeHistogram(h) : null;
+    return this.latency.totalCount > 0 ? this.latency.encode() : null;
   }
 
   /** `endUs`: when the counted part ended (the engine's stop), not when the last socket closed. */
@@ -225,12 +237,15 @@ export class Recorder implements Http2Observer {
       if (n > 0) byStatus[String(code)] = n;
     });
     this.counters.byStatus = byStatus;
+    this.histograms.set('ttfbReused', this.ttfb.minus(this.ttfbNew));
+    this.histograms.set('latencyReused', this.latency.minus(this.latencyNew));
+    this.histograms.set('downloadReused', this.download.minus(this.downloadNew));
     const histograms: Partial<Record<MetricName, string>> = {};
-    for (const [name, h] of this.histograms) if (h.totalCount > 0) histograms[name] = encodeHistogram(h);
+    for (const [name, h] of this.histograms) if (h.totalCount > 0) histograms[name] = h.encode();
     return {
       counters: this.counters,
       histograms,
-      requestsPerConnection: encodeHistogram(this.requestsPerConnection),
+      requestsPerConnection: this.requestsPerConnection.encode(),
       series: this.series,
       countedUs: this.counting ? endUs - this.countStartUs : 0,
     };

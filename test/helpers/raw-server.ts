@@ -16,6 +16,8 @@ export interface RawServer {
   port: number;
   url: string;
   stats: RawServerStats;
+  /** Stops accepting (new connects are refused); open connections go on. */
+  stopListening(): void;
   close(): Promise<void>;
 }
 
@@ -72,15 +74,19 @@ export async function rawServer(onConnection: RawConnectionHandler, options: Raw
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  let stopped: Promise<void> | undefined;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     stats,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    stopListening: () => {
+      stopped ??= new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    close: () => {
+      stopped ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      return stopped;
+    },
   };
 }
 

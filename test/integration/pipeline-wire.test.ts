@@ -1,7 +1,7 @@
 // Pipelining and retries seen from the server's side of the wire: raw `net`
 // servers that record what arrives and misbehave on purpose.
 import { afterEach, describe, expect, it } from 'vitest';
-import { recordsPipelining, scripted, type RawServer } from '../helpers/raw-server.js';
+import { rawServer, recordsPipelining, scripted, type RawServer } from '../helpers/raw-server.js';
 import { runJson } from '../helpers/cli.js';
 
 const servers: RawServer[] = [];
@@ -56,5 +56,25 @@ describe('pipeline on the wire', () => {
     expect(p.errors['server-closed']).toBe(p.requests.errors);
     expect(p.requests.errors).toBeGreaterThan(0);
     expect(s.stats.requests).toBeLessThanOrEqual(6 * 2); // nothing was sent a third time
+  });
+});
+
+describe('a server that stops listening mid-run', () => {
+  it('counts each request that could not get a connection once, by code', async () => {
+    let accepted = 0;
+    const s: RawServer = await rawServer((socket, ctx) => {
+      ctx.onRequest(() => ctx.answer(ok('x', 'Connection: close\r\n')));
+      // After five connections nobody listens any more: the next connects are refused.
+      if (++accepted === 5) s.stopListening();
+    });
+    servers.push(s);
+    const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'new-connection', '-c', '1', '-n', '20']);
+    expect(code).toBe(0);
+    const p = result.phases[0];
+    expect(p.requests.completed).toBe(5);
+    expect(p.errors).toEqual({ ECONNREFUSED: 15 });
+    expect(p.requests.errors).toBe(15);
+    expect(p.connections.failed).toBe(15);
+    expect(p.connections.failedByCode).toEqual({ ECONNREFUSED: 15 });
   });
 });
