@@ -8,7 +8,7 @@ import { InterruptedError, RunError, ThresholdFailedError } from '../errors.js';
 import { readPortFacts, summarizePorts, exhaustionAdvice, exhaustionWarning } from '../metrics/ports.js';
 import { RESULT_SCHEMA_ID, type PhaseResult, type ResultDocument } from '../metrics/result.js';
 import { buildPhaseResult } from '../metrics/summary.js';
-import { evaluateThreshold, parseThreshold } from '../metrics/thresholds.js';
+import { evaluateThreshold, formatThresholdActual, parseThreshold } from '../metrics/thresholds.js';
 import type { PhasePlan } from '../plan/types.js';
 import { runPhase } from '../run/coordinator.js';
 import { hgrmFiles } from '../report/hgrm.js';
@@ -123,7 +123,7 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
   };
   await writeOutputs(doc, out);
   if (interrupted) throw new InterruptedError();
-  const failed = phases.flatMap((p) => p.thresholds.filter((t) => !t.ok).map((t) => `${p.name}: ${t.expression} (actual ${t.actual ?? 'n/a'})`));
+  const failed = phases.flatMap((p) => p.thresholds.filter((t) => !t.ok).map((t) => `${p.name}: ${t.expression} (actual ${formatThresholdActual(t.expression, t.actual)})`));
   if (failed.length > 0) throw new ThresholdFailedError(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n  ${failed.join('\n  ')}`);
   return doc;
 }
@@ -141,5 +141,6 @@ export async function writeOutputs(doc: ResultDocument, out: OutputOptions): Pro
   }
   if (out.junit) await writeFile(out.junit, renderJunit(doc));
   const summary = process.env.GITHUB_STEP_SUMMARY;
-  if (summary) await appendFile(summary, renderMarkdownSummary(doc));
+  // A line break first: an earlier step may not have ended its last line, which would swallow the heading.
+  if (summary) await appendFile(summary, `\n${renderMarkdownSummary(doc)}`);
 }

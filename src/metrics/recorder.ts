@@ -56,6 +56,8 @@ export class Recorder implements Http2Observer {
   startCounting(): void {
     this.counting = true;
     this.countStartUs = nowUs();
+    // Connections opened in the warmup are open now: they count towards the peak.
+    this.counters.connections.peakOpen = this.openNow;
   }
 
   private hist(name: MetricName): UsHistogram {

@@ -115,7 +115,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   if (o.page !== undefined) {
     page = (Array.isArray(o.page) ? o.page : o.page.split(',')).map((p) => p.trim()).filter((p) => p !== '');
     if (page.length === 0 || page.some((p) => !p.startsWith('/'))) bad('page', 'paths starting with "/", e.g. /index.html,/a.png', o.page);
-    if (rate !== null) problems.push(`${input.where('page')}: page mode runs in the closed model; drop --rate or --page`);
+    if (rate !== null) problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where('rate')} or ${input.where('page')}`);
   }
 
   const thresholds = o.threshold ?? [];

@@ -2,6 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import { PRIMARY_METRICS } from '../metrics/catalog.js';
 import type { PhaseResult, ResultDocument } from '../metrics/result.js';
+import { formatThresholdActual } from '../metrics/thresholds.js';
 import { fmtInt, fmtMs, fmtRatio, makeChalk, table } from './style.js';
 
 export interface TableOptions {
@@ -73,7 +74,7 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
 
   if (p.thresholds.length > 0) {
     const t = table(['threshold', 'actual', 'result'], c);
-    for (const th of p.thresholds) t.push([th.expression, th.actual === null ? '-' : String(Math.round(th.actual * 1000) / 1000), th.ok ? c.green('pass') : c.red('FAIL')]);
+    for (const th of p.thresholds) t.push([th.expression, formatThresholdActual(th.expression, th.actual), th.ok ? c.green('pass') : c.red('FAIL')]);
     out.push(t.toString());
   }
   for (const note of p.notes) out.push(c.yellow(`! ${note}`));

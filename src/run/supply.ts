@@ -4,7 +4,11 @@
 import type { Exchange } from '../metrics/timing.js';
 
 export interface Supply {
-  /** Fills `ex` with the next request due now and returns true, or false when none is due. */
+  /**
+   * Fills `ex` with the next request due now and returns true, or false when none is due.
+   * `counted` says whether the run counts now (false in the warmup); `ex.counted` comes set to
+   * it, and a supply may clear it.
+   */
   take(ex: Exchange, nowUs: number, counted: boolean): boolean;
   /** A request has its final outcome. */
   finished(ex: Exchange, ok: boolean, nowUs: number): void;
@@ -40,12 +44,15 @@ export class ClosedSupply implements Supply {
  * Open model: request k is due at start + k / rate. Latency is measured from
  * that intended start, so time spent waiting for a connection is counted
  * (coordinated omission corrected). A request that cannot start within
- * `deadlineUs` of its slot is dropped.
+ * `deadlineUs` of its slot is dropped. Once `endAt` is set, slots from then on
+ * are not handed out: the schedule is over, and the requests already due still
+ * get their outcome (a stall at the end of a run is measured, not cut off).
  */
 export class OpenSupply implements Supply {
   readonly fansOut = false;
   private k = 0;
   private issued = 0;
+  private endUs = Infinity;
   private readonly intervalUs: number;
   constructor(
     private readonly startUs: number,
@@ -56,12 +63,19 @@ export class OpenSupply implements Supply {
   ) {
     this.intervalUs = 1e6 / ratePerSecond;
   }
+  /** No slot at or after `endUs` is handed out. */
+  endAt(endUs: number): void {
+    this.endUs = endUs;
+  }
+  private dueUs(): number {
+    return this.startUs + this.k * this.intervalUs;
+  }
   get exhausted(): boolean {
-    return this.budget !== null && this.issued >= this.budget;
+    return (this.budget !== null && this.issued >= this.budget) || this.dueUs() >= this.endUs;
   }
   take(ex: Exchange, nowUs: number, counted: boolean): boolean {
     while (!this.exhausted) {
-      const intendedUs = this.startUs + this.k * this.intervalUs;
+      const intendedUs = this.dueUs();
       if (intendedUs > nowUs) return false;
       this.k++;
       if (counted) this.issued++;
@@ -76,7 +90,7 @@ export class OpenSupply implements Supply {
   }
   finished(): void {}
   nextDueUs(): number | null {
-    return this.exhausted ? null : this.startUs + this.k * this.intervalUs;
+    return this.exhausted ? null : this.dueUs();
   }
 }
 
@@ -93,6 +107,8 @@ export class PageSupply implements Supply {
   private done = 0;
   private failed = false;
   private active = false;
+  /** A page begun in the warmup is not counted, not even its requests sent after the warmup. */
+  private countedPage = false;
   private issued = 0;
   constructor(
     private readonly pathCount: number,
@@ -111,12 +127,14 @@ export class PageSupply implements Supply {
       this.handedOut = 0;
       this.done = 0;
       this.failed = false;
+      this.countedPage = counted;
     } else if (this.handedOut === 1 && this.done === 0) {
       return false; // the HTML first: its images are known only once it is in
     } else if (this.handedOut === this.pathCount) {
       return false;
     }
-    if (counted) this.issued++;
+    if (this.countedPage) this.issued++;
+    ex.counted = this.countedPage;
     ex.pathIndex = this.handedOut++;
     ex.pageIteration = this.iteration;
     ex.intendedUs = nowUs;

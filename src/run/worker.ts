@@ -14,6 +14,9 @@ if (parentPort === null) throw new Error('worker.js must run in a worker thread'
 const port = parentPort;
 const post = (msg: WorkerToMain): void => port.postMessage(msg);
 
+/** Open model: how long after the last slot's timeout a worker still waits for outcomes. */
+const DRAIN_BACKSTOP_MS = 1000;
+
 let engine: Engine | null = null;
 let stopRequested = false;
 
@@ -49,8 +52,12 @@ async function run(plan: WorkerPlan): Promise<void> {
   await new Promise((r) => setTimeout(r, Math.max(0, plan.startAtEpochMs - Date.now())));
   const rec = new Recorder({ openModel: phase.rate !== null });
   const startUs = nowUs();
-  const eng = new Engine(plan, strategy, rec, makeSupply(plan, rec, startUs));
+  const supply = makeSupply(plan, rec, startUs);
+  const eng = new Engine(plan, strategy, rec, supply);
   engine = eng;
+  // Open model: the schedule covers warmup and duration; no slot after it is handed out.
+  const scheduleEndUs = startUs + (phase.warmupMs + phase.durationMs) * 1000;
+  if (supply instanceof OpenSupply) supply.endAt(scheduleEndUs);
   const snapshot = (): void => {
     rec.tick(nowUs());
     const c = rec.counters;
@@ -66,7 +73,14 @@ async function run(plan: WorkerPlan): Promise<void> {
   const beginCounting = (): void => {
     rec.startCounting();
     timers.push(setInterval(snapshot, 1000));
-    timers.push(setTimeout(() => eng.stop(), phase.durationMs));
+    if (supply instanceof OpenSupply) {
+      // The engine stops by itself once every scheduled request has its outcome (each is
+      // bounded by --timeout), so a stall at the end is measured, not cut off. This is a backstop.
+      const boundMs = Math.max(phase.timeoutMs, phase.connectTimeoutMs) + DRAIN_BACKSTOP_MS;
+      timers.push(setTimeout(() => eng.stop(), phase.durationMs + boundMs));
+    } else {
+      timers.push(setTimeout(() => eng.stop(), phase.durationMs));
+    }
   };
   if (phase.warmupMs > 0) timers.push(setTimeout(beginCounting, phase.warmupMs));
   else beginCounting();
@@ -75,7 +89,10 @@ async function run(plan: WorkerPlan): Promise<void> {
   try {
     await eng.done;
     rec.tick(nowUs());
-    post({ type: 'final', workerIndex: plan.workerIndex, final: rec.final(eng.stoppedAtUs || nowUs()) });
+    let endUs = eng.stoppedAtUs || nowUs();
+    // Open model: the counted time is the schedule, not the schedule plus the last responses.
+    if (supply instanceof OpenSupply) endUs = Math.min(endUs, scheduleEndUs);
+    post({ type: 'final', workerIndex: plan.workerIndex, final: rec.final(endUs) });
   } catch (err) {
     const e = err as Error;
     post({
