@@ -164,6 +164,27 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   };
   const s = strategyFor(strategy);
   if (s !== undefined && problems.length === 0) problems.push(...s.validate(plan));
+  if (runnerCount > 1 && Math.min(plan.connections, plan.maxConnections ?? Infinity) < runnerCount) {
+    problems.push(`${input.where('connections')}: ${runnerCount} runners need at least as many connections, got ${plan.connections}`);
+  }
   if (problems.length > 0) throw new ValidationError(problems.length === 1 ? 'invalid option' : 'invalid options', problems);
-  return plan;
+  return runnerShare(plan);
+}
+
+/** Splits `total` into `parts` shares that differ by at most one. */
+export function share(total: number, parts: number, index: number): number {
+  return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
+}
+
+/** Several machines split one load (--runner-index i --runner-count n): this runner's part. */
+function runnerShare(plan: PhasePlan): PhasePlan {
+  const { runnerCount: n, runnerIndex: i } = plan;
+  if (n === 1) return plan;
+  return {
+    ...plan,
+    connections: share(plan.connections, n, i),
+    requests: plan.requests === null ? null : share(plan.requests, n, i),
+    rate: plan.rate === null ? null : plan.rate / n,
+    maxConnections: plan.maxConnections === null ? null : share(plan.maxConnections, n, i),
+  };
 }
