@@ -51,6 +51,8 @@ export class Http1Connection implements Connection, ParserEvents {
   secure: { version: string | null; cipher: string | null; alpn: string | null; resumed: boolean } | null = null;
 
   private readonly socket: net.Socket;
+  /** the TCP socket under `socket` (the same socket in cleartext) */
+  private readonly tcp: net.Socket;
   private readonly parser: ResponseParser;
   private readonly queue: Exchange[] = [];
   /** requests handed over before the socket was connected */
@@ -83,8 +85,11 @@ export class Http1Connection implements Connection, ParserEvents {
     if (target.tls) {
       const t = target.tls;
       const session = t.sessions?.get();
+      // TLS over our own TCP socket: a TLS socket cannot be reset (--close reset), its TCP socket can.
+      this.tcp = net.connect(base);
+      this.tcp.on('error', () => {}); // reported again by the TLS socket
       this.socket = tls.connect({
-        ...base,
+        socket: this.tcp,
         servername: net.isIP(t.servername) ? undefined : t.servername,
         ALPNProtocols: ['http/1.1'],
         rejectUnauthorized: !t.insecure,
@@ -97,10 +102,11 @@ export class Http1Connection implements Connection, ParserEvents {
       // Cleartext reads go straight into one buffer per thread, parsed before the callback returns:
       // no Buffer per read and no stream 'data' event (the parser copies only an unfinished head).
       this.socket = net.connect({ ...base, onread: { buffer: sharedReadBuffer(), callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) } });
+      this.tcp = this.socket;
     }
     const socket = this.socket;
-    socket.once('lookup', () => (this.timing.lookupEndUs = nowUs()));
-    socket.once('connect', () => {
+    if (net.isIP(target.host) === 0) this.tcp.once('lookup', () => (this.timing.lookupEndUs = nowUs()));
+    this.tcp.once('connect', () => {
       this.timing.connectEndUs = nowUs();
       socket.setNoDelay(profile.nodelay);
       if (!target.tls) this.onReady();
@@ -272,6 +278,9 @@ export class Http1Connection implements Connection, ParserEvents {
     const state = this.parser.finish();
     if (state === 'truncated') this.closeCode ??= 'truncated';
     else if (this.queue.length > 0 && this.closeCode === null && this.queue[0]!.firstByteUs > 0) this.closeCode = 'truncated';
+    // Cleartext: the server has closed, so close at once. One close() sends our FIN, where the
+    // stream's automatic end() would shutdown() first (a syscall and a tick more per connection).
+    if (this.socket === this.tcp) this.socket.destroy();
   }
 
   private onError(err: NodeJS.ErrnoException): void {
@@ -309,7 +318,7 @@ export class Http1Connection implements Connection, ParserEvents {
     switch (this.retirePolicy) {
       case 'reset':
         this.closeKind = 'client-reset';
-        this.socket.resetAndDestroy();
+        this.tcp.resetAndDestroy();
         break;
       case 'client':
         this.closeKind = 'client';

@@ -15,6 +15,20 @@ export interface ConnectionCounters {
   staleReuse: number;
 }
 
+/** HTTP/2 sessions (multiplex): what the servers announced and did. */
+export interface Http2Counters {
+  /** lowest SETTINGS_MAX_CONCURRENT_STREAMS a server announced, or null (none came, or unlimited) */
+  serverMaxStreams: number | null;
+  /** most streams in flight at once on one session */
+  peakConcurrentStreams: number;
+  /** GOAWAY frames received, by error code name */
+  goaway: Record<string, number>;
+  /** streams reset (RST_STREAM), by error code name */
+  resetStreams: Record<string, number>;
+  /** sessions by the number of streams they carried ("10": 2 means two sessions carried 10) */
+  streamsPerSession: Record<string, number>;
+}
+
 export interface Counters {
   completed: number;
   /** requests sent on a connection opened earlier */
@@ -27,6 +41,7 @@ export interface Counters {
   tls: { version: string | null; cipher: string | null; alpn: string | null; resumed: number; handshakes: number };
   /** seconds into the counted phase of the first EADDRNOTAVAIL, or null */
   exhaustedAtSeconds: number | null;
+  http2: Http2Counters;
 }
 
 export function newCounters(): Counters {
@@ -38,6 +53,7 @@ export function newCounters(): Counters {
     },
     tls: { version: null, cipher: null, alpn: null, resumed: 0, handshakes: 0 },
     exhaustedAtSeconds: null,
+    http2: { serverMaxStreams: null, peakConcurrentStreams: 0, goaway: {}, resetStreams: {}, streamsPerSession: {} },
   };
 }
 
@@ -76,6 +92,13 @@ export function addCounters(a: Counters, b: Counters): Counters {
   a.tls.resumed += b.tls.resumed;
   a.tls.handshakes += b.tls.handshakes;
   a.exhaustedAtSeconds = minOf(a.exhaustedAtSeconds, b.exhaustedAtSeconds);
+  const h = a.http2;
+  h.serverMaxStreams = minOf(h.serverMaxStreams, b.http2.serverMaxStreams);
+  // a per-session peak: the largest of the workers', not their sum
+  h.peakConcurrentStreams = Math.max(h.peakConcurrentStreams, b.http2.peakConcurrentStreams);
+  addInto(h.goaway, b.http2.goaway);
+  addInto(h.resetStreams, b.http2.resetStreams);
+  addInto(h.streamsPerSession, b.http2.streamsPerSession);
   return a;
 }
 

@@ -3,9 +3,9 @@
 import type { MergedPhase, TimeWaitTrace } from '../run/coordinator.js';
 import type { PhasePlan } from '../plan/types.js';
 import { METRIC_NAMES } from './catalog.js';
-import { sumErrors } from './counters.js';
-import { encodeHistogram, type Histogram } from './histogram.js';
-import type { MetricSummary, PhaseResult, PortsSummary, SeriesPoint } from './result.js';
+import { sumErrors, type Http2Counters } from './counters.js';
+import { encodeHistogram, newHistogram, type Histogram } from './histogram.js';
+import type { Http2Summary, MetricSummary, PhaseResult, PortsSummary, SeriesPoint } from './result.js';
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -86,6 +86,35 @@ function series(merged: MergedPhase, timeWait: TimeWaitTrace): SeriesPoint[] {
   }));
 }
 
+/** The HTTP/2 part of a multiplex phase; streams per session as a distribution like requests per connection. */
+export function summarizeHttp2(streamsAsked: number, h: Http2Counters): Http2Summary {
+  const perSession = newHistogram();
+  for (const [streams, sessions] of Object.entries(h.streamsPerSession)) perSession.recordValueWithCount(Number(streams), sessions);
+  return {
+    streamsAsked,
+    serverMaxStreams: h.serverMaxStreams,
+    limitedByServer: h.serverMaxStreams !== null && h.serverMaxStreams < streamsAsked,
+    peakConcurrentStreams: h.peakConcurrentStreams,
+    goaway: { ...h.goaway },
+    resetStreams: { ...h.resetStreams },
+    streamsPerSession: {
+      mean: round3(perSession.totalCount > 0 ? perSession.mean : 0),
+      max: perSession.totalCount > 0 ? perSession.maxValue : 0,
+      hdr: encodeHistogram(perSession),
+    },
+  };
+}
+
+function http2Notes(h: Http2Summary): string[] {
+  const notes: string[] = [];
+  if (h.limitedByServer) {
+    notes.push(`The server allows ${h.serverMaxStreams} concurrent streams per HTTP/2 session (SETTINGS_MAX_CONCURRENT_STREAMS), fewer than --streams ${h.streamsAsked}: at most ${h.serverMaxStreams} were in flight on each session.`);
+  }
+  const goaways = Object.entries(h.goaway).map(([code, n]) => `${n} x ${code}`);
+  if (goaways.length > 0) notes.push(`The server sent GOAWAY (${goaways.join(', ')}): those sessions took no new streams, and new sessions were opened.`);
+  return notes;
+}
+
 export interface PhaseExtras {
   ports: PortsSummary;
   notes: string[];
@@ -102,6 +131,7 @@ export function buildPhaseResult(plan: PhasePlan, merged: MergedPhase, timeWait:
   const rpc = merged.requestsPerConnection;
   const seconds = merged.durationMs / 1000;
   const secure = plan.target.protocol === 'https:';
+  const http2 = plan.strategy === 'multiplex' ? summarizeHttp2(plan.streams, c.http2) : null;
   return {
     name: plan.name,
     strategy: plan.strategy,
@@ -109,6 +139,7 @@ export function buildPhaseResult(plan: PhasePlan, merged: MergedPhase, timeWait:
     durationMs: round3(merged.durationMs),
     requests: {
       completed: c.completed,
+      reused: c.reused,
       errors: sumErrors(c.errors),
       retried: c.retried,
       dropped: c.dropped,
@@ -139,10 +170,10 @@ export function buildPhaseResult(plan: PhasePlan, merged: MergedPhase, timeWait:
     metrics,
     ports: extras.ports,
     tls: secure ? { ...c.tls } : null,
-    http2: null,
+    http2,
     thresholds: [],
     series: series(merged, timeWait),
-    notes: extras.notes,
+    notes: http2 === null ? extras.notes : [...extras.notes, ...http2Notes(http2)],
     interrupted: extras.interrupted,
   };
 }

@@ -61,6 +61,14 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
   conn.push(['peak open', fmtInt(k.peakOpen)]);
   if (k.keepAliveHeader !== null) conn.push(['Keep-Alive header', k.keepAliveHeader]);
   if (k.staleReuse > 0) conn.push(['stale reuse (retried)', fmtInt(k.staleReuse)]);
+  if (p.http2 !== null) {
+    const h2 = p.http2;
+    conn.push(['HTTP/2 streams asked / server max', `${h2.streamsAsked} / ${h2.serverMaxStreams ?? '-'}${h2.limitedByServer ? c.yellow(' (limited by the server)') : ''}`]);
+    conn.push(['peak concurrent streams', fmtInt(h2.peakConcurrentStreams)]);
+    conn.push(['streams per session', `mean ${fmtRatio(h2.streamsPerSession.mean)}, max ${fmtInt(h2.streamsPerSession.max)}`]);
+    if (Object.keys(h2.goaway).length > 0) conn.push(['GOAWAY received', codes(h2.goaway)]);
+    if (Object.keys(h2.resetStreams).length > 0) conn.push(['streams reset (RST_STREAM)', codes(h2.resetStreams)]);
+  }
   if (p.tls !== null) conn.push(['TLS', [p.tls.version, p.tls.cipher, p.tls.alpn && `ALPN ${p.tls.alpn}`, `${p.tls.resumed}/${p.tls.handshakes} resumed`].filter(Boolean).join(', ')]);
   out.push(conn.toString());
 

@@ -8,6 +8,7 @@ import type { MetricName } from '../metrics/catalog.js';
 import { decodeHistogram, mergeEncoded, newHistogram, type Histogram } from '../metrics/histogram.js';
 import type { SeriesArrays } from '../metrics/recorder.js';
 import { createTimeWaitSampler } from '../metrics/timewait.js';
+import { share } from '../plan/build-plan.js';
 import type { PhasePlan, WorkerPlan } from '../plan/types.js';
 import { RunError } from '../errors.js';
 import { assertNever, type LiveSnapshot, type WorkerToMain } from './messages.js';
@@ -57,10 +58,6 @@ export interface RunPhaseOptions {
   onProgress?: (p: Progress) => void;
 }
 
-/** Splits `total` into `parts` shares that differ by at most one. */
-export function share(total: number, parts: number, index: number): number {
-  return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
-}
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -110,7 +107,9 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
       trace.perSecond[second] = counts.client;
     }
   };
-  const samplerTimer = sampler.supported ? setInterval(() => void sampleTimeWait(), plan.sampleIntervalMs) : undefined;
+  // CONNLOAD_NO_SAMPLER=1 is a bench-only switch (test/bench): it measures what sampling costs.
+  const sampling = sampler.supported && process.env.CONNLOAD_NO_SAMPLER !== '1';
+  const samplerTimer = sampling ? setInterval(() => void sampleTimeWait(), plan.sampleIntervalMs) : undefined;
 
   const report = (): void => {
     const live = snapshots.filter((s): s is LiveSnapshot => s !== null);
@@ -176,7 +175,7 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     const f = fatal as { code: string; message: string };
     throw new RunError(fatalMessage(plan, options.address, f.code, f.message), f.code);
   }
-  if (sampler.supported) await sampleTimeWait();
+  if (sampling) await sampleTimeWait();
   return { merged: mergeFinals(finals), timeWait: trace, interrupted };
 }
 

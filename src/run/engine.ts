@@ -66,6 +66,11 @@ export class Engine {
   private sweepTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAtUs = Infinity;
+  /** Set when the supply had nothing due: pumpAll() stops offering work to lanes. */
+  private supplyDry = false;
+  private scheduleTimer: NodeJS.Timeout | undefined;
+  /** True while connects fail for want of a local port; false again after a connect that works. */
+  private outOfPorts = false;
   private fatal: FatalConnectError | null = null;
   private resolveDone!: () => void;
   private rejectDone!: (err: Error) => void;
@@ -93,7 +98,22 @@ export class Engine {
 
   start(): void {
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    if (this.plan.rate !== null) {
+      const { warmupMs, durationMs } = this.plan.phase;
+      this.scheduleTimer = setTimeout(() => this.scheduleOver(), warmupMs + durationMs);
+    }
     this.pumpAll();
+  }
+
+  /**
+   * Open model: the engine normally stops once every scheduled request has its outcome. Requests
+   * waiting for a local port would wait for TIME_WAIT to end (60 s), far past the schedule: if the
+   * ports are still out when it is over, they are dropped (they never started) and the run stops.
+   */
+  private scheduleOver(): void {
+    if (this.stopping || !this.outOfPorts) return;
+    for (const ex of this.retries) if (ex.counted) this.rec.dropped();
+    this.stop();
   }
 
   /**
@@ -106,6 +126,7 @@ export class Engine {
     this.stoppedAtUs = nowUs();
     clearInterval(this.sweepTimer);
     clearTimeout(this.wakeTimer);
+    clearTimeout(this.scheduleTimer);
     for (const lane of this.lanes) lane.conn = null;
     for (const conn of this.live) if (!this.setAside.has(conn) || conn.inFlight > 0) conn.destroy('stopped');
     this.settleIfClosed();
@@ -134,8 +155,16 @@ export class Engine {
 
   /** Offers work to every lane: those with a connection first, so open ones are reused before new ones open. */
   private pumpAll(): void {
-    for (const lane of this.lanes) if (lane.conn !== null) this.fill(lane);
-    for (const lane of this.lanes) if (lane.conn === null) this.fill(lane);
+    // Stop at the first lane that finds nothing due: the open model pumps on every timer tick.
+    this.supplyDry = false;
+    for (const lane of this.lanes) {
+      if (this.supplyDry) break;
+      if (lane.conn !== null) this.fill(lane);
+    }
+    for (const lane of this.lanes) {
+      if (this.supplyDry) break;
+      if (lane.conn === null) this.fill(lane);
+    }
     this.armWake();
   }
 
@@ -145,11 +174,15 @@ export class Engine {
     const ex = this.pool.pop() ?? newExchange();
     resetExchange(ex);
     const counted = this.rec.counting;
+    ex.counted = counted; // a supply may decide otherwise (a page begun in the warmup stays uncounted)
     if (!this.supply.take(ex, now, counted)) {
       this.pool.push(ex);
+      this.supplyDry = true;
+      // Open model: a schedule can end on dropped slots, with no response left to notice it.
+      if (this.outstanding === 0 && this.supply.exhausted && this.retries.length === 0) this.stop();
+      else this.armWake(now); // a connection is free: wake it when the next request is due
       return null;
     }
-    ex.counted = counted;
     this.outstanding++;
     return ex;
   }
@@ -157,9 +190,9 @@ export class Engine {
   private fill(lane: Lane): void {
     while (!this.stopping) {
       let conn = lane.conn;
+      if (conn !== null && !conn.canSend()) return;
       const now = nowUs();
       if (conn !== null) {
-        if (!conn.canSend()) return;
         // 4.5.5: do not reuse a connection the server is about to close for idleness.
         if (conn.inFlight === 0 && conn.idleTimeoutUs > 0 && now - conn.lastActiveUs > conn.idleTimeoutUs * 0.9) {
           this.setAsideConn(lane, conn, true);
@@ -201,6 +234,7 @@ export class Engine {
 
   connected(lane: Lane, conn: Connection): void {
     this.everConnected = true;
+    this.outOfPorts = false;
     this.rec.connected(conn.timing, conn.secure);
   }
 
@@ -216,6 +250,7 @@ export class Engine {
     this.rec.connectFailed(code, now);
     if (isPortExhaustion(code)) {
       // Out of local ports: the requests wait for a port, they have not failed (4.2.7).
+      this.outOfPorts = true;
       this.retries.unshift(...pending);
       lane.backoffUntilUs = now + EXHAUSTED_BACKOFF_US;
     } else {
@@ -231,6 +266,8 @@ export class Engine {
   }
 
   response(lane: Lane, conn: Connection, ex: Exchange): void {
+    // After stop, requests in flight are abandoned: a destroyed HTTP/2 session still ends its streams.
+    if (this.stopping) return this.discard([ex]);
     this.rec.response(ex);
     if (conn.keepAliveHeader !== null) this.rec.keepAlive(conn.keepAliveHeader, conn.keepAliveMax, conn.responses);
     // Set aside first: finishing the last request may stop the run, and a closing connection gets its grace.
@@ -268,7 +305,8 @@ export class Engine {
       const mayRetry = !partial && ex.attempt === 1 && this.idempotent && (i > 0 || conn.responses > 0);
       if (mayRetry) {
         ex.attempt = 2;
-        if (ex.counted) this.rec.retried(i === 0);
+        // Stale: the server closed a used connection without saying so first (4.5.6 / 4.7.3).
+        if (ex.counted) this.rec.retried(i === 0 && conn.announcedClose !== true);
         this.retries.push(ex);
         retriedAny = true;
       } else {
@@ -311,9 +349,11 @@ export class Engine {
   }
 
   /** Open model: wake up when the next scheduled request falls due. */
-  private armWake(): void {
+  private armWake(now = nowUs()): void {
     const due = this.supply.nextDueUs();
-    if (due !== null && !this.stopping) this.wakeAt(due);
+    // An overdue request is waiting for a busy connection: the next response or close fills that lane.
+    // `now` is the time the supply was asked at, so "not due yet" there is never "overdue" here.
+    if (due !== null && !this.stopping && due > now) this.wakeAt(due);
   }
 
   /** Timeouts without a timer per request: one sweep over the connections. */

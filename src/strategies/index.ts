@@ -1,6 +1,7 @@
 // The strategies, in one plain map: adding one is adding a file and a line.
 import type { StrategyName } from '../plan/types.js';
 import { http10KeepAlive } from './http10-keepalive.js';
+import { multiplex } from './multiplex.js';
 import { newConnection } from './new-connection.js';
 import { persistent } from './persistent.js';
 import { pipeline } from './pipeline.js';
@@ -11,6 +12,7 @@ export const STRATEGIES: Partial<Record<StrategyName, Strategy>> = {
   'http10-keepalive': http10KeepAlive,
   persistent,
   pipeline,
+  multiplex,
 };
 
 export function strategyFor(name: StrategyName): Strategy | undefined {

@@ -1,0 +1,48 @@
+// 4.3.2 taken to HTTP/2: -c sessions, each with up to --streams concurrent
+// streams (capped by the server's SETTINGS_MAX_CONCURRENT_STREAMS). h2 by ALPN
+// for https URLs, h2c with prior knowledge for http URLs.
+import { Http2SessionConnection, type Http2Profile, type Http2Target } from '../http2/session-connection.js';
+import { IGNORE_HTTP2 } from '../http2/observer.js';
+import { buildStreamHeaders } from '../http2/request-headers.js';
+import type { PhasePlan } from '../plan/types.js';
+import { USER_AGENT } from '../version.js';
+import { paths } from './http1.js';
+import type { ConnectionFactory, Strategy, WorkerShared } from './types.js';
+
+export const multiplex: Strategy = {
+  name: 'multiplex',
+  capacity: (plan) => plan.streams,
+  requestsPerConnection: (plan) => plan.maxRequestsPerConnection,
+  validate: () => [],
+  prepare(plan: PhasePlan, shared: WorkerShared): ConnectionFactory {
+    const { target, tls } = plan;
+    const secure = target.protocol === 'https:';
+    const profile: Http2Profile = {
+      headers: paths(plan).map((path) =>
+        buildStreamHeaders({
+          method: plan.method,
+          scheme: secure ? 'https' : 'http',
+          authority: target.hostHeader,
+          path,
+          headers: plan.headers,
+          bodyBytes: plan.body?.byteLength ?? null,
+          userAgent: USER_AGENT,
+        }),
+      ),
+      body: plan.body === null ? null : Buffer.from(plan.body),
+      streamsAsked: plan.streams,
+      nodelay: plan.nodelay,
+    };
+    const host = target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname;
+    const h2Target: Http2Target = {
+      authority: `${target.protocol}//${host}:${target.port}`,
+      host: target.hostname,
+      port: target.port,
+      tls: secure
+        ? { servername: tls.servername ?? target.hostname, ca: tls.ca, insecure: tls.insecure, sessions: tls.sessionReuse ? shared.tlsSessions : null }
+        : null,
+    };
+    const observer = shared.http2 ?? IGNORE_HTTP2;
+    return (id, events, localAddress) => new Http2SessionConnection(id, events, profile, observer, h2Target, localAddress);
+  },
+};

@@ -1,0 +1,213 @@
+// --strategy multiplex (HTTP/2, h2c by prior knowledge) against the built-in
+// server, whose session and stream counts are the ground truth, and against
+// nghttpd from Debian. Runs are bounded by request count.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
+import { runCli, runJson } from '../helpers/cli.js';
+import { assertValidResult } from '../helpers/schema.js';
+
+const servers: RunningServer[] = [];
+const others: Array<() => Promise<void>> = [];
+
+async function h2c(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  const s = await startServer({ h2c: true, ...options });
+  servers.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await Promise.all(others.splice(0).map((close) => close()));
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+async function waitForListener(port: number, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) throw new Error(`nghttpd exited with ${child.exitCode}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nghttpd did not listen on ${port}`);
+}
+
+/** nghttpd (Debian nghttp2-server) in cleartext, serving /index.html from a directory of its own. */
+async function nghttpd(maxStreams: number): Promise<number> {
+  const docroot = await mkdtemp(path.join(os.tmpdir(), 'connload-nghttpd-'));
+  await writeFile(path.join(docroot, 'index.html'), 'hello from nghttpd\n');
+  const port = await freePort();
+  const child = spawn('nghttpd', ['--no-tls', '-a', '127.0.0.1', '-d', docroot, '-m', String(maxStreams), String(port)], { stdio: 'ignore' });
+  others.push(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(docroot, { recursive: true, force: true });
+  });
+  await waitForListener(port, child);
+  return port;
+}
+
+describe('multiplex over h2c', () => {
+  it('-c 2 --streams 10 opens exactly 2 sessions with at most 10 streams in flight on each, and close to 10 under load', async () => {
+    const s = await h2c({ latencyMs: 5 });
+    const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '2', '--streams', '10', '-n', '2000']);
+    expect(code).toBe(0);
+    assertValidResult(result);
+    const p = result.phases[0];
+    const stats = s.stats();
+    expect(p.strategy).toBe('multiplex');
+    expect(p.requests.completed).toBe(2000);
+    expect(p.requests.errors).toBe(0);
+    expect(p.requests.byStatus).toEqual({ '200': 2000 });
+    expect(stats.sessions).toBe(2);
+    expect(stats.connections).toBe(2);
+    expect(stats.requestsByVersion.h2).toBe(2000);
+    expect(p.connections.opened).toBe(2);
+    expect(stats.peakStreamsPerSession).toBeLessThanOrEqual(10);
+    expect(stats.peakStreamsPerSession).toBeGreaterThanOrEqual(8);
+    expect(p.http2.streamsAsked).toBe(10);
+    expect(p.http2.peakConcurrentStreams).toBe(10);
+    expect(p.http2.limitedByServer).toBe(false);
+    expect(p.http2.streamsPerSession.mean).toBeCloseTo(1000, -1);
+    expect(p.http2.goaway).toEqual({});
+    expect(p.http2.resetStreams).toEqual({});
+    for (const m of ['connect', 'wait', 'ttfb', 'download', 'latency']) expect(p.metrics[m].count, m).toBeGreaterThan(0);
+    expect(p.metrics.connect.count).toBe(2);
+    expect(p.metrics.ttfb.count).toBe(2000);
+    // cleartext: no TLS time, no TLS facts
+    expect(p.metrics.tls).toBeUndefined();
+    expect(p.tls).toBeNull();
+  });
+
+  it('caps the streams at the server\'s SETTINGS_MAX_CONCURRENT_STREAMS and says so', async () => {
+    const s = await h2c({ latencyMs: 5, maxConcurrentStreams: 4 });
+    const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '2', '--streams', '10', '-n', '400']);
+    expect(code).toBe(0);
+    const p = result.phases[0];
+    expect(p.requests.completed).toBe(400);
+    expect(p.requests.errors).toBe(0);
+    expect(s.stats().peakStreamsPerSession).toBeLessThanOrEqual(4);
+    expect(p.http2.serverMaxStreams).toBe(4);
+    expect(p.http2.limitedByServer).toBe(true);
+    expect(p.http2.peakConcurrentStreams).toBe(4);
+    expect(p.notes.join('\n')).toMatch(/allows 4 concurrent streams.*fewer than --streams 10/);
+  });
+
+  it('counts a GOAWAY from the server mid-run and goes on over new sessions', async () => {
+    const s = await h2c({ latencyMs: 2 });
+    const run = runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '2', '--streams', '10', '-n', '3000']);
+    // Once the run is well under way, the server says GOAWAY to both sessions.
+    for (let i = 0; i < 2000 && s.stats().requests < 500; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.stats().requests).toBeGreaterThanOrEqual(500);
+    s.goawayAll();
+    const { code, result } = await run;
+    expect(code).toBe(0);
+    assertValidResult(result);
+    const p = result.phases[0];
+    const stats = s.stats();
+    expect(p.requests.completed).toBe(3000);
+    expect(p.requests.errors).toBe(0);
+    expect(stats.requests).toBe(3000);
+    expect(stats.sessions).toBe(4);
+    expect(p.connections.opened).toBe(4);
+    expect(p.http2.goaway).toEqual({ NO_ERROR: 2 });
+    expect(p.connections.closedByServer).toBe(2);
+    expect(p.notes.join('\n')).toMatch(/GOAWAY/);
+  });
+
+  it('counts streams the server resets by error code, and the session goes on', async () => {
+    const s = await h2c({ faults: { truncate: 0, reset: 1, stall: 0, malformed: 0 } });
+    const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '2', '--streams', '5', '-n', '40']);
+    expect(code).toBe(0);
+    const p = result.phases[0];
+    expect(p.requests.completed).toBe(0);
+    expect(p.errors).toEqual({ RST_STREAM_INTERNAL_ERROR: 40 });
+    expect(p.http2.resetStreams).toEqual({ INTERNAL_ERROR: 40 });
+    expect(s.stats().sessions).toBe(2);
+  });
+
+  it('agrees with one and with two workers', async () => {
+    const runs = [];
+    for (const workers of ['1', '2']) {
+      const s = await h2c({ latencyMs: 2 });
+      const { result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '4', '--streams', '5', '-n', '800', '-w', workers]);
+      runs.push(result.phases[0]);
+      expect(s.stats().sessions, `workers ${workers}`).toBe(4);
+      expect(s.stats().peakStreamsPerSession).toBeLessThanOrEqual(5);
+    }
+    for (const p of runs) {
+      expect(p.requests.completed).toBe(800);
+      expect(p.connections.opened).toBe(4);
+      expect(p.http2.peakConcurrentStreams).toBe(5);
+      expect(p.http2.streamsPerSession.mean).toBeCloseTo(200, -1);
+    }
+  });
+
+  it('runs against nghttpd, a real HTTP/2 server, within its stream limit', async () => {
+    const port = await nghttpd(8);
+    const { code, result } = await runJson(['run', `http://127.0.0.1:${port}/index.html`, '-s', 'multiplex', '-c', '2', '--streams', '10', '-n', '2000']);
+    expect(code).toBe(0);
+    assertValidResult(result);
+    const p = result.phases[0];
+    expect(p.requests.completed).toBe(2000);
+    expect(p.requests.byStatus).toEqual({ '200': 2000 });
+    expect(p.connections.opened).toBe(2);
+    expect(p.http2.serverMaxStreams).toBe(8);
+    expect(p.http2.limitedByServer).toBe(true);
+    expect(p.http2.peakConcurrentStreams).toBeLessThanOrEqual(8);
+    expect(p.metrics.download.count).toBe(2000);
+  });
+});
+
+describe('multiplex: bad input and servers without HTTP/2', () => {
+  it('--streams 0 is refused before anything is sent (exit 2)', async () => {
+    const s = await h2c();
+    const r = await runCli(['run', `${s.url}/`, '-s', 'multiplex', '--streams', '0', '-n', '10', '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--streams.*positive integer/);
+    expect(s.stats().connections).toBe(0);
+  });
+
+  it('a server that answers the h2c preface with HTTP/1.x is one clear line, exit 3', async () => {
+    const s = await startServer({ h2c: false });
+    servers.push(s);
+    const r = await runCli(['run', `${s.url}/`, '-s', 'multiplex', '-n', '10', '--quiet']);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/answered with HTTP\/1\.x.*does not speak HTTP\/2.*EHTTP1/);
+  });
+
+  it('a server that closes without HTTP/2 SETTINGS is one clear line, exit 3', async () => {
+    // Reads (and drops) the preface, so that the client's FIN is seen and the socket closes.
+    const silent = net.createServer((socket) => socket.resume().end());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    others.push(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+    const { port } = silent.address() as net.AddressInfo;
+    const r = await runCli(['run', `http://127.0.0.1:${port}/`, '-s', 'multiplex', '-n', '10', '--quiet']);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/without an HTTP\/2 SETTINGS frame.*ENOH2/);
+  });
+});
