@@ -7,6 +7,8 @@ import { ConnloadError, EXIT, UsageError } from './errors.js';
 import { interrupt } from './cli/context.js';
 import { compareCommand } from './cli/compare.js';
 import { demoCommand } from './cli/demo.js';
+import { mergeCommand } from './cli/merge.js';
+import { probeCommand } from './cli/probe.js';
 import { reportCommand } from './cli/report.js';
 import { runCommand } from './cli/run.js';
 import { serveCommand } from './cli/serve.js';
@@ -27,18 +29,21 @@ async function main(argv: string[]): Promise<number> {
       .scriptName('connload')
       .usage('$0 <command> [options]\n\nHTTP load testing of the connection layer: handshakes, reuse, pipelining, HTTP/2, TIME_WAIT.')
       .command(runCommand)
+      .command(probeCommand)
       .command(serveCommand as never)
       .command(demoCommand)
       .command(reportCommand)
       .command(compareCommand)
-      .demandCommand(1, 'give a command: run, serve, demo, report, compare (see --help)')
+      .command(mergeCommand)
+      .demandCommand(1, 'give a command: run, serve, demo, probe, report, compare, merge (see --help)')
       .strict()
       .version(TOOL_VERSION)
       .help()
       .alias('h', 'help')
       .wrap(Math.min(120, process.stdout.columns ?? 100))
       .fail((message, err) => {
-        throw err ?? new UsageError(message);
+        // yargs' own complaints (missing value, unknown option) are bad input; our errors keep their code.
+        throw err instanceof ConnloadError ? err : new UsageError(message ?? err?.message ?? 'invalid command line');
       })
       .parseAsync();
     return EXIT.ok;

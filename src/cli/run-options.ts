@@ -20,7 +20,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('page', { type: 'string', describe: 'page mode: paths fetched as one iteration, e.g. /index.html,/a.png', group: 'Load' })
     .option('workers', { alias: 'w', type: 'number', describe: 'worker threads (default 1)', group: 'Load' })
     .option('method', { alias: 'm', type: 'string', describe: 'HTTP method (default GET)', group: 'Request' })
-    .option('header', { alias: 'H', type: 'string', array: true, describe: 'request header "Name: value" (repeatable)', group: 'Request' })
+    .option('header', { alias: 'H', type: 'string', array: true, requiresArg: true, describe: 'request header "Name: value" (repeatable)', group: 'Request' })
     .option('body', { type: 'string', describe: 'request body', group: 'Request' })
     .option('body-file', { type: 'string', describe: 'request body from a file', group: 'Request' })
     .option('nodelay', { type: 'boolean', describe: 'TCP_NODELAY (default on; --no-nodelay turns Nagle on)', group: 'Socket' })
@@ -32,7 +32,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('ca', { type: 'string', describe: 'PEM file of a CA to trust', group: 'TLS' })
     .option('servername', { type: 'string', describe: 'TLS SNI name', group: 'TLS' })
     .option('tls-session-reuse', { type: 'boolean', describe: 'resume TLS sessions on new connections', group: 'TLS' })
-    .option('threshold', { alias: 't', type: 'string', array: true, describe: 'pass/fail expression, e.g. "ttfb.p99 < 50ms" (repeatable)', group: 'Output' })
+    .option('threshold', { alias: 't', type: 'string', array: true, requiresArg: true, describe: 'pass/fail expression, e.g. "ttfb.p99 < 50ms" (repeatable)', group: 'Output' })
     .option('sample-interval', { type: 'string', describe: 'TIME_WAIT sampling interval (default 500ms)', group: 'Output' })
     .option('runner-index', { type: 'number', describe: 'this runner\'s index when several machines share the load', group: 'Load' })
     .option('runner-count', { type: 'number', describe: 'how many runners share the load', group: 'Load' });

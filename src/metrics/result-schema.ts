@@ -37,7 +37,7 @@ const phase = {
       type: 'object',
       required: ['completed', 'errors', 'retried', 'dropped', 'perSecond', 'byStatus'],
       additionalProperties: false,
-      properties: { completed: int, errors: int, retried: int, dropped: int, perSecond: num, byStatus: counts },
+      properties: { completed: int, reused: int, errors: int, retried: int, dropped: int, perSecond: num, byStatus: counts },
     },
     errors: counts,
     connections: {

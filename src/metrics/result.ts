@@ -99,6 +99,8 @@ export interface PhaseResult {
   durationMs: number;
   requests: {
     completed: number;
+    /** Completed requests sent on a connection opened earlier (reuseRatio = reused / completed). Absent in files written before it existed. */
+    reused?: number;
     errors: number;
     retried: number;
     dropped: number;

@@ -62,3 +62,15 @@ describe('help and version', () => {
     for (const s of ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', '--max-requests-per-connection', '--close', '--split-writes', '--json']) expect(r.stdout).toContain(s);
   });
 });
+
+describe('yargs complaints are bad input too', () => {
+  it.each([
+    [['run', 'http://127.0.0.1:9/', '--json'], /Not enough arguments following: json/],
+    [['run', 'http://127.0.0.1:9/', '-t'], /Not enough arguments following: t/],
+  ])('%j is exit 2 with one line', async (args, pattern) => {
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/internal error/);
+  });
+});

@@ -19,7 +19,7 @@ describe.skipIf(!nginxAvailable() && !process.env.CI)('against nginx', () => {
     expect(code).toBe(0);
     assertValidResult(result);
     const p = result.phases[0];
-    expect(p.requests.completed).toBe(1000);
+    expect(p.requests.completed, JSON.stringify({ errors: p.errors, retried: p.requests.retried, conns: p.connections })).toBe(1000);
     expect(p.requests.errors).toBe(0);
     expect(p.requests.byStatus).toEqual({ '200': 1000 });
     if (strategy === 'new-connection') expect(p.connections.opened).toBe(1000);
