@@ -2,8 +2,9 @@
 // ("new-connection" with client close and page mode, "persistent" in the open model), every
 // metric of the catalogue with a real HDR encoding of recorded values, 10 series points, a
 // supported ports block, one passed and one failed threshold, errors by code.
-import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
-import { HISTOGRAM_DIGITS, HISTOGRAM_MAX_US, type MetricName } from '../../src/metrics/catalog.js';
+import type { MetricName } from '../../src/metrics/catalog.js';
+import { encodeHistogram, newHistogram, recordUs } from '../../src/metrics/histogram.js';
+import { summarizeHistogram } from '../../src/metrics/summary.js';
 import {
   RESULT_SCHEMA_ID,
   type MetricSummary,
@@ -41,23 +42,11 @@ export function makeResultFixture(options: ResultFixtureOptions = {}): ResultDoc
   };
 }
 
-/** Records microsecond values into an HDR histogram like the metrics code does, and summarises it in ms. */
+/** Records microsecond values into an HDR histogram as the metrics code does, and summarises it in ms. */
 export function metricSummaryFromValues(valuesUs: number[]): MetricSummary {
-  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: HISTOGRAM_MAX_US, numberOfSignificantValueDigits: HISTOGRAM_DIGITS });
-  for (const value of valuesUs) histogram.recordValue(Math.max(1, Math.round(value)));
-  const ms = (us: number): number => us / 1000;
-  return {
-    count: histogram.totalCount,
-    min: ms(histogram.minNonZeroValue),
-    mean: ms(histogram.mean),
-    p50: ms(histogram.getValueAtPercentile(50)),
-    p90: ms(histogram.getValueAtPercentile(90)),
-    p95: ms(histogram.getValueAtPercentile(95)),
-    p99: ms(histogram.getValueAtPercentile(99)),
-    p999: ms(histogram.getValueAtPercentile(99.9)),
-    max: ms(histogram.maxValue),
-    hdr: encodeIntoCompressedBase64(histogram),
-  };
+  const histogram = newHistogram();
+  for (const value of valuesUs) recordUs(histogram, value);
+  return summarizeHistogram(histogram);
 }
 
 function newConnectionPhase(random: () => number, slowdown: number, portsSupported: boolean): PhaseResult {
@@ -245,9 +234,9 @@ function ports(series: SeriesPoint[], supported: boolean): PortsSummary {
 }
 
 function rpcSummary(counts: number[]): { mean: number; max: number; hdr: string } {
-  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: HISTOGRAM_MAX_US, numberOfSignificantValueDigits: HISTOGRAM_DIGITS });
+  const histogram = newHistogram();
   for (const count of counts) histogram.recordValue(count);
-  return { mean: sum(counts) / counts.length, max: Math.max(...counts), hdr: encodeIntoCompressedBase64(histogram) };
+  return { mean: sum(counts) / counts.length, max: Math.max(...counts), hdr: encodeHistogram(histogram) };
 }
 
 /** Log-normal-ish microsecond values around `medianUs`: a long right tail like real latencies. */

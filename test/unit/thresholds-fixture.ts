@@ -1,28 +1,10 @@
 // A hand-built phase result with real HDR encodings, for thresholds and reporters.
-import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
-import { HISTOGRAM_DIGITS, HISTOGRAM_MAX_US, type MetricName } from '../../src/metrics/catalog.js';
+import type { MetricName } from '../../src/metrics/catalog.js';
+import { metricSummaryFromValues } from '../helpers/result-fixture.js';
 import type { MetricSummary, PhaseResult, ResultDocument } from '../../src/metrics/result.js';
 
 /** A summary (ms) and its hdr (us) from values in microseconds, as the metrics code records them. */
-export function metricFromUs(valuesUs: number[]): MetricSummary {
-  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: HISTOGRAM_MAX_US, numberOfSignificantValueDigits: HISTOGRAM_DIGITS });
-  for (const us of valuesUs) histogram.recordValue(us);
-  const ms = (us: number) => us / 1000;
-  const summary: MetricSummary = {
-    count: histogram.totalCount,
-    min: ms(histogram.minNonZeroValue),
-    mean: ms(histogram.mean),
-    p50: ms(histogram.getValueAtPercentile(50)),
-    p90: ms(histogram.getValueAtPercentile(90)),
-    p95: ms(histogram.getValueAtPercentile(95)),
-    p99: ms(histogram.getValueAtPercentile(99)),
-    p999: ms(histogram.getValueAtPercentile(99.9)),
-    max: ms(histogram.maxValue),
-    hdr: encodeIntoCompressedBase64(histogram),
-  };
-  histogram.destroy();
-  return summary;
-}
+export const metricFromUs = metricSummaryFromValues;
 
 /** 1..1000 ms in 1 ms steps: p50 ~ 500 ms, p75 ~ 750 ms, max ~ 1000 ms. */
 export const TTFB_US = Array.from({ length: 1000 }, (_, i) => (i + 1) * 1000);
