@@ -65,11 +65,21 @@ export function explain(phases: PhaseResult[]): string {
   if (pipe) lines.push(`- pipeline keeps ${pipe.options.depth} requests in flight per connection, so the server's latency overlaps: ${Math.round(pipe.requests.perSecond)} req/s (4.6).`);
   const mux = by('multiplex');
   if (mux) lines.push(`- multiplex runs ${mux.options.streams} HTTP/2 streams on each connection: ${Math.round(mux.requests.perSecond)} req/s over ${mux.connections.opened} connections.`);
+  // The lab scenarios, each with the claim it reproduces (test/lab/chapter.test.ts runs them).
+  const labScenarios = [
+    ['scenarios/lab-handshake.json', '4.2.3 the handshake is half a small transaction; persistent halves latency'],
+    ['scenarios/lab-slow-start.json', '4.2.5 a large response is several times slower on a fresh connection'],
+    ['scenarios/lab-nagle-delayed-ack.json', '4.2.4/4.2.6 Nagle and delayed ACK stall a split POST by tens of ms'],
+    ['scenarios/lab-page-load.json', '4.3-4.6 one page, three images: serial, parallel, persistent, pipelined, h2'],
+    ['scenarios/lab-time-wait.json', '4.2.7 TIME_WAIT grows at the new-connection rate and stays for 60 s'],
+  ];
   lines.push(
     '',
-    'On loopback a TCP handshake costs about 0.1 ms, so here the gap is mostly CPU work. Over a real network every',
-    'new connection costs a full round trip, plus TCP slow start on large responses, and the gap becomes the',
-    'chapter\'s: see "Network lab" in the README and scenarios/lab-*.json to reproduce it with a real round-trip time.',
+    'On loopback a round trip takes about 0.1 ms, so here the gaps are mostly CPU work. Over a real network every',
+    'new connection costs a full round trip, and these effects of the chapter show only with one. Each has a',
+    'scenario: run `connload serve --h2c` on a host a few milliseconds away, then `TARGET=http://<host>:8080',
+    'connload run <file>` (see "Network lab" in the README; its tests run them at 20 ms):',
+    ...labScenarios.map(([file, claim]) => `  ${file.padEnd(38)}${claim}`),
   );
   return lines.join('\n');
 }
