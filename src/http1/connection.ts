@@ -29,13 +29,11 @@ export interface Http1Target {
 }
 
 const READ_BUFFER_BYTES = 64 * 1024;
-let readBuffer: Buffer | null = null;
 
-/** One read buffer for all cleartext connections of this thread (each worker has its own module instance). */
-function sharedReadBuffer(): Buffer {
-  readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  return readBuffer;
-}
+/** On each socket: its connection, for the listeners below that every connection shares. */
+const CONNECTION = Symbol('connload.http1Connection');
+type OwnedSocket = net.Socket & { [CONNECTION]: Http1Connection };
+const owner = (socket: net.Socket): Http1Connection => (socket as OwnedSocket)[CONNECTION];
 
 export class Http1Connection implements Connection, ParserEvents {
   readonly timing: ConnectionTiming;
@@ -55,8 +53,8 @@ export class Http1Connection implements Connection, ParserEvents {
   private readonly tcp: net.Socket;
   private readonly parser: ResponseParser;
   private readonly queue: Exchange[] = [];
-  /** requests handed over before the socket was connected */
-  private readonly pending: Array<{ ex: Exchange; last: boolean }> = [];
+  /** requests handed over before the socket was connected (made on first need) */
+  private pending: Array<{ ex: Exchange; last: boolean }> | null = null;
   private open = true;
   /** false once a response, the strategy or the client said this connection takes no more requests */
   private accepting = true;
@@ -99,31 +97,65 @@ export class Http1Connection implements Connection, ParserEvents {
       this.socket.once('secureConnect', () => this.onSecure(t.sessions));
       if (t.sessions) this.socket.on('session', (s: Buffer) => t.sessions!.set(s));
     } else {
-      // Cleartext reads go straight into one buffer per thread, parsed before the callback returns:
-      // no Buffer per read and no stream 'data' event (the parser copies only an unfinished head).
-      this.socket = net.connect({ ...base, onread: { buffer: sharedReadBuffer(), callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) } });
+      this.socket = net.connect({ ...base, onread: Http1Connection.cleartextRead });
       this.tcp = this.socket;
     }
     const socket = this.socket;
-    if (net.isIP(target.host) === 0) this.tcp.once('lookup', () => (this.timing.lookupEndUs = nowUs()));
-    this.tcp.once('connect', () => {
-      this.timing.connectEndUs = nowUs();
-      socket.setNoDelay(profile.nodelay);
-      if (!target.tls) this.onReady();
-    });
-    if (target.tls) socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
-    socket.on('close', () => this.onSocketClose());
+    const shared = Http1Connection.listeners;
+    (this.tcp as OwnedSocket)[CONNECTION] = this;
+    (socket as OwnedSocket)[CONNECTION] = this;
+    if (net.isIP(target.host) === 0) this.tcp.once('lookup', shared.lookup);
+    this.tcp.on('connect', shared.connect);
+    if (target.tls) socket.on('data', shared.data);
+    socket.on('end', shared.end);
+    socket.on('error', shared.error);
+    socket.on('close', shared.close);
   }
 
+  // What every connection of the thread shares: Node calls these with `this` = the socket, which
+  // carries its connection. 10,000 open connections do not hold 10,000 sets of closures.
+  /** Cleartext reads go into one buffer per thread (each worker has its own module instance) and are
+   *  parsed before the callback returns: no Buffer per read, no 'data' event (the parser copies only an
+   *  unfinished head). Returns true: keep reading. */
+  private static readonly cleartextRead: net.OnReadOpts = {
+    buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+    callback(this: net.Socket, bytes: number, buf: Uint8Array): boolean {
+      owner(this).onRead(bytes, buf as Buffer);
+      return true;
+    },
+  };
+
+  private static readonly listeners = {
+    lookup(this: net.Socket): void {
+      owner(this).timing.lookupEndUs = nowUs();
+    },
+    connect(this: net.Socket): void {
+      const conn = owner(this);
+      conn.timing.connectEndUs = nowUs();
+      conn.socket.setNoDelay(conn.profile.nodelay);
+      if (conn.socket === conn.tcp) conn.onReady();
+    },
+    data(this: net.Socket, chunk: Buffer): void {
+      owner(this).onData(chunk);
+    },
+    end(this: net.Socket): void {
+      owner(this).onEnd();
+    },
+    error(this: net.Socket, err: NodeJS.ErrnoException): void {
+      owner(this).onError(err);
+    },
+    close(this: net.Socket): void {
+      owner(this).onSocketClose();
+    },
+  };
+
   get oldestSentUs(): number {
-    const ex = this.queue[0] ?? this.pending[0]?.ex;
+    const ex = this.queue[0] ?? this.pending?.[0]?.ex;
     return ex === undefined ? 0 : ex.writeEndUs || ex.issueUs;
   }
 
   get inFlight(): number {
-    return this.queue.length + this.pending.length;
+    return this.pending === null ? this.queue.length : this.queue.length + this.pending.length;
   }
 
   canSend(): boolean {
@@ -135,7 +167,7 @@ export class Http1Connection implements Connection, ParserEvents {
     if (this.keepAliveLeft > 0) this.keepAliveLeft--;
     if (last) this.accepting = false;
     if (!this.connected) {
-      this.pending.push({ ex, last });
+      (this.pending ??= []).push({ ex, last });
       return;
     }
     this.write(ex, last);
@@ -143,7 +175,7 @@ export class Http1Connection implements Connection, ParserEvents {
 
   takeUnanswered(): Exchange[] {
     const left = this.queue.splice(0);
-    for (const p of this.pending.splice(0)) left.push(p.ex);
+    if (this.pending !== null) for (const p of this.pending.splice(0)) left.push(p.ex);
     return left;
   }
 
@@ -203,7 +235,9 @@ export class Http1Connection implements Connection, ParserEvents {
   private onReady(): void {
     this.connected = true;
     this.events.onConnected(this);
-    for (const { ex, last } of this.pending.splice(0)) this.write(ex, last);
+    const pending = this.pending;
+    this.pending = null;
+    if (pending !== null) for (const { ex, last } of pending) this.write(ex, last);
   }
 
   private onSecure(sessions: TlsSessionCache | null): void {

@@ -19,6 +19,12 @@ const STATUS_PREFIX = Buffer.from('HTTP/1.', 'latin1');
 const DEFAULT_MAX_HEADER_BYTES = 65536;
 const FIRST_HEAD_BUFFER_BYTES = 1024;
 
+/**
+ * One head reader for every parser of a thread: a head is parsed and handed to onHeaders synchronously,
+ * so parsers never overlap in it, and 10,000 connections do not carry 10,000 readers.
+ */
+const SHARED_HEADS = new ResponseHeadReader();
+
 export interface ResponseParserOptions {
   /** Largest head (status line to blank line, also each 1xx head and the trailer section). Default 65536. */
   maxHeaderBytes?: number;
@@ -28,8 +34,9 @@ export class ResponseParser {
   private readonly events: ParserEvents;
   private readonly maxHeaderBytes: number;
   /** Parses heads into one reused ResponseHead: valid only during onHeaders. */
-  private readonly heads = new ResponseHeadReader();
-  private readonly chunked: ChunkedBodyReader;
+  private readonly heads = SHARED_HEADS;
+  /** Made at the first chunked body. */
+  private chunked: ChunkedBodyReader | null = null;
   private state = READING_HEAD;
   /** From a response's first byte (or first 1xx byte) to its completion. */
   private inMessage = false;
@@ -49,7 +56,6 @@ export class ResponseParser {
     }
     this.events = events;
     this.maxHeaderBytes = maxHeaderBytes;
-    this.chunked = new ChunkedBodyReader(this.maxHeaderBytes);
   }
 
   /** Why execute() returned 'parse-error', for logs (wording is not stable; the code is 'parse-error'). */
@@ -65,7 +71,7 @@ export class ResponseParser {
   /** Body bytes of the current/last response so far (chunk data only for chunked bodies).
    *  Reset at each response's first byte. */
   get bodyBytes(): number {
-    return this.state === READING_CHUNKED_BODY ? this.chunked.dataBytes : this.bodyByteCount;
+    return this.state === READING_CHUNKED_BODY ? this.chunked!.dataBytes : this.bodyByteCount;
   }
 
   /** Feed bytes. Returns null, or 'parse-error' after which the parser is unusable until reset(). Never throws. */
@@ -87,7 +93,7 @@ export class ResponseParser {
           break;
         }
         case READING_CHUNKED_BODY: {
-          const reader = this.chunked;
+          const reader = this.chunked!;
           pos = reader.read(chunk, pos, end);
           if (reader.state === CHUNKED_DONE) {
             this.bodyByteCount = reader.dataBytes;
@@ -131,7 +137,7 @@ export class ResponseParser {
     this.lengthBytesLeft = 0;
     this.bodyByteCount = 0;
     this.failure = null;
-    this.chunked.begin();
+    this.chunked?.begin();
   }
 
   /** Returns the position after the bytes used; `end` when the head is incomplete (they are buffered). */
@@ -247,7 +253,7 @@ export class ResponseParser {
         }
         return;
       case 'chunked':
-        this.chunked.begin();
+        (this.chunked ??= new ChunkedBodyReader(this.maxHeaderBytes)).begin();
         this.state = READING_CHUNKED_BODY;
         return;
       case 'close':
