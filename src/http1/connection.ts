@@ -65,8 +65,6 @@ export class Http1Connection implements Connection, ParserEvents {
   private chunkUs = 0;
   /** Keep-Alive max= from the server: requests it still allows, or -1 (4.5.5) */
   private keepAliveLeft = -1;
-  /** While a pipelined read is parsed: requests written into the corked socket. */
-  private corked: Exchange[] | null = null;
 
   constructor(
     readonly id: number,
@@ -120,7 +118,7 @@ export class Http1Connection implements Connection, ParserEvents {
   private static readonly cleartextRead: net.OnReadOpts = {
     buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
     callback(this: net.Socket, bytes: number, buf: Uint8Array): boolean {
-      owner(this).onRead(bytes, buf as Buffer);
+      owner(this).onData((buf as Buffer).subarray(0, bytes));
       return true;
     },
   };
@@ -266,33 +264,8 @@ export class Http1Connection implements Connection, ParserEvents {
     } else {
       this.socket.write(bytes.whole);
     }
-    if (this.corked !== null) {
-      this.corked.push(ex); // written, and timed, when the read that made room for it is done
-      return;
-    }
     ex.writeEndUs = nowUs();
     this.lastActiveUs = ex.writeEndUs;
-  }
-
-  /** Returns true: keep reading. */
-  private onRead(bytes: number, buf: Buffer): boolean {
-    if (this.profile.depth === 1) {
-      this.onData(buf.subarray(0, bytes));
-      return true;
-    }
-    // Pipelining: the requests that the responses in this read make room for go out in one write.
-    const corked: Exchange[] = [];
-    this.corked = corked;
-    this.socket.cork();
-    this.onData(buf.subarray(0, bytes));
-    this.corked = null;
-    this.socket.uncork();
-    if (corked.length > 0) {
-      const writeEndUs = nowUs();
-      for (const ex of corked) ex.writeEndUs = writeEndUs;
-      this.lastActiveUs = writeEndUs;
-    }
-    return true;
   }
 
   private onData(chunk: Buffer): void {

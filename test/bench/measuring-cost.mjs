@@ -1,0 +1,76 @@
+// What connload's own measuring costs, part by part, as a share of one core: measured directly
+// (CPU time per operation x how often connload does it), because a 2% difference between two
+// whole runs is within the noise of a shared 2-core machine. Prints one JSON line.
+//   node test/bench/measuring-cost.mjs <target url> sampler|display
+import { readFileSync } from 'node:fs';
+import { decodeHistogram, UsHistogram } from '../../dist/metrics/histogram.js';
+import { createTimeWaitSampler } from '../../dist/metrics/timewait.js';
+import { formatProgress } from '../../dist/report/live.js';
+
+// As in src/run/coordinator.ts: the next sample waits 60 times the last one's duration, within 500..950 ms.
+const SAMPLE_INTERVAL_MS = 500;
+const SAMPLE_COST_FACTOR = 60;
+const SAMPLE_MAX_INTERVAL_MS = 950;
+const REPEATS = 20;
+
+const cpuMs = (since) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
+
+function tableLines() {
+  let lines = 0;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      lines += readFileSync(file, 'latin1').split('\n').length - 2;
+    } catch {
+      // no IPv6
+    }
+  }
+  return lines;
+}
+
+/** One TIME_WAIT sample: its CPU (the read runs on the thread pool: process CPU counts it), and the schedule. */
+async function samplerCost(url) {
+  const { hostname, port } = new URL(url);
+  const sampler = createTimeWaitSampler({ address: hostname, port: Number(port) });
+  if (!sampler.supported) return { share: 0, detail: 'sampler unsupported here' };
+  await sampler.sample();
+  let cpu = 0;
+  let wall = 0;
+  for (let i = 0; i < REPEATS; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await sampler.sample();
+    wall += performance.now() - t0;
+    cpu += cpuMs(c0);
+  }
+  const msPerSample = cpu / REPEATS;
+  const intervalMs = Math.max(SAMPLE_INTERVAL_MS, Math.min((wall / REPEATS) * SAMPLE_COST_FACTOR, SAMPLE_MAX_INTERVAL_MS));
+  return {
+    share: msPerSample / intervalMs,
+    detail: `${msPerSample.toFixed(1)} ms per sample with ${tableLines()} lines in /proc/net/tcp[6], one every ${intervalMs.toFixed(0)} ms`,
+  };
+}
+
+/** Once a second: the worker encodes its latency histogram, the main thread decodes it, takes p99 and draws a line. */
+function displayCost() {
+  const h = new UsHistogram();
+  for (let i = 0; i < 1_000_000; i++) h.record(80 + ((i * 7919) % 5000) + (i % 1000 === 0 ? 50_000 : 0));
+  let ms = 0;
+  for (let i = 0; i < REPEATS; i++) {
+    const c0 = process.cpuUsage();
+    const p99Ms = decodeHistogram(h.encode()).getValueAtPercentile(99) / 1000;
+    formatProgress({
+      phase: 'persistent', elapsedMs: 3000, totalMs: 10_000, counting: true, completed: 1_000_000, requestsPerSecond: 200_000,
+      p99Ms, openConnections: 50, newConnectionsPerSecond: 0, timeWait: 123, errors: 0,
+    });
+    ms += cpuMs(c0);
+  }
+  const msPerSecond = ms / REPEATS;
+  return { share: msPerSecond / 1000, detail: `${msPerSecond.toFixed(2)} ms per second (encode, decode, p99, format)` };
+}
+
+const [url, part] = process.argv.slice(2);
+const result = part === 'sampler' ? await samplerCost(url) : displayCost();
+console.log(JSON.stringify(result));

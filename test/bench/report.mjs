@@ -1,0 +1,107 @@
+// Turns the measured rounds into medians and ratios, and renders them as a
+// terminal table, a Markdown table (for the README) and a JSON document.
+import Table from 'cli-table3';
+import { median } from './measure.mjs';
+
+const UNITS = { rps: 'req/s', cpu: 'us/req', rss: 'MB', load: '% of a core' };
+
+/** Value of one run in the scenario's unit. */
+function shown(metric, value) {
+  if (value === null || value === undefined) return null;
+  return metric === 'rss' ? value / (1024 * 1024) : metric === 'load' ? value * 100 : value;
+}
+
+function fmt(metric, value) {
+  const v = shown(metric, value);
+  if (v === null) return '-';
+  if (metric === 'rps') return Math.round(v).toLocaleString('en-US');
+  return v.toFixed(metric === 'rss' ? 0 : 2);
+}
+
+/** A scenario with its runs -> the document's scenario: medians per entry, ratios with their targets. */
+export function summarizeScenario(scenario, runsByKey) {
+  const entries = scenario.entries.map((e) => {
+    const runs = runsByKey[e.key] ?? [];
+    const ok = runs.filter((r) => r.value !== null);
+    return {
+      key: e.key,
+      tool: e.tool,
+      label: e.label ?? e.key,
+      values: runs.map((r) => r.value),
+      median: median(ok.map((r) => r.value)),
+      cpuPerRequestUs: median(ok.map((r) => r.cpuPerRequestUs)),
+      achievedRps: median(ok.map((r) => r.rps)),
+      errors: ok.reduce((n, r) => n + (r.errors ?? 0), 0),
+      peakFds: Math.max(0, ...ok.map((r) => r.peakFds ?? 0)),
+      detail: ok.at(-1)?.detail ?? null,
+      failures: runs.filter((r) => r.value === null).map((r) => r.failure),
+    };
+  });
+  const byKey = Object.fromEntries(entries.map((e) => [e.key, e]));
+  const ratios = scenario.ratios.map((r) => {
+    const of = byKey[r.of]?.median ?? null;
+    const to = r.absolute ? 1 : byKey[r.to]?.median ?? null;
+    const value = of === null || to === null || to === 0 ? null : r.difference ? of - to : of / to;
+    const bounded = r.atLeast !== undefined || r.atMost !== undefined;
+    const met = value === null || !bounded ? null : (r.atLeast === undefined || value >= r.atLeast) && (r.atMost === undefined || value <= r.atMost);
+    const name = r.absolute ? `${byKey[r.of]?.label ?? r.of}` : `${byKey[r.of]?.label ?? r.of} / ${byKey[r.to]?.label ?? r.to}`;
+    const kind = r.absolute ? 'absolute' : r.difference ? 'difference' : 'ratio';
+    return { name: r.difference ? name.replace(' / ', ' - ') : name, kind, of: r.of, to: r.absolute ? null : r.to, value, atLeast: r.atLeast ?? null, atMost: r.atMost ?? null, met };
+  });
+  return { id: scenario.id, title: scenario.title, metric: scenario.metric, unit: UNITS[scenario.metric], entries, ratios };
+}
+
+function targetText(metric, r) {
+  const bound = (v) => (r.kind === 'ratio' ? `${v}x` : `${fmt(metric, v)} ${UNITS[metric]}`);
+  if (r.atLeast !== null) return `>= ${bound(r.atLeast)}`;
+  if (r.atMost !== null) return `<= ${bound(r.atMost)}`;
+  return '(reported)';
+}
+
+function ratioText(metric, r) {
+  if (r.value === null) return '-';
+  return r.kind === 'ratio' ? `${r.value.toFixed(2)}x` : `${fmt(metric, r.value)} ${UNITS[metric]}`;
+}
+
+const metText = (met) => (met === null ? '' : met ? 'met' : 'NOT met');
+
+function noteOf(s, e) {
+  if (s.metric === 'rss') return `${e.peakFds.toLocaleString('en-US')} fds`;
+  if (e.detail) return e.detail;
+  if (s.metric === 'cpu' || s.metric === 'load') return `${fmt('rps', e.achievedRps)} req/s`;
+  return e.cpuPerRequestUs === null ? '' : `${e.cpuPerRequestUs.toFixed(2)} us/req`;
+}
+
+/** The terminal table: per scenario its tools (median, each round, CPU or a note, errors) and its ratios. */
+export function formatTable(doc) {
+  const table = new Table({
+    head: ['scenario / tool', 'median', 'rounds', 'CPU or note', 'errors'],
+    style: { head: [], border: [] },
+  });
+  for (const s of doc.scenarios) {
+    table.push([{ colSpan: 5, content: `${s.title}  [${s.unit}]` }]);
+    for (const e of s.entries) {
+      const rounds = e.values.map((v) => fmt(s.metric, v)).join(' ');
+      table.push([`  ${e.label}`, fmt(s.metric, e.median), rounds, noteOf(s, e), e.failures.length ? `${e.errors} (+${e.failures.length} failed)` : e.errors]);
+    }
+    for (const r of s.ratios) table.push([`  ${r.kind} ${r.name}`, ratioText(s.metric, r), `target ${targetText(s.metric, r)}`, metText(r.met), '']);
+  }
+  return table.toString();
+}
+
+/** The same as a Markdown table, for the README's Performance section. */
+export function formatMarkdown(doc) {
+  const lines = ['| scenario | tool | median | ratio (target) |', '| --- | --- | ---: | --- |'];
+  for (const s of doc.scenarios) {
+    const ratios = s.ratios.map((r) => `${r.name}: **${ratioText(s.metric, r)}** (${targetText(s.metric, r)}${r.met === null ? '' : `, ${metText(r.met)}`})`);
+    s.entries.forEach((e, i) => {
+      lines.push(`| ${i === 0 ? s.title : ''} | ${e.label} | ${fmt(s.metric, e.median)} ${s.unit} | ${i === 0 ? ratios.join('<br>') : ''} |`);
+    });
+  }
+  return lines.join('\n');
+}
+
+/** Which targets failed; [] when all that could be measured were met. */
+export function unmet(doc) {
+  return doc.scenarios.flatMap((s) => s.ratios.filter((r) => r.met === false).map((r) => `${s.id}: ${r.name} ${ratioText(s.metric, r)}`));
+}

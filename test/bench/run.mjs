@@ -1,0 +1,185 @@
+// `npm run bench`: connload against autocannon, wrk and h2load on the same workloads,
+// in alternation, several rounds each; prints medians and ratios and writes them as JSON.
+//   npm run bench -- --rounds 3 --duration 5s --rate 10000,40000 --only persistent,pipeline --json out.json --markdown
+// The load generators run on core 1 and the targets on core 0 (taskset), so that on a
+// 2-core machine each tool gets the same single core. Not part of `npm test`.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatMarkdown, formatTable, summarizeScenario, unmet } from './report.mjs';
+import { runMeasured, sleep } from './measure.mjs';
+import { scenarios } from './scenarios.mjs';
+import { NGINX_BIN, startBuiltinServer, startNginx } from './targets.mjs';
+import { findTools, nginxVersion, TOOLS } from './tools.mjs';
+
+const LOAD_CORES = '1';
+const TARGET_CORES = '0';
+const PAUSE_BETWEEN_RUNS_MS = 1000;
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      duration: { type: 'string', default: '5s' },
+      rate: { type: 'string', default: '10000,40000' },
+      'new-connection-rate': { type: 'string', default: '5000' },
+      'rss-connections': { type: 'string', default: '10000' },
+      'rss-latency': { type: 'string', default: '1000' },
+      only: { type: 'string' },
+      json: { type: 'string' },
+      markdown: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const int = (name, min) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got "${values[name]}"`);
+    return n;
+  };
+  const durationMatch = /^(\d+)(s?)$/.exec(values.duration);
+  if (!durationMatch || Number(durationMatch[1]) < 3) throw new Error(`--duration: expected whole seconds >= 3 ("5s"), got "${values.duration}"`);
+  const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
+  return {
+    help: values.help,
+    rounds: int('rounds', 1),
+    durationS: Number(durationMatch[1]),
+    rates: values.rate.split(',').map((r) => {
+      const n = Number(r);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--rate: expected requests per second (or a list: 10000,40000), got "${r}"`);
+      return n;
+    }),
+    newConnectionRate: int('new-connection-rate', 1),
+    rssConnections: int('rss-connections', 1),
+    rssLatencyMs: int('rss-latency', 0),
+    only: values.only ? values.only.split(',').map((s) => s.trim()) : null,
+    json: values.json ?? path.join('test/bench/results', `${stamp}.json`),
+    markdown: values.markdown,
+  };
+}
+
+const shellQuote = (argv) => argv.map((a) => `'${String(a).replace(/'/g, `'\\''`)}'`).join(' ');
+
+/** One run of one entry: its value in the scenario's metric, or null with the reason. */
+async function runEntry(scenario, entry, url, o) {
+  const tool = TOOLS[entry.tool];
+  const spec = tool.argv({ ...entry.workload, url });
+  let argv = spec.argv;
+  // A pseudo-terminal, so that connload draws its live display as on a terminal.
+  if (entry.pty) argv = ['script', '-qfec', shellQuote(argv), '/dev/null'];
+  const durationMs = (entry.workload.durationS ?? 0) * 1000;
+  const m = await runMeasured(argv, {
+    cores: LOAD_CORES,
+    env: { NO_COLOR: '1', ...entry.env },
+    cpuWindowMs: durationMs > 0 ? [1500, durationMs - 500] : null,
+    measure: entry.pty ? 'node-descendant' : 'self',
+    timeoutMs: durationMs + 60_000,
+  });
+  let parsed;
+  try {
+    parsed = tool.parse({ stdout: m.stdout, out: spec.out });
+  } catch (err) {
+    return { value: null, failure: `exit ${m.code}: ${String(err.message).slice(0, 200)} ${m.stderr.trim().split('\n').slice(-2).join(' | ')}` };
+  }
+  const cpuPerRequestUs = m.cpu && parsed.rps > 0 ? ((m.cpu.user + m.cpu.system) / (parsed.rps * m.cpu.windowS)) * 1e6 : null;
+  const load = m.cpu ? (m.cpu.user + m.cpu.system) / m.cpu.windowS : null;
+  // A tool may measure the value itself (measuring-cost.mjs); otherwise it comes from the run.
+  const value = parsed.value ?? { rps: parsed.rps, cpu: cpuPerRequestUs, rss: m.peakRssBytes, load }[scenario.metric];
+  return {
+    value, rps: parsed.rps, errors: parsed.errors, cpuPerRequestUs, peakFds: m.peakFds, peakRssBytes: m.peakRssBytes, exit: m.code,
+    detail: parsed.detail ?? null,
+  };
+}
+
+function describeRun(scenario, entry, round, r) {
+  const at = `at ${Math.round(r.rps)} req/s`;
+  const what = {
+    rss: () => `${(r.value / 1048576).toFixed(0)} MB peak RSS, ${r.peakFds} fds`,
+    cpu: () => `${r.value.toFixed(2)} us/req ${at}`,
+    load: () => `${(r.value * 100).toFixed(2)}% of a core ${r.detail ?? at}`,
+    rps: () => `${Math.round(r.value)} req/s${r.cpuPerRequestUs ? `, ${r.cpuPerRequestUs.toFixed(2)} us CPU/req` : ''}`,
+  }[scenario.metric];
+  const errors = r.errors ? `, ${r.errors} errors` : '';
+  return `[${scenario.id} ${round + 1}] ${entry.label ?? entry.key}: ${r.value === null ? `FAILED ${r.failure}` : what() + errors}`;
+}
+
+async function main() {
+  const o = parseOptions();
+  if (o.help) {
+    console.log('npm run bench -- [--rounds 3] [--duration 5s] [--rate 10000,40000] [--new-connection-rate 5000] [--rss-connections 10000] [--rss-latency 1000] [--only id,...] [--json file] [--markdown]');
+    console.log(`scenarios: ${scenarios({ ...o, haveScript: false }).map((s) => s.id).join(', ')}`);
+    return;
+  }
+  const { found, missing } = findTools();
+  for (const hint of missing) console.log(`missing: ${hint}; comparisons with it are skipped`);
+  if (!found.connload) throw new Error('connload is not built: run `npm run bench` (it builds first) or `npm run build`');
+  const haveNginx = existsSync(NGINX_BIN);
+  if (!haveNginx) console.log(`missing: ${NGINX_BIN}: apt-get install -y nginx-light; nginx scenarios are skipped`);
+  const haveScript = existsSync('/usr/bin/script');
+  const all = scenarios({ ...o, haveScript }).filter((s) => o.only === null || o.only.includes(s.id));
+  const selected = all.filter((s) => (s.target === 'builtin' ? true : haveNginx));
+
+  const targets = {};
+  const cleanup = async () => {
+    for (const t of Object.values(targets)) await t.stop().catch(() => {});
+  };
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  const startedAt = new Date();
+  const loadBefore = os.loadavg();
+  const results = [];
+  try {
+    if (selected.some((s) => s.target.startsWith('nginx'))) targets.nginx = await startNginx({ cores: TARGET_CORES });
+    if (selected.some((s) => s.target === 'builtin')) {
+      targets.builtin = await startBuiltinServer({ cores: TARGET_CORES, latencyMs: o.rssLatencyMs });
+    }
+    for (const scenario of selected) {
+      const url = scenario.target === 'builtin' ? targets.builtin.url : scenario.target === 'nginx-h2' ? targets.nginx.h2cUrl : targets.nginx.http1Url;
+      const entries = scenario.entries.filter((e) => found[e.tool] !== undefined && TOOLS[e.tool].argv({ ...e.workload, url }) !== null);
+      const runsByKey = {};
+      for (let round = 0; round < o.rounds; round++) {
+        // Alternate who goes first, so a drift of the machine does not favour one tool.
+        const order = entries.map((_, i) => entries[(i + round) % entries.length]);
+        for (const entry of order) {
+          const r = await runEntry(scenario, entry, url, o);
+          (runsByKey[entry.key] ??= []).push(r);
+          console.log(describeRun(scenario, entry, round, r));
+          await sleep(PAUSE_BETWEEN_RUNS_MS);
+        }
+      }
+      results.push(summarizeScenario({ ...scenario, entries }, runsByKey));
+    }
+  } finally {
+    await cleanup();
+  }
+
+  const doc = {
+    schema: 'connload/bench@1',
+    date: startedAt.toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    options: { rounds: o.rounds, durationS: o.durationS, rates: o.rates, newConnectionRate: o.newConnectionRate, rssConnections: o.rssConnections, rssLatencyMs: o.rssLatencyMs },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? null,
+      kernel: os.release(),
+      node: process.version,
+      loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))),
+      loadAverageAfter: os.loadavg().map((x) => Number(x.toFixed(2))),
+      pinning: { loadGenerator: `core ${LOAD_CORES}`, target: `core ${TARGET_CORES}` },
+    },
+    tools: { ...found, nginx: haveNginx ? nginxVersion(NGINX_BIN) : null },
+    scenarios: results,
+  };
+  console.log(`\n${formatTable(doc)}`);
+  if (o.markdown) console.log(`\n${formatMarkdown(doc)}`);
+  await mkdir(path.dirname(path.resolve(o.json)), { recursive: true });
+  await writeFile(o.json, `${JSON.stringify(doc, null, 2)}\n`);
+  console.log(`\nwritten: ${o.json}  (load average before ${doc.machine.loadAverageBefore.join(' ')}, after ${doc.machine.loadAverageAfter.join(' ')})`);
+  const failed = unmet(doc);
+  if (failed.length > 0) console.log(`targets not met: ${failed.join('; ')}`);
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+// What the bench compares: one scenario per row group of the table. Every entry of a
+// scenario runs the same workload with one tool; the ratios are the issue's targets.
+//   metric rps: requests per second (higher is better)
+//   metric cpu: CPU time per request at a fixed rate, all threads (lower is better)
+//   metric rss: peak resident memory while holding many connections (lower is better)
+//   metric load: CPU seconds per second of the run, all threads (a share of one core)
+
+/**
+ * @param o { durationS, rates, newConnectionRate, rssConnections, rssLatencyMs, haveScript }
+ * Each entry: { key, tool, label, workload, env?, pty? }; each ratio: { of, to, atLeast? , atMost? }.
+ */
+export function scenarios(o) {
+  const d = o.durationS;
+  const nginx = 'nginx';
+  return [
+    {
+      id: 'persistent',
+      title: 'persistent -c 50 (keep-alive)',
+      target: nginx,
+      metric: 'rps',
+      entries: [
+        { key: 'connload', tool: 'connload', workload: { strategy: 'persistent', connections: 50, durationS: d } },
+        { key: 'autocannon', tool: 'autocannon', workload: { strategy: 'persistent', connections: 50, durationS: d } },
+        { key: 'wrk', tool: 'wrk', workload: { strategy: 'persistent', connections: 50, durationS: d } },
+      ],
+      ratios: [
+        { of: 'connload', to: 'autocannon', atLeast: 1.5 },
+        { of: 'connload', to: 'wrk', atLeast: 0.9 },
+      ],
+    },
+    {
+      id: 'pipeline',
+      title: 'pipeline --depth 10 -c 50',
+      target: nginx,
+      metric: 'rps',
+      entries: [
+        { key: 'connload', tool: 'connload', workload: { strategy: 'pipeline', connections: 50, depth: 10, durationS: d } },
+        { key: 'autocannon', tool: 'autocannon', label: 'autocannon -p 10', workload: { strategy: 'pipeline', connections: 50, depth: 10, durationS: d } },
+      ],
+      ratios: [{ of: 'connload', to: 'autocannon', atLeast: 1.0 }],
+    },
+    {
+      id: 'multiplex',
+      title: 'multiplex -c 10 --streams 10 (h2c)',
+      target: 'nginx-h2',
+      metric: 'rps',
+      entries: [
+        { key: 'connload', tool: 'connload', workload: { strategy: 'multiplex', connections: 10, streams: 10, durationS: d } },
+        { key: 'h2load', tool: 'h2load', label: 'h2load -m 10', workload: { strategy: 'multiplex', connections: 10, streams: 10, durationS: d } },
+      ],
+      ratios: [{ of: 'connload', to: 'h2load' }],
+    },
+    // autocannon -R sends each connection's quota for the second at once and then idles; connload keeps
+    // the schedule (a request every 1/rate s: the open model). At low rates wake-ups dominate, so two rates.
+    ...o.rates.map((rate) => ({
+      id: `cpu-${rate}`,
+      title: `CPU per request at --rate ${rate} (persistent -c 50)`,
+      target: nginx,
+      metric: 'cpu',
+      entries: [
+        { key: 'connload', tool: 'connload', workload: { strategy: 'persistent', connections: 50, rate, durationS: d } },
+        { key: 'autocannon', tool: 'autocannon', label: `autocannon -R ${rate}`, workload: { strategy: 'persistent', connections: 50, rate, durationS: d } },
+      ],
+      ratios: [{ of: 'connload', to: 'autocannon', atMost: 1.0 }],
+    })),
+    {
+      id: 'rss',
+      title: `peak RSS with ${o.rssConnections} open connections (server answers after ${o.rssLatencyMs} ms)`,
+      target: 'builtin',
+      metric: 'rss',
+      entries: [
+        { key: 'connload', tool: 'connload', workload: { strategy: 'persistent', connections: o.rssConnections, durationS: d } },
+        { key: 'autocannon', tool: 'autocannon', workload: { strategy: 'persistent', connections: o.rssConnections, durationS: d } },
+        { key: 'wrk', tool: 'wrk', workload: { strategy: 'persistent', connections: o.rssConnections, durationS: d } },
+      ],
+      ratios: [{ of: 'connload', absolute: true, atMost: 150 * 1024 * 1024 }],
+    },
+    {
+      id: 'new-connection',
+      title: 'new-connection -c 50 (a connection per request)',
+      target: nginx,
+      metric: 'rps',
+      entries: [
+        { key: 'connload', tool: 'connload', workload: { strategy: 'new-connection', connections: 50, durationS: d } },
+        { key: 'wrk', tool: 'wrk', label: 'wrk -H "Connection: close"', workload: { strategy: 'new-connection', connections: 50, durationS: d } },
+      ],
+      ratios: [{ of: 'connload', to: 'wrk', atLeast: 0.9 }],
+    },
+    // What measuring costs, part by part: CPU per operation x how often connload does it (precise).
+    {
+      id: 'measuring-parts',
+      title: 'measuring cost by part: TIME_WAIT sampler (with the TCP table as the runs above left it) and live display',
+      target: nginx,
+      metric: 'load',
+      entries: [
+        { key: 'sampler', tool: 'measuring-cost', label: 'TIME_WAIT sampler', workload: { part: 'sampler' } },
+        { key: 'display', tool: 'measuring-cost', label: 'live display (encode, decode, p99, format)', workload: { part: 'display' } },
+      ],
+      ratios: [
+        { of: 'sampler', absolute: true, atMost: 0.02 },
+        { of: 'display', absolute: true, atMost: 0.02 },
+      ],
+    },
+    // What measuring costs end to end: the same fixed-rate load with and without the TIME_WAIT sampler and the live
+    // display; the difference in CPU, as a share of one core, is what they would take from a saturated run.
+    ...[
+      { strategy: 'persistent', rate: o.rates[0] },
+      { strategy: 'new-connection', rate: o.newConnectionRate },
+    ].map(({ strategy, rate }) => ({
+      id: `measuring-${strategy}`,
+      title: `measuring cost: ${strategy} -c 50 --rate ${rate}, TIME_WAIT sampler + live display vs neither`,
+      target: nginx,
+      metric: 'load',
+      entries: [
+        { key: 'off', tool: 'connload', label: 'sampler off, --quiet', env: { CONNLOAD_NO_SAMPLER: '1' }, workload: { strategy, connections: 50, rate, durationS: d } },
+        {
+          key: 'on',
+          tool: 'connload',
+          label: o.haveScript ? 'sampler on, live display on a terminal' : 'sampler on, live display on a pipe',
+          pty: o.haveScript,
+          workload: { strategy, connections: 50, rate, durationS: d, live: true },
+        },
+      ],
+      ratios: [{ of: 'on', to: 'off', difference: true, atMost: 0.02 }],
+    })),
+  ];
+}

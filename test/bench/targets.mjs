@@ -1,0 +1,116 @@
+// The targets of the bench: nginx from Debian (one worker, a fixed 12-byte response,
+// HTTP/1.1 and cleartext HTTP/2 on two ports) and connload's built-in server (for the
+// 10,000-connection memory run, where every response waits --latency). Both are pinned
+// to their own core and killed by PID.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnPinned, sleep } from './measure.mjs';
+
+export const NGINX_BIN = '/usr/sbin/nginx';
+const CONNLOAD_BIN = new URL('../../bin/connload.js', import.meta.url).pathname;
+
+async function freePort() {
+  const srv = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => srv.once('listening', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+function accepts(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const closed = new Promise((r) => child.once('close', r));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await closed;
+  clearTimeout(killer);
+}
+
+/** nginx with one worker on `cores`; { http1Url, h2cUrl, stop() }. */
+export async function startNginx({ cores }) {
+  if (!existsSync(NGINX_BIN)) throw new Error(`${NGINX_BIN} not found: apt-get install -y nginx-light`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'connload-bench-nginx-'));
+  const [http1Port, h2cPort] = [await freePort(), await freePort()];
+  const location = 'location / { default_type text/plain; return 200 "hello world\\n"; }';
+  const conf = `
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log error;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  http2_max_concurrent_streams 1000;
+  server { listen 127.0.0.1:${http1Port}; ${location} }
+  server { listen 127.0.0.1:${h2cPort} http2; ${location} }
+}
+`;
+  await writeFile(path.join(dir, 'nginx.conf'), conf);
+  // daemon off: the master stays our child, and SIGTERM to it stops the worker too.
+  const child = spawnPinned([NGINX_BIN, '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+    cores,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const deadline = Date.now() + 10_000;
+  while (!((await accepts(http1Port)) && (await accepts(h2cPort)))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`nginx did not start: ${stderr}`);
+    }
+    await sleep(50);
+  }
+  return {
+    http1Url: `http://127.0.0.1:${http1Port}/`,
+    h2cUrl: `http://127.0.0.1:${h2cPort}/`,
+    async stop() {
+      await stopChild(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `connload serve` on `cores`, answering every request after `latencyMs`; { url, stop() }. */
+export async function startBuiltinServer({ cores, latencyMs }) {
+  for (let attempt = 1; ; attempt++) {
+    const child = spawnPinned(
+      [process.execPath, CONNLOAD_BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--latency', `${latencyMs}ms`, '--keepalive-timeout', 'off'],
+      { cores },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const url = await new Promise((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (d) => {
+        stdout += d;
+        const match = /^listening on (http:\/\/\S+)/m.exec(stdout);
+        if (match) resolve(match[1].replace(/\/?$/, '/'));
+      });
+      child.once('close', () => resolve(null));
+    });
+    if (url !== null) return { url, stop: () => stopChild(child) };
+    // `connload serve` may still be in the making: say why, and retry a few times.
+    if (attempt >= 3) throw new Error(`connload serve did not start: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    await sleep(2000);
+  }
+}
