@@ -168,16 +168,21 @@ export class Engine {
     this.armWake();
   }
 
-  private acquire(now: number): Exchange | null {
-    const retry = this.retries.shift();
-    if (retry !== undefined) return retry;
+  /** The next request for a lane; `fresh`: it goes on a new connection (no response on it yet). */
+  private acquire(now: number, fresh: boolean): Exchange | null {
+    // 4.7.3: a request is retried on a new connection, never behind others on a used one.
+    if (fresh) {
+      const retry = this.retries.shift();
+      if (retry !== undefined) return retry;
+    }
     const ex = this.pool.pop() ?? newExchange();
     resetExchange(ex);
     const counted = this.rec.counting;
     ex.counted = counted; // a supply may decide otherwise (a page begun in the warmup stays uncounted)
     if (!this.supply.take(ex, now, counted)) {
       this.pool.push(ex);
-      this.supplyDry = true;
+      // Nothing due for anyone, unless retries wait for a lane with a new connection.
+      this.supplyDry = this.retries.length === 0;
       // Open model: a schedule can end on dropped slots, with no response left to notice it.
       if (this.outstanding === 0 && this.supply.exhausted && this.retries.length === 0) this.stop();
       else this.armWake(now); // a connection is free: wake it when the next request is due
@@ -199,11 +204,16 @@ export class Engine {
           this.setAsideConn(lane, conn, true);
           continue;
         }
+        // Retries need a new connection: an idle used one makes room when no lane is empty.
+        if (this.retries.length > 0 && conn.inFlight === 0 && conn.responses > 0 && !this.lanes.some((l) => l.conn === null)) {
+          this.setAsideConn(lane, conn, true);
+          continue;
+        }
       } else if (lane.backoffUntilUs > now) {
         this.wakeAt(lane.backoffUntilUs);
         return;
       }
-      const ex = this.acquire(now);
+      const ex = this.acquire(now, conn === null || conn.responses === 0);
       if (ex === null) return;
       if (conn === null) {
         conn = this.open(this.nextId++, lane, this.localAddress());
