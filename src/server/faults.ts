@@ -4,7 +4,7 @@ import { FAULT_NAMES, type FaultName, type FaultRates } from './types.js';
 export type FaultPicker = () => FaultName | null;
 
 /** mulberry32: small, fast, and good enough to spread faults evenly. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

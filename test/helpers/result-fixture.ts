@@ -13,6 +13,7 @@ import {
   type ResultDocument,
   type SeriesPoint,
 } from '../../src/metrics/result.js';
+import { seededRandom } from '../../src/server/faults.js';
 
 export interface ResultFixtureOptions {
   /** Seed of the value generator: same seed, same document. */
@@ -27,7 +28,7 @@ const PORT_RANGE_LOW = 32768;
 const PORT_RANGE_HIGH = 60999;
 
 export function makeResultFixture(options: ResultFixtureOptions = {}): ResultDocument {
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const slowdown = options.slowdown ?? 1;
   const portsSupported = options.portsSupported ?? true;
   const phases = [newConnectionPhase(random, slowdown, portsSupported), persistentPhase(random, slowdown, portsSupported)];
@@ -262,13 +263,3 @@ function sum(numbers: number[]): number {
   return numbers.reduce((a, b) => a + b, 0);
 }
 
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { runCli, runJson } from '../helpers/cli.js';
 import { assertValidResult } from '../helpers/schema.js';
+import { freePort, waitForListener } from '../helpers/listen.js';
 
 const servers: RunningServer[] = [];
 const others: Array<() => Promise<void>> = [];
@@ -25,32 +26,6 @@ afterEach(async () => {
   await Promise.all(others.splice(0).map((close) => close()));
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
-async function waitForListener(port: number, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (child.exitCode !== null) throw new Error(`nghttpd exited with ${child.exitCode}`);
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nghttpd did not listen on ${port}`);
-}
-
 /** nghttpd (Debian nghttp2-server) in cleartext, serving /index.html from a directory of its own. */
 async function nghttpd(maxStreams: number): Promise<number> {
   const docroot = await mkdtemp(path.join(os.tmpdir(), 'connload-nghttpd-'));
@@ -65,7 +40,7 @@ async function nghttpd(maxStreams: number): Promise<number> {
     }
     await rm(docroot, { recursive: true, force: true });
   });
-  await waitForListener(port, child);
+  await waitForListener(port, child, 'nghttpd');
   return port;
 }
 

@@ -13,7 +13,8 @@ import { startServer, type RunningServer, type ServerOptions } from '../../src/s
 import type { Http1Request } from '../../src/server/request-parser.js';
 import { makeCertificates, type TestCertificates } from '../helpers/certs.js';
 import { runCli, runJson } from '../helpers/cli.js';
-import { freePort, nginxAvailable, startNginx } from '../helpers/nginx.js';
+import { freePort } from '../helpers/listen.js';
+import { nginxAvailable, startNginx } from '../helpers/nginx.js';
 import { okResponse, rawServer, type RawConnectionContext } from '../helpers/raw-server.js';
 
 const cleanups: Array<() => Promise<void>> = [];

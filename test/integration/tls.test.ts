@@ -13,6 +13,7 @@ import { startServer, type RunningServer, type ServerOptions } from '../../src/s
 import { makeCertificates, type TestCertificates } from '../helpers/certs.js';
 import { runCli, runJson } from '../helpers/cli.js';
 import { assertValidResult } from '../helpers/schema.js';
+import { freePort, waitForListener } from '../helpers/listen.js';
 
 const STRATEGIES = ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', 'multiplex'] as const;
 
@@ -196,32 +197,6 @@ describe('h2 by ALPN', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
-async function waitForListener(port: number, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (child.exitCode !== null) throw new Error(`nghttpd exited with ${child.exitCode}`);
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nghttpd did not listen on ${port}`);
-}
-
 /** nghttpd (Debian nghttp2-server) over TLS with the CA-signed server certificate, serving /index.html. */
 async function nghttpdTls(): Promise<number> {
   const docroot = mkdtempSync(path.join(os.tmpdir(), 'connload-nghttpd-'));
@@ -236,6 +211,6 @@ async function nghttpdTls(): Promise<number> {
     }
     rmSync(docroot, { recursive: true, force: true });
   });
-  await waitForListener(port, child);
+  await waitForListener(port, child, 'nghttpd');
   return port;
 }
