@@ -3,7 +3,7 @@
 // checks result files for `compare`.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { CommandModule } from 'yargs';
 import { UsageError, ValidationError } from '../errors.js';
 import { RESULT_SCHEMA_ID, type ResultDocument } from '../metrics/result.js';
@@ -17,8 +17,9 @@ import { parseJsonText } from './scenario-json.js';
 import { describeValue } from './scenario-problems.js';
 
 // The object scenarios/result.schema.json is written from (a unit test keeps them equal).
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateResult = ajv.compile(RESULT_JSON_SCHEMA);
+// Compiled on first use: every command loads this module, few read result files.
+let compiled: ValidateFunction | undefined;
+const resultValidator = (): ValidateFunction => (compiled ??= new Ajv({ allErrors: true, strict: false }).compile(RESULT_JSON_SCHEMA));
 const MAX_LISTED_PROBLEMS = 10;
 
 /** Reads a saved `--json` result; a missing file, bad JSON or another document is a UsageError (exit 2). */
@@ -43,6 +44,7 @@ export function parseResultText(text: string, file: string): ResultDocument {
   if (schema !== RESULT_SCHEMA_ID) {
     throw new UsageError(`${what}: expected a connload result document ("schema": "${RESULT_SCHEMA_ID}", written by --json), got "schema": ${describeValue(schema)}`, 'ERESULT');
   }
+  const validateResult = resultValidator();
   if (!validateResult(data)) {
     const problems = (validateResult.errors ?? []).map((e) => schemaProblem(e, data));
     const unique = [...new Set(problems)];

@@ -1,16 +1,18 @@
 // Checks a parsed scenario: the JSON Schema (ajv), then what a schema cannot say
 // (unique phase names, thresholds naming phases, threshold grammar, the URL).
 // Every problem is returned, each as one readable line with its JSON path.
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { UsageError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import { expectedText, SCENARIO_OPTION_KEYS, SCENARIO_SCHEMA, type SchemaNode } from './scenario-schema.js';
 import { describeValue, formatPath, suggest, valueAt, type JsonPath, type Problem } from './scenario-problems.js';
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-const validateSchema = ajv.compile(SCENARIO_SCHEMA);
+// Compiled on first use: the CLI loads this module for every command.
+let compiled: ValidateFunction | undefined;
+const schemaValidator = (): ValidateFunction => (compiled ??= new Ajv({ allErrors: true, strict: true }).compile(SCENARIO_SCHEMA));
 
 export function validateScenarioData(data: unknown): Problem[] {
+  const validateSchema = schemaValidator();
   const schemaProblems = validateSchema(data) ? [] : schemaErrorsToProblems(validateSchema.errors ?? [], data);
   return [...schemaProblems, ...semanticProblems(data)];
 }
