@@ -2,8 +2,7 @@
 // `run` (URL or scenario) and `demo`.
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { InterruptedError, RunError, ThresholdFailedError } from '../errors.js';
 import { readPortFacts, summarizePorts, exhaustionAdvice, exhaustionWarning } from '../metrics/ports.js';
 import { RESULT_SCHEMA_ID, type PhaseResult, type ResultDocument } from '../metrics/result.js';
@@ -11,12 +10,10 @@ import { buildPhaseResult } from '../metrics/summary.js';
 import { evaluateThreshold, formatThresholdActual, parseThreshold } from '../metrics/thresholds.js';
 import type { PhasePlan } from '../plan/types.js';
 import { runPhase } from '../run/coordinator.js';
-import { hgrmFiles } from '../report/hgrm.js';
-import { renderHtml } from '../report/html.js';
-import { renderJunit } from '../report/junit.js';
 import { createLiveDisplay } from '../report/live.js';
 import { renderMarkdownSummary } from '../report/markdown.js';
 import { colorLevel } from '../report/style.js';
+import { writeReportFiles } from './report.js';
 import { renderTables } from '../report/table.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
@@ -134,12 +131,7 @@ export async function writeOutputs(doc: ResultDocument, out: OutputOptions): Pro
   tableStream.write(renderTables(doc, { colorLevel: colorLevel(tableStream), comparisonOnly: out.comparisonOnly }));
   if (out.json === '-') process.stdout.write(jsonText);
   else if (out.json) await writeFile(out.json, jsonText);
-  if (out.html) await writeFile(out.html, renderHtml([doc]));
-  if (out.hgrm) {
-    await mkdir(out.hgrm, { recursive: true });
-    for (const f of hgrmFiles(doc)) await writeFile(path.join(out.hgrm, f.name), f.content);
-  }
-  if (out.junit) await writeFile(out.junit, renderJunit(doc));
+  await writeReportFiles(doc, out);
   const summary = process.env.GITHUB_STEP_SUMMARY;
   // A line break first: an earlier step may not have ended its last line, which would swallow the heading.
   if (summary) await appendFile(summary, `\n${renderMarkdownSummary(doc)}`);
