@@ -8,7 +8,7 @@ import { nowUs, type ConnectionTiming, type Exchange } from '../metrics/timing.j
 import type { CloseKind, Connection, ConnectionEvents } from '../strategies/types.js';
 import type { RequestBytes } from './request.js';
 import { ResponseParser, type ParserEvents, type ResponseHead } from './response-parser.js';
-import type { TlsSessionCache } from './tls-session.js';
+import { secureFacts, type TlsSessionCache } from './tls-session.js';
 
 export interface Http1Profile {
   /** Request bytes per path index: for an ordinary request and for the last one on a connection. */
@@ -239,19 +239,8 @@ export class Http1Connection implements Connection, ParserEvents {
   }
 
   private onSecure(sessions: TlsSessionCache | null): void {
-    const s = this.socket as tls.TLSSocket;
     this.timing.secureEndUs = nowUs();
-    const cipher = s.getCipher();
-    this.secure = {
-      version: s.getProtocol() ?? null,
-      cipher: cipher?.name ?? null,
-      alpn: typeof s.alpnProtocol === 'string' ? s.alpnProtocol : null,
-      resumed: s.isSessionReused(),
-    };
-    if (sessions && !s.isSessionReused()) {
-      const session = s.getSession();
-      if (session) sessions.set(session);
-    }
+    this.secure = secureFacts(this.socket as tls.TLSSocket, sessions);
     this.onReady();
   }
 

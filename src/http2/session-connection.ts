@@ -5,14 +5,14 @@
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import type { TlsSessionCache } from '../http1/tls-session.js';
 import { nowUs, type ConnectionTiming, type Exchange } from '../metrics/timing.js';
 import type { ClosePolicy } from '../plan/types.js';
 import type { CloseKind, Connection, ConnectionEvents } from '../strategies/types.js';
 import { h2ErrorName, REFUSED_STREAM } from './error-codes.js';
 import { alpnNotH2, prefaceRejected, type SessionFailure } from './not-http2.js';
 import type { Http2Observer, SessionTally } from './observer.js';
-import { openTransport, secureFacts, type Http2Target, type SecureFacts } from './transport.js';
+import { secureFacts, type SecureFacts, type TlsSessionCache } from '../http1/tls-session.js';
+import { openTransport, type Http2Target } from './transport.js';
 
 export type { Http2Target } from './transport.js';
 

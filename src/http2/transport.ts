@@ -5,7 +5,6 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { TlsSessionCache } from '../http1/tls-session.js';
 import { nowUs, type ConnectionTiming } from '../metrics/timing.js';
-import type { Connection } from '../strategies/types.js';
 
 export interface Http2Target {
   /** `http://host:port` (h2c) or `https://host:port` (h2) */
@@ -20,8 +19,6 @@ export interface Transport {
   /** what node:http2 runs on: the TLS socket, or `tcp` itself for h2c */
   socket: net.Socket;
 }
-
-export type SecureFacts = NonNullable<Connection['secure']>;
 
 /** Starts connecting; lookup, connect (and, by the caller, secureConnect) are stamped into `timing`. */
 export function openTransport(target: Http2Target, nodelay: boolean, localAddress: string | undefined, timing: ConnectionTiming): Transport {
@@ -43,22 +40,6 @@ export function openTransport(target: Http2Target, nodelay: boolean, localAddres
   const sessions = t.sessions;
   if (sessions !== null) socket.on('session', (s: Buffer) => sessions.set(s));
   return { tcp, socket };
-}
-
-/** Once secure: version, cipher, ALPN, resumption; a full handshake's session is kept for the next connection. */
-export function secureFacts(socket: tls.TLSSocket, sessions: TlsSessionCache | null): SecureFacts {
-  const cipher = socket.getCipher();
-  const resumed = socket.isSessionReused();
-  if (sessions !== null && !resumed) {
-    const session = socket.getSession();
-    if (session) sessions.set(session);
-  }
-  return {
-    version: socket.getProtocol() ?? null,
-    cipher: cipher?.name ?? null,
-    alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null,
-    resumed,
-  };
 }
 
 function ignoreError(): void {}
