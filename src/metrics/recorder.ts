@@ -118,9 +118,10 @@ export class Recorder implements Http2Observer {
     }
   }
 
-  closed(kind: CloseKind, t: ConnectionTiming, wasConnected: boolean, responses: number): void {
-    if (wasConnected) this.openNow--;
-    if (!this.counting || t.startUs < this.countStartUs || !wasConnected) return;
+  /** A connection that was connected has closed (a failed connect goes to connectFailed). */
+  closed(kind: CloseKind, t: ConnectionTiming, responses: number): void {
+    this.openNow--;
+    if (!this.counting || t.startUs < this.countStartUs) return;
     const c = this.counters.connections;
     switch (kind) {
       case 'server-fin': c.closedByServer++; break;

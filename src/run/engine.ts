@@ -301,7 +301,7 @@ export class Engine {
     this.setAside.delete(conn);
     this.live.delete(conn);
     if (lane.conn === conn) lane.conn = null;
-    this.rec.closed(kind, conn.timing, true, conn.responses);
+    this.rec.closed(kind, conn.timing, conn.responses);
     const unanswered = conn.takeUnanswered();
     if (this.stopping) {
       this.settleIfClosed();
