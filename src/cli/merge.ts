@@ -6,6 +6,7 @@ import { mergeResults } from '../metrics/merge.js';
 import { formatThresholdActual, parseThresholds } from '../metrics/thresholds.js';
 import { writeOutputs } from './execute.js';
 import { readResultFile } from './report.js';
+import { reportFileOptions } from './run-options.js';
 
 interface MergeArgs {
   results: string[];
@@ -20,13 +21,10 @@ export const mergeCommand: CommandModule = {
   command: 'merge <results..>',
   describe: 'merge the results of several runners (--runner-index/--runner-count) exactly, and check thresholds on the whole',
   builder: (y) =>
-    y
+    reportFileOptions(y)
       .positional('results', { type: 'string', array: true, describe: 'result documents written by --json, one per runner' })
       .option('out', { alias: 'o', type: 'string', requiresArg: true, demandOption: true, describe: 'write the merged result document here', group: 'Output' })
       .option('threshold', { alias: 't', type: 'string', array: true, nargs: 1, describe: 'a threshold checked on the merged data, e.g. "ttfb.p99 < 100ms" (repeatable)', group: 'Thresholds' })
-      .option('html', { type: 'string', describe: 'write a self-contained HTML report', group: 'Output' })
-      .option('hgrm', { type: 'string', describe: 'write HdrHistogram .hgrm files into this directory', group: 'Output' })
-      .option('junit', { type: 'string', describe: 'write thresholds as JUnit XML', group: 'Output' })
       .example('$0 merge results/*.json -o merged.json', 'one result for the load of every runner')
       .example('$0 merge a.json b.json -o merged.json --threshold "ttfb.p99 < 100ms"', 'a threshold on the merged percentiles'),
   handler: async (argv) => {

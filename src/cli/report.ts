@@ -14,6 +14,7 @@ import { renderJunit } from '../report/junit.js';
 import { colorLevel } from '../report/style.js';
 import { renderTables } from '../report/table.js';
 import { parseJsonText } from './scenario-json.js';
+import { reportFileOptions } from './run-options.js';
 import { describeValue } from './scenario-problems.js';
 
 // The object scenarios/result.schema.json is written from (a unit test keeps them equal).
@@ -103,11 +104,8 @@ export const reportCommand: CommandModule = {
   command: 'report <result>',
   describe: 'render a saved result (--json file) again: tables, and --html, --hgrm, --junit files',
   builder: (y) =>
-    y
+    reportFileOptions(y)
       .positional('result', { type: 'string', describe: 'a result document written by --json' })
-      .option('html', { type: 'string', describe: 'write a self-contained HTML report', group: 'Output' })
-      .option('hgrm', { type: 'string', describe: 'write HdrHistogram .hgrm files into this directory', group: 'Output' })
-      .option('junit', { type: 'string', describe: 'write thresholds as JUnit XML', group: 'Output' })
       .example('$0 report result.json', 'the tables of a saved run')
       .example('$0 report result.json --html report.html --hgrm hgrm/', 'an HTML report and HdrHistogram files'),
   handler: async (argv) => {

@@ -87,3 +87,11 @@ export function cliName(key: string): string {
   const special: Record<string, string> = { headers: '--header', localAddress: '--local-address', threshold: '--threshold', url: 'url' };
   return special[key] ?? `--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
 }
+
+/** The report files every command that has a result can write (run, demo, report, merge). */
+export function reportFileOptions<T>(y: Argv<T>) {
+  return y
+    .option('html', { type: 'string', describe: 'write a self-contained HTML report', group: 'Output' })
+    .option('hgrm', { type: 'string', describe: 'write HdrHistogram .hgrm files into this directory', group: 'Output' })
+    .option('junit', { type: 'string', describe: 'write thresholds as JUnit XML', group: 'Output' });
+}

@@ -8,15 +8,12 @@ import type { RunOptionsInput } from '../plan/options.js';
 import type { PhasePlan } from '../plan/types.js';
 import { context } from './context.js';
 import { executePlans, type OutputOptions } from './execute.js';
-import { cliName, runInputFromArgs, runOptions } from './run-options.js';
+import { cliName, reportFileOptions, runInputFromArgs, runOptions } from './run-options.js';
 import { loadScenario, looksLikeScenarioPath, scenarioPhaseOptions } from './scenario.js';
 
 export function outputOptions<T>(y: import('yargs').Argv<T>) {
-  return y
+  return reportFileOptions(y)
     .option('json', { type: 'string', requiresArg: true, describe: 'write the result document to a file, or - for stdout', group: 'Output' })
-    .option('html', { type: 'string', describe: 'write a self-contained HTML report', group: 'Output' })
-    .option('hgrm', { type: 'string', describe: 'write HdrHistogram .hgrm files into this directory', group: 'Output' })
-    .option('junit', { type: 'string', describe: 'write thresholds as JUnit XML', group: 'Output' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no live progress', group: 'Output' });
 }
 
