@@ -4,7 +4,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { InterruptedError, RunError, ThresholdFailedError } from '../errors.js';
-import { readPortFacts, summarizePorts, exhaustionAdvice, exhaustionWarning } from '../metrics/ports.js';
+import { closedByClientFirst, exhaustionAdvice, exhaustionWarning, isLoopbackAddress, readPortFacts, summarizePorts } from '../metrics/ports.js';
 import { RESULT_SCHEMA_ID, type PhaseResult, type ResultDocument } from '../metrics/result.js';
 import { buildPhaseResult } from '../metrics/summary.js';
 import { evaluateThreshold, formatThresholdActual, parseThreshold } from '../metrics/thresholds.js';
@@ -57,12 +57,14 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
   const address = await resolveAddress(plans[0]!);
   if (!out.quiet) for (const plan of plans) stderr.write(`${describePlan(plan)}\n`);
   const facts = await readPortFacts();
+  const targetLoopback = isLoopbackAddress(address);
   const phases: PhaseResult[] = [];
   let interrupted = false;
   for (const plan of plans) {
     if (signal.aborted) break;
     let warned = false;
-    const localAddresses = Math.max(1, plan.localAddresses.length);
+    // 0 when the OS picks the source: tcp_tw_reuse does not help sockets bound to a --local-address.
+    const localAddresses = plan.localAddresses.length;
     let run;
     try {
       run = await runPhase(plan, {
@@ -72,8 +74,8 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
           live.update(p);
           if (warned || p.timeWait === null) return;
           const now = summarizePorts({
-            supported: true, source: null, facts, localAddresses, timeWaitPeak: p.timeWait, timeWaitPeakServer: null,
-            newConnectionsPerSecond: p.newConnectionsPerSecond, timeWaitNow: p.timeWait, exhaustedAtSeconds: null,
+            supported: true, source: null, facts, localAddresses, targetLoopback, timeWaitPeak: p.timeWait, timeWaitPeakServer: null,
+            clientClosesPerSecond: p.clientClosesPerSecond, timeWaitNow: p.timeWait, exhaustedAtSeconds: null,
           });
           const warning = exhaustionWarning(now);
           if (warning !== null) {
@@ -91,9 +93,10 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
       source: run.timeWait.source,
       facts,
       localAddresses,
+      targetLoopback,
       timeWaitPeak: run.timeWait.peakClient,
       timeWaitPeakServer: run.timeWait.peakServer,
-      newConnectionsPerSecond: seconds > 0 ? run.merged.counters.connections.opened / seconds : 0,
+      clientClosesPerSecond: seconds > 0 ? closedByClientFirst(run.merged.counters.connections) / seconds : 0,
       timeWaitNow: run.timeWait.last,
       exhaustedAtSeconds: run.merged.counters.exhaustedAtSeconds,
     });

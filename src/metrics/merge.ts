@@ -198,8 +198,9 @@ function mergeConnections(parts: ConnectionsSummary[], reuseRatio: number): Conn
 
 /**
  * Runners are different machines: each has its own local ports, so TIME_WAIT peaks and
- * sustainable rates add up, while the fraction and the projection are those of the runner
- * closest to running out. A count that some runner could not read is not made up.
+ * sustainable rates add up (each runner's with its own hold time), while the fraction and the
+ * projection are those of the runner closest to running out. A count that some runner could
+ * not read is not made up.
  */
 function mergePorts(parts: PortsSummary[]): PortsSummary {
   const supported = parts.every((p) => p.supported);
@@ -211,6 +212,7 @@ function mergePorts(parts: PortsSummary[]): PortsSummary {
     rangeLow: first.rangeLow,
     rangeHigh: first.rangeHigh,
     twReuse: first.twReuse,
+    ...mergeTwReuse(parts),
     localAddresses: sum(parts.map((p) => p.localAddresses)),
     timeWaitPeak: ifSupported(sumOrNull(parts.map((p) => p.timeWaitPeak))),
     timeWaitPeakServer: ifSupported(sumOrNull(parts.map((p) => p.timeWaitPeakServer))),
@@ -221,6 +223,21 @@ function mergePorts(parts: PortsSummary[]): PortsSummary {
     projectedExhaustionSeconds: minOrNull(parts.map((p) => p.projectedExhaustionSeconds)),
     exhausted: parts.some((p) => p.exhausted),
     exhaustedAtSeconds: minOrNull(parts.map((p) => p.exhaustedAtSeconds)),
+  };
+}
+
+/**
+ * tcp_tw_reuse applies to the merged load when it applied on every runner; the hold time is the
+ * longest runner's. Left out when a result was written before these fields existed.
+ */
+function mergeTwReuse(parts: PortsSummary[]): Pick<PortsSummary, 'twReuseApplies' | 'twReuseReason' | 'timeWaitHoldSeconds'> {
+  const holds = parts.map((p) => p.timeWaitHoldSeconds);
+  if (parts.some((p) => p.twReuseApplies === undefined) || !holds.every((h): h is number => h !== undefined)) return {};
+  const reasons = [...new Set(nonNull(parts.map((p) => p.twReuseReason ?? null)))];
+  return {
+    twReuseApplies: parts.every((p) => p.twReuseApplies),
+    twReuseReason: reasons.length === 0 ? null : reasons.join(' / '),
+    timeWaitHoldSeconds: Math.max(...holds),
   };
 }
 

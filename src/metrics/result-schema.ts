@@ -64,7 +64,12 @@ const phase = {
       additionalProperties: false,
       properties: {
         supported: { type: 'boolean' }, source: nullable('string'), rangeLow: nullable('integer'), rangeHigh: nullable('integer'),
-        twReuse: nullable('integer'), localAddresses: int, timeWaitPeak: nullable('integer'), timeWaitPeakServer: nullable('integer'),
+        twReuse: nullable('integer'),
+        // Optional: results written before they existed lack them.
+        twReuseApplies: { type: 'boolean', description: 'tcp_tw_reuse lets new connections to the target take a 4-tuple in TIME_WAIT' },
+        twReuseReason: { ...nullable('string'), description: 'why tcp_tw_reuse does or does not apply, in words' },
+        timeWaitHoldSeconds: { ...int, description: 'seconds a port the client closed first stays taken: 60, or 1 under tcp_tw_reuse' },
+        localAddresses: int, timeWaitPeak: nullable('integer'), timeWaitPeakServer: nullable('integer'),
         peakFraction: nullable('number'), sustainableConnectionsPerSecond: nullable('number'), projectedExhaustionSeconds: nullable('number'),
         exhausted: { type: 'boolean' }, exhaustedAtSeconds: nullable('number'),
       },

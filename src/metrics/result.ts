@@ -26,11 +26,22 @@ export interface PortsSummary {
   rangeLow: number | null;
   rangeHigh: number | null;
   twReuse: number | null;
+  /**
+   * Whether tcp_tw_reuse lets this run's new connections take a 4-tuple in TIME_WAIT (1, or 2 with a
+   * loopback target; not with --local-address). Absent in results written before it existed.
+   */
+  twReuseApplies?: boolean;
+  /** Why it does or does not apply, in words ("loopback target", "off", ...); null when twReuse is unknown. */
+  twReuseReason?: string | null;
+  /** How long a port the client closed first stays taken: 60 (TIME_WAIT), or 1 when tcp_tw_reuse applies. */
+  timeWaitHoldSeconds?: number;
   localAddresses: number;
   timeWaitPeak: number | null;
   timeWaitPeakServer: number | null;
   peakFraction: number | null;
+  /** usable 4-tuples / timeWaitHoldSeconds: connections per second the client can close first without running out. */
   sustainableConnectionsPerSecond: number | null;
+  /** (usable - TIME_WAIT now) / client closes per second, when above the sustainable rate; else null. */
   projectedExhaustionSeconds: number | null;
   exhausted: boolean;
   /** Seconds into the phase of the first EADDRNOTAVAIL, or null. */

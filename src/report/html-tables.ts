@@ -1,6 +1,7 @@
 // The tables of the HTML report below the charts: connections and ports, errors by code,
 // responses by status, thresholds, notes. Phases are columns so results compare side by side.
 import { METRIC_NAMES } from '../metrics/catalog.js';
+import { describeTwReuse } from '../metrics/ports.js';
 import type { PhaseResult } from '../metrics/result.js';
 import type { PhaseEntry } from './html-data.js';
 import { escapeHtml as h } from './html-escape.js';
@@ -28,7 +29,7 @@ const CONNECTION_ROWS: Row[] = [
 const PORT_ROWS: Row[] = [
   ['sampled from', (p) => (p.ports.supported ? p.ports.source ?? 'yes' : 'unsupported here')],
   ['local port range', (p) => (p.ports.rangeLow === null || p.ports.rangeHigh === null ? DASH : `${p.ports.rangeLow}-${p.ports.rangeHigh} (${fmtInt(p.ports.rangeHigh - p.ports.rangeLow + 1)})`)],
-  ['tcp_tw_reuse', (p) => fmtInt(p.ports.twReuse)],
+  ['tcp_tw_reuse', (p) => (p.ports.twReuse === null ? DASH : describeTwReuse(p.ports))],
   ['local addresses', (p) => fmtInt(p.ports.localAddresses)],
   ['TIME_WAIT peak (client side)', (p) => fmtInt(p.ports.timeWaitPeak)],
   ['TIME_WAIT peak (server side)', (p) => fmtInt(p.ports.timeWaitPeakServer)],

@@ -1,6 +1,7 @@
 // Terminal tables: a pure function from the result document to text.
 import type { ChalkInstance } from 'chalk';
 import { PRIMARY_METRICS } from '../metrics/catalog.js';
+import { describeTwReuse } from '../metrics/ports.js';
 import type { PhaseResult, ResultDocument } from '../metrics/result.js';
 import { formatThresholdActual } from '../metrics/thresholds.js';
 import { fmtInt, fmtMs, fmtRatio, makeChalk, table } from './style.js';
@@ -95,11 +96,15 @@ function renderPorts(p: PhaseResult, c: ChalkInstance): string {
   const t = table(['local ports', 'value'], c);
   t.push(['port range', ports.rangeLow === null ? '-' : `${ports.rangeLow}-${ports.rangeHigh} (${fmtInt(ports.rangeHigh! - ports.rangeLow! + 1)})`]);
   t.push(['local addresses', fmtInt(ports.localAddresses)]);
-  t.push(['tcp_tw_reuse', ports.twReuse === null ? '-' : String(ports.twReuse)]);
+  t.push(['tcp_tw_reuse', describeTwReuse(ports)]);
   t.push(['TIME_WAIT peak (client)', fmtInt(ports.timeWaitPeak)]);
   if (ports.timeWaitPeakServer !== null) t.push(['TIME_WAIT peak (server, same host)', fmtInt(ports.timeWaitPeakServer)]);
   t.push(['peak fraction of 4-tuples', ports.peakFraction === null ? '-' : `${(ports.peakFraction * 100).toFixed(1)}%`]);
-  t.push(['sustainable new connections/s', fmtInt(ports.sustainableConnectionsPerSecond)]);
+  // Only connections the client closes first take a port; each for timeWaitHoldSeconds (older results lack it).
+  const hold = ports.sustainableConnectionsPerSecond !== null && ports.timeWaitHoldSeconds !== undefined
+    ? ` (client closing first; port held ${ports.timeWaitHoldSeconds} s)`
+    : '';
+  t.push(['sustainable new connections/s', `${fmtInt(ports.sustainableConnectionsPerSecond)}${hold}`]);
   t.push(['projected exhaustion', ports.projectedExhaustionSeconds === null ? '-' : `${ports.projectedExhaustionSeconds.toFixed(0)}s`]);
   t.push(['exhausted', ports.exhausted ? c.red(`yes, at ${ports.exhaustedAtSeconds?.toFixed(1)}s`) : 'no']);
   return t.toString();

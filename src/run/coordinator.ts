@@ -48,6 +48,8 @@ export interface Progress {
   p99Ms: number | null;
   openConnections: number;
   newConnectionsPerSecond: number;
+  /** Connections the client closed first in the last second: only these leave its local ports in TIME_WAIT. */
+  clientClosesPerSecond: number;
   timeWait: number | null;
   errors: number;
 }
@@ -85,6 +87,7 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
   let interrupted = false;
   let lastCompleted = 0;
   let lastOpened = 0;
+  let lastClientCloses = 0;
 
   const workers = plans.map((p) => {
     // A small young generation: opening thousands of connections at once otherwise grows it to its
@@ -136,6 +139,7 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     if (live.length === 0 || !options.onProgress) return;
     const completed = live.reduce((n, s) => n + s.completed, 0);
     const opened = live.reduce((n, s) => n + s.opened, 0);
+    const clientCloses = live.reduce((n, s) => n + s.closedByClientFirst, 0);
     let p99Ms: number | null = null;
     const hdrs = live.map((s) => s.latencyHdr).filter((h): h is string => h !== null);
     if (hdrs.length > 0) {
@@ -153,11 +157,13 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
       p99Ms,
       openConnections: live.reduce((n, s) => n + s.openConnections, 0),
       newConnectionsPerSecond: opened - lastOpened,
+      clientClosesPerSecond: clientCloses - lastClientCloses,
       timeWait: trace.last,
       errors: live.reduce((n, s) => n + s.errors, 0),
     });
     lastCompleted = completed;
     lastOpened = opened;
+    lastClientCloses = clientCloses;
   };
 
   try {

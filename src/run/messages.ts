@@ -14,6 +14,8 @@ export interface LiveSnapshot {
   completed: number;
   errors: number;
   opened: number;
+  /** connections the client closed first (closedByClientFirst): each keeps a local port in TIME_WAIT */
+  closedByClientFirst: number;
   openConnections: number;
   /** encoded latency histogram so far, or null */
   latencyHdr: string | null;

@@ -3,6 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import { Recorder } from '../metrics/recorder.js';
 import { sumErrors } from '../metrics/counters.js';
+import { closedByClientFirst } from '../metrics/ports.js';
 import { nowUs } from '../metrics/timing.js';
 import type { WorkerPlan } from '../plan/types.js';
 import { strategyFor } from '../strategies/index.js';
@@ -65,7 +66,8 @@ async function run(plan: WorkerPlan): Promise<void> {
       type: 'snapshot',
       snapshot: {
         workerIndex: plan.workerIndex, counting: rec.counting, completed: c.completed, errors: sumErrors(c.errors),
-        opened: c.connections.opened, openConnections: rec.openNow, latencyHdr: rec.encodedLatency(),
+        opened: c.connections.opened, closedByClientFirst: closedByClientFirst(c.connections), openConnections: rec.openNow,
+        latencyHdr: rec.encodedLatency(),
       },
     });
   };

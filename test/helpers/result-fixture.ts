@@ -99,7 +99,7 @@ function newConnectionPhase(random: () => number, slowdown: number, portsSupport
       latencyNew: metricSummaryFromValues(latency),
       downloadNew: metricSummaryFromValues(download),
     },
-    ports: ports(series, portsSupported),
+    ports: ports(series, portsSupported, completed + 3 + 1),
     tls: { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', alpn: 'http/1.1', resumed: 0, handshakes: completed + 5 },
     http2: null,
     thresholds: [
@@ -167,7 +167,7 @@ function persistentPhase(random: () => number, slowdown: number, portsSupported:
       downloadReused: metricSummaryFromValues(download.slice(opened)),
       latencyUncorrected: metricSummaryFromValues(uncorrected),
     },
-    ports: ports(series, portsSupported),
+    ports: ports(series, portsSupported, 0),
     tls: { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', alpn: 'http/1.1', resumed: 0, handshakes: 10 },
     http2: null,
     thresholds: [{ expression: 'reuse >= 0.95', ok: true, actual: reusedCount / completed }],
@@ -205,30 +205,38 @@ function makeSeries(random: () => number, shape: SeriesShape): SeriesPoint[] {
   return points;
 }
 
-function ports(series: SeriesPoint[], supported: boolean): PortsSummary {
+/** `clientCloses`: connections the client closed first (closedByClient + closedByTimeout). */
+function ports(series: SeriesPoint[], supported: boolean, clientCloses: number): PortsSummary {
   if (!supported) {
     for (const point of series) point.timeWait = null;
     return {
-      supported: false, source: null, rangeLow: null, rangeHigh: null, twReuse: null, localAddresses: 1,
+      supported: false, source: null, rangeLow: null, rangeHigh: null, twReuse: null, twReuseApplies: false, twReuseReason: null,
+      timeWaitHoldSeconds: 60, localAddresses: 1,
       timeWaitPeak: null, timeWaitPeakServer: null, peakFraction: null, sustainableConnectionsPerSecond: null,
       projectedExhaustionSeconds: null, exhausted: false, exhaustedAtSeconds: null,
     };
   }
   const usable = PORT_RANGE_HIGH - PORT_RANGE_LOW + 1;
   const peak = Math.max(...series.map((p) => p.timeWait ?? 0));
-  const newPerSecond = sum(series.map((p) => p.newConnections)) / series.length;
+  const clientClosesPerSecond = clientCloses / series.length;
+  // tcp_tw_reuse=2 and a loopback target: a port is free again after about a second.
+  const holdSeconds = 1;
+  const sustainable = usable / holdSeconds;
   return {
     supported: true,
     source: 'proc',
     rangeLow: PORT_RANGE_LOW,
     rangeHigh: PORT_RANGE_HIGH,
     twReuse: 2,
+    twReuseApplies: true,
+    twReuseReason: 'loopback target',
+    timeWaitHoldSeconds: holdSeconds,
     localAddresses: 1,
     timeWaitPeak: peak,
     timeWaitPeakServer: 0,
     peakFraction: peak / usable,
-    sustainableConnectionsPerSecond: usable / 60,
-    projectedExhaustionSeconds: newPerSecond > 0 ? Math.max(0, (usable - peak) / newPerSecond) : null,
+    sustainableConnectionsPerSecond: sustainable,
+    projectedExhaustionSeconds: clientClosesPerSecond > sustainable ? Math.max(0, (usable - peak) / clientClosesPerSecond) : null,
     exhausted: false,
     exhaustedAtSeconds: null,
   };

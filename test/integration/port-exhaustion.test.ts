@@ -142,6 +142,9 @@ await describeIfNamespaces(`port exhaustion: ${RANGE_SIZE} local ports, tcp_tw_r
     // The CLI in the namespace read the namespace's sysctls.
     expect(p.ports).toMatchObject({ supported: true, source: 'proc', rangeLow: 40000, rangeHigh: 40199, twReuse: 0, localAddresses: 1 });
     expect(p.ports.sustainableConnectionsPerSecond).toBeCloseTo(RANGE_SIZE / 60);
+    // tcp_tw_reuse=0: a port the client closed first stays taken for 60 s, and the client closed every one.
+    expect(p.ports).toMatchObject({ twReuseApplies: false, twReuseReason: 'off', timeWaitHoldSeconds: 60 });
+    expect(p.ports.projectedExhaustionSeconds).toEqual(expect.any(Number));
     expect(p.ports.exhausted).toBe(true);
     expect(p.ports.exhaustedAtSeconds).toBeGreaterThan(0);
     expect(p.errors['port-exhausted']).toBeGreaterThan(0);
@@ -198,6 +201,8 @@ await describeIfNamespaces(`port exhaustion: ${RANGE_SIZE} local ports, tcp_tw_r
     expect(p.requests.completed).toBe(p.connections.opened);
     expect(p.ports.timeWaitPeak).toBe(0);
     expect(ss.client).toBe(0);
+    // The same new-connection rate, but the client closed none first: nothing to project.
+    expect(p.ports.projectedExhaustionSeconds).toBeNull();
     if (close === 'server') {
       expect(p.connections.closedByServer).toBe(p.connections.opened);
       // The server keeps the TIME_WAIT, one per 4-tuple: a new SYN on a 4-tuple recycles the entry.

@@ -147,13 +147,16 @@ await describeIfNamespaces('TIME_WAIT in a namespace with a 200-port range', () 
       supported: sampler.supported,
       source: sampler.source,
       facts,
-      localAddresses: 1,
+      localAddresses: 0,
+      targetLoopback: true,
       timeWaitPeak: counts!.client,
       timeWaitPeakServer: counts!.server,
-      newConnectionsPerSecond: 100,
+      clientClosesPerSecond: 100,
       timeWaitNow: counts!.client,
       exhaustedAtSeconds: 2,
     });
+    // tcp_tw_reuse=0: a loopback target does not matter, every port stays taken for 60 s.
+    expect(summary).toMatchObject({ twReuseApplies: false, timeWaitHoldSeconds: 60 });
     expect(summary.peakFraction).toBeCloseTo(counts!.client / 200);
     expect(summary.projectedExhaustionSeconds).toBeCloseTo((200 - counts!.client) / 100);
     expect(summary.exhausted).toBe(true);

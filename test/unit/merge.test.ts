@@ -31,7 +31,8 @@ function distribution(values: number[]): { mean: number; max: number; hdr: strin
 
 function ports(overrides: Partial<PortsSummary> = {}): PortsSummary {
   return {
-    supported: true, source: 'proc', rangeLow: 32768, rangeHigh: 60999, twReuse: 2, localAddresses: 1,
+    supported: true, source: 'proc', rangeLow: 32768, rangeHigh: 60999, twReuse: 2, twReuseApplies: false,
+    twReuseReason: 'loopback only; target is not', timeWaitHoldSeconds: 60, localAddresses: 1,
     timeWaitPeak: 0, timeWaitPeakServer: null, peakFraction: 0, sustainableConnectionsPerSecond: 28232 / 60,
     projectedExhaustionSeconds: null, exhausted: false, exhaustedAtSeconds: null, ...overrides,
   };
@@ -156,6 +157,37 @@ describe('mergeResults', () => {
       { t: 0, requests: 5, newConnections: 3, openConnections: 3, timeWait: 15, errors: 1 },
       { t: 1, requests: 2, newConnections: 0, openConnections: 1, timeWait: 20, errors: 0 },
     ]);
+  });
+
+  it('merges tcp_tw_reuse: applies only if on every runner; each runner\'s sustainable rate with its own hold time', () => {
+    const pa = phaseOf(a, 0, 2);
+    const pb = phaseOf(b, 1, 2);
+    // Runner b reaches the target over loopback with tcp_tw_reuse=2: its ports are free again after ~1 s.
+    pb.ports = ports({ twReuseApplies: true, twReuseReason: 'loopback target', timeWaitHoldSeconds: 1, sustainableConnectionsPerSecond: 28232 });
+    pa.ports = ports({ projectedExhaustionSeconds: 40 });
+    const doc = mergeResults([docOf(pa), docOf(pb)]);
+    assertValidResult(doc);
+    const p = doc.phases[0]!.ports;
+    expect(p).toMatchObject({ twReuseApplies: false, timeWaitHoldSeconds: 60, twReuseReason: 'loopback only; target is not / loopback target' });
+    expect(p.sustainableConnectionsPerSecond).toBeCloseTo(28232 / 60 + 28232);
+    expect(p.projectedExhaustionSeconds).toBe(40);
+
+    pa.ports = ports({ twReuseApplies: true, twReuseReason: 'loopback target', timeWaitHoldSeconds: 1, sustainableConnectionsPerSecond: 28232 });
+    const both = mergeResults([docOf(pa), docOf(pb)]).phases[0]!.ports;
+    expect(both).toMatchObject({ twReuseApplies: true, timeWaitHoldSeconds: 1, twReuseReason: 'loopback target', sustainableConnectionsPerSecond: 2 * 28232 });
+  });
+
+  it('leaves the tcp_tw_reuse fields out when a runner\'s result predates them', () => {
+    const pa = phaseOf(a, 0, 2);
+    const { twReuseApplies: _a, twReuseReason: _r, timeWaitHoldSeconds: _h, ...old } = ports();
+    pa.ports = old;
+    const doc = mergeResults([docOf(pa), docOf(phaseOf(b, 1, 2))]);
+    assertValidResult(doc);
+    const p = doc.phases[0]!.ports;
+    expect(p).not.toHaveProperty('twReuseApplies');
+    expect(p).not.toHaveProperty('timeWaitHoldSeconds');
+    expect(p).not.toHaveProperty('twReuseReason');
+    expect(p.sustainableConnectionsPerSecond).toBeCloseTo((2 * 28232) / 60);
   });
 
   it('does not make up TIME_WAIT counts a runner could not read', () => {

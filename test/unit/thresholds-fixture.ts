@@ -29,8 +29,9 @@ export function phaseResult(overrides: Partial<PhaseResult> = {}): PhaseResult {
     },
     metrics,
     ports: {
-      supported: true, source: 'proc', rangeLow: 32768, rangeHigh: 60999, twReuse: 2, localAddresses: 1, timeWaitPeak: 12,
-      timeWaitPeakServer: 0, peakFraction: 0.0004, sustainableConnectionsPerSecond: 470, projectedExhaustionSeconds: null,
+      supported: true, source: 'proc', rangeLow: 32768, rangeHigh: 60999, twReuse: 2, twReuseApplies: true, twReuseReason: 'loopback target',
+      timeWaitHoldSeconds: 1, localAddresses: 1, timeWaitPeak: 12, timeWaitPeakServer: 0, peakFraction: 0.0004,
+      sustainableConnectionsPerSecond: 28232, projectedExhaustionSeconds: null,
       exhausted: false, exhaustedAtSeconds: null,
     },
     tls: null,
