@@ -65,8 +65,13 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 const WORKER_YOUNG_GENERATION_MB = 6;
 /** The TIME_WAIT sampler waits this many times a sample's duration before the next (under 2% of the time)... */
 const SAMPLE_COST_FACTOR = 60;
-/** ...up to this long: still a sample in every second of the series. */
-const SAMPLE_MAX_INTERVAL_MS = 950;
+/** ...up to this long: seconds between samples are gaps in the series, never made-up counts. */
+const SAMPLE_MAX_INTERVAL_MS = 5000;
+
+/** How long after a sample that took `tookMs` the next one starts (test/bench/measuring-cost.mjs uses it too). */
+export function sampleIntervalMs(baseIntervalMs: number, tookMs: number): number {
+  return Math.max(baseIntervalMs, Math.min(tookMs * SAMPLE_COST_FACTOR, SAMPLE_MAX_INTERVAL_MS));
+}
 
 export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promise<PhaseRun> {
   const startAtEpochMs = Date.now() + 30 + 20 * plan.workers;
@@ -120,17 +125,16 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
   // CONNLOAD_NO_SAMPLER=1 is a bench-only switch (test/bench): it measures what sampling costs.
   const sampling = sampler.supported && process.env.CONNLOAD_NO_SAMPLER !== '1';
   // A sample reads the whole TCP table: about 3 ms of kernel time when it is empty (the hash walk), tens
-  // of ms with tens of thousands of TIME_WAIT entries (left by any process). The next sample waits
-  // SAMPLE_COST_FACTOR times as long as the last one took (under 2% of a core), but never more than
-  // SAMPLE_MAX_INTERVAL_MS: the per-second series keeps a sample in every second.
+  // of ms with tens of thousands of TIME_WAIT entries (left by any process: 13,000 took 28 ms here). The
+  // next sample waits SAMPLE_COST_FACTOR times as long as the last one took, so sampling stays under 2%
+  // of a core however large the table (a sample taking over ~16 ms means fewer than one a second).
   let samplerTimer: NodeJS.Timeout | undefined;
   let samplerStopped = false;
   const sampleAndReschedule = async (): Promise<void> => {
     const startedMs = performance.now();
     await sampleTimeWait();
     const tookMs = performance.now() - startedMs;
-    const intervalMs = Math.max(plan.sampleIntervalMs, Math.min(tookMs * SAMPLE_COST_FACTOR, SAMPLE_MAX_INTERVAL_MS));
-    if (!samplerStopped) samplerTimer = setTimeout(sampleAndReschedule, Math.max(0, intervalMs - tookMs));
+    if (!samplerStopped) samplerTimer = setTimeout(sampleAndReschedule, Math.max(0, sampleIntervalMs(plan.sampleIntervalMs, tookMs) - tookMs));
   };
   if (sampling) samplerTimer = setTimeout(sampleAndReschedule, plan.sampleIntervalMs);
 

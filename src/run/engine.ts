@@ -353,11 +353,15 @@ export class Engine {
     if (atUs >= this.wakeAtUs) return;
     clearTimeout(this.wakeTimer);
     this.wakeAtUs = atUs;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeAtUs = Infinity;
-      this.pumpAll();
-    }, Math.max(0, (atUs - nowUs()) / 1000));
+    // Whole milliseconds, as Node's timers fire anyway: one timer list serves every wake-up
+    // (a fractional delay makes a list of its own each time).
+    this.wakeTimer = setTimeout(this.onWake, Math.max(1, Math.ceil((atUs - nowUs()) / 1000)));
   }
+
+  private readonly onWake = (): void => {
+    this.wakeAtUs = Infinity;
+    this.pumpAll();
+  };
 
   /** Open model: wake up when the next scheduled request falls due. */
   private armWake(now = nowUs()): void {

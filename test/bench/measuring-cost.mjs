@@ -6,11 +6,10 @@ import { readFileSync } from 'node:fs';
 import { decodeHistogram, UsHistogram } from '../../dist/metrics/histogram.js';
 import { createTimeWaitSampler } from '../../dist/metrics/timewait.js';
 import { formatProgress } from '../../dist/report/live.js';
+import { sampleIntervalMs } from '../../dist/run/coordinator.js';
 
-// As in src/run/coordinator.ts: the next sample waits 60 times the last one's duration, within 500..950 ms.
+/** connload's default --sample-interval. */
 const SAMPLE_INTERVAL_MS = 500;
-const SAMPLE_COST_FACTOR = 60;
-const SAMPLE_MAX_INTERVAL_MS = 950;
 const REPEATS = 20;
 
 const cpuMs = (since) => {
@@ -46,7 +45,7 @@ async function samplerCost(url) {
     cpu += cpuMs(c0);
   }
   const msPerSample = cpu / REPEATS;
-  const intervalMs = Math.max(SAMPLE_INTERVAL_MS, Math.min((wall / REPEATS) * SAMPLE_COST_FACTOR, SAMPLE_MAX_INTERVAL_MS));
+  const intervalMs = sampleIntervalMs(SAMPLE_INTERVAL_MS, wall / REPEATS);
   return {
     share: msPerSample / intervalMs,
     detail: `${msPerSample.toFixed(1)} ms per sample with ${tableLines()} lines in /proc/net/tcp[6], one every ${intervalMs.toFixed(0)} ms`,
@@ -63,7 +62,7 @@ function displayCost() {
     const p99Ms = decodeHistogram(h.encode()).getValueAtPercentile(99) / 1000;
     formatProgress({
       phase: 'persistent', elapsedMs: 3000, totalMs: 10_000, counting: true, completed: 1_000_000, requestsPerSecond: 200_000,
-      p99Ms, openConnections: 50, newConnectionsPerSecond: 0, timeWait: 123, errors: 0,
+      p99Ms, openConnections: 50, newConnectionsPerSecond: 0, clientClosesPerSecond: 0, timeWait: 123, errors: 0,
     });
     ms += cpuMs(c0);
   }

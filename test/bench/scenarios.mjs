@@ -1,5 +1,7 @@
 // What the bench compares: one scenario per row group of the table. Every entry of a
 // scenario runs the same workload with one tool; the ratios are the issue's targets.
+// `node-loop` is no peer but the floor: the same workload done by the least Node program
+// (node-loop.mjs), so the table shows how much of a gap is connload's and how much Node's.
 //   metric rps: requests per second (higher is better)
 //   metric cpu: CPU time per request at a fixed rate, all threads (lower is better)
 //   metric rss: peak resident memory while holding many connections (lower is better)
@@ -22,10 +24,12 @@ export function scenarios(o) {
         { key: 'connload', tool: 'connload', workload: { strategy: 'persistent', connections: 50, durationS: d } },
         { key: 'autocannon', tool: 'autocannon', workload: { strategy: 'persistent', connections: 50, durationS: d } },
         { key: 'wrk', tool: 'wrk', workload: { strategy: 'persistent', connections: 50, durationS: d } },
+        { key: 'node-loop', tool: 'node-loop', label: 'Node net.Socket loop (floor)', workload: { strategy: 'persistent', connections: 50, durationS: d } },
       ],
       ratios: [
         { of: 'connload', to: 'autocannon', atLeast: 1.5 },
         { of: 'connload', to: 'wrk', atLeast: 0.9 },
+        { of: 'connload', to: 'node-loop' },
       ],
     },
     {
@@ -60,8 +64,12 @@ export function scenarios(o) {
       entries: [
         { key: 'connload', tool: 'connload', workload: { strategy: 'persistent', connections: 50, rate, durationS: d } },
         { key: 'autocannon', tool: 'autocannon', label: `autocannon -R ${rate}`, workload: { strategy: 'persistent', connections: 50, rate, durationS: d } },
+        { key: 'node-loop', tool: 'node-loop', label: 'Node net.Socket loop (floor)', workload: { strategy: 'persistent', connections: 50, rate, durationS: d } },
       ],
-      ratios: [{ of: 'connload', to: 'autocannon', atMost: 1.0 }],
+      ratios: [
+        { of: 'connload', to: 'autocannon', atMost: 1.0 },
+        { of: 'connload', to: 'node-loop' },
+      ],
     })),
     {
       id: 'rss',
@@ -83,8 +91,12 @@ export function scenarios(o) {
       entries: [
         { key: 'connload', tool: 'connload', workload: { strategy: 'new-connection', connections: 50, durationS: d } },
         { key: 'wrk', tool: 'wrk', label: 'wrk -H "Connection: close"', workload: { strategy: 'new-connection', connections: 50, durationS: d } },
+        { key: 'node-loop', tool: 'node-loop', label: 'Node net.Socket loop (floor)', workload: { strategy: 'new-connection', connections: 50, durationS: d } },
       ],
-      ratios: [{ of: 'connload', to: 'wrk', atLeast: 0.9 }],
+      ratios: [
+        { of: 'connload', to: 'wrk', atLeast: 0.9 },
+        { of: 'connload', to: 'node-loop' },
+      ],
     },
     // What measuring costs, part by part: CPU per operation x how often connload does it (precise).
     {

@@ -133,6 +133,22 @@ export const TOOLS = {
   },
 };
 
+/** Not a load generator either: the least Node does for the workload through node:net (node-loop.mjs). */
+TOOLS['node-loop'] = {
+  label: 'Node net.Socket loop',
+  find: () => ({ version: process.version }),
+  argv(w) {
+    if (w.strategy !== 'persistent' && w.strategy !== 'new-connection') return null;
+    if (w.rate && w.strategy !== 'persistent') return null;
+    const argv = [process.execPath, path.join(ROOT, 'test/bench/node-loop.mjs'), w.url, w.strategy, String(w.connections), String(w.durationS)];
+    if (w.rate) argv.push(String(w.rate));
+    return { argv };
+  },
+  parse({ stdout }) {
+    return JSON.parse(stdout.trim().split('\n').at(-1));
+  },
+};
+
 /** Not a load generator: connload's own measuring, costed part by part (measuring-cost.mjs). */
 TOOLS['measuring-cost'] = {
   label: 'connload measuring',

@@ -155,7 +155,8 @@ describe('--rate (open model)', () => {
       { expression: 'errors == 0', ok: true, actual: 0 },
     ]);
     // The server answers in 300 ms; requests waited up to the 1 s deadline for the connection first.
-    expect(p.metrics.latencyUncorrected.min).toBeGreaterThanOrEqual(300);
+    // The server's 300 ms is a Node timer, counted from its cached loop time: it can end up to 1 ms early.
+    expect(p.metrics.latencyUncorrected.min).toBeGreaterThanOrEqual(299);
     expect(p.metrics.latency.max).toBeGreaterThan(p.metrics.latencyUncorrected.max + 300);
   });
 });
