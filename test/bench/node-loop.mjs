@@ -33,10 +33,14 @@ function send(socket) {
   socket.write(request);
 }
 
-/** Next request: at once (closed model), or when the schedule says (open model). */
+/** Requests the schedule has made due so far (open model). */
+const due = () => Math.floor(((performance.now() - startMs) * rate) / 1000);
+
+/** Next request: at once (closed model), or when the schedule says (open model: as connload, a connection
+ *  that comes free takes an overdue request at once; the others wait for the millisecond timer). */
 function free(socket) {
   if (stopped) return;
-  if (rate === null) send(socket);
+  if (rate === null || sent < due()) send(socket);
   else idle.push(socket);
 }
 
@@ -55,8 +59,8 @@ function openConnection() {
 
 function tick() {
   if (stopped) return;
-  const due = Math.floor(((performance.now() - startMs) * rate) / 1000);
-  while (sent < due && idle.length > 0) send(idle.pop());
+  const dueNow = due();
+  while (sent < dueNow && idle.length > 0) send(idle.pop());
   setTimeout(tick, 1);
 }
 
