@@ -13,8 +13,8 @@ const connections = Number(connectionsArg);
 const durationMs = Number(secondsArg) * 1000;
 const rate = rateArg === undefined ? null : Number(rateArg);
 const newConnection = strategy === 'new-connection';
-if (!['persistent', 'new-connection'].includes(strategy) || !(connections > 0) || !(durationMs > 0)) {
-  console.error('usage: node node-loop.mjs <url> persistent|new-connection <connections> <seconds> [rate]');
+if (!['persistent', 'new-connection'].includes(strategy) || !(connections > 0) || !(durationMs > 0) || (rate !== null && (newConnection || !(rate > 0)))) {
+  console.error('usage: node node-loop.mjs <url> persistent|new-connection <connections> <seconds> [rate, persistent only]');
   process.exit(2);
 }
 
@@ -66,10 +66,7 @@ function tick() {
 
 startMs = performance.now();
 for (let i = 0; i < connections; i++) openConnection();
-if (rate !== null) {
-  if (newConnection) throw new Error('node-loop: a fixed rate is for persistent connections only');
-  setTimeout(tick, 1);
-}
+if (rate !== null) setTimeout(tick, 1);
 setTimeout(() => {
   stopped = true;
   const seconds = (performance.now() - startMs) / 1000;
