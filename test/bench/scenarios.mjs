@@ -11,9 +11,18 @@
  * @param o { durationS, rates, newConnectionRate, rssConnections, rssLatencyMs, haveScript }
  * Each entry: { key, tool, label, workload, env?, pty? }; each ratio: { of, to, atLeast? , atMost? }.
  */
+/** The floor beside the peers of a workload, and its ratio (reported, no target). */
+const floor = (workload) => ({ key: 'node-loop', tool: 'node-loop', label: 'Node net.Socket loop (floor)', workload });
+const FLOOR_RATIO = { of: 'connload', to: 'node-loop' };
+
 export function scenarios(o) {
   const d = o.durationS;
   const nginx = 'nginx';
+  const persistent = { strategy: 'persistent', connections: 50, durationS: d };
+  const pipeline = { strategy: 'pipeline', connections: 50, depth: 10, durationS: d };
+  const multiplex = { strategy: 'multiplex', connections: 10, streams: 10, durationS: d };
+  const manyOpen = { strategy: 'persistent', connections: o.rssConnections, durationS: d };
+  const newConnection = { strategy: 'new-connection', connections: 50, durationS: d };
   return [
     {
       id: 'persistent',
@@ -21,15 +30,15 @@ export function scenarios(o) {
       target: nginx,
       metric: 'rps',
       entries: [
-        { key: 'connload', tool: 'connload', workload: { strategy: 'persistent', connections: 50, durationS: d } },
-        { key: 'autocannon', tool: 'autocannon', workload: { strategy: 'persistent', connections: 50, durationS: d } },
-        { key: 'wrk', tool: 'wrk', workload: { strategy: 'persistent', connections: 50, durationS: d } },
-        { key: 'node-loop', tool: 'node-loop', label: 'Node net.Socket loop (floor)', workload: { strategy: 'persistent', connections: 50, durationS: d } },
+        { key: 'connload', tool: 'connload', workload: persistent },
+        { key: 'autocannon', tool: 'autocannon', workload: persistent },
+        { key: 'wrk', tool: 'wrk', workload: persistent },
+        floor(persistent),
       ],
       ratios: [
         { of: 'connload', to: 'autocannon', atLeast: 1.5 },
         { of: 'connload', to: 'wrk', atLeast: 0.9 },
-        { of: 'connload', to: 'node-loop' },
+        FLOOR_RATIO,
       ],
     },
     {
@@ -38,8 +47,8 @@ export function scenarios(o) {
       target: nginx,
       metric: 'rps',
       entries: [
-        { key: 'connload', tool: 'connload', workload: { strategy: 'pipeline', connections: 50, depth: 10, durationS: d } },
-        { key: 'autocannon', tool: 'autocannon', label: 'autocannon -p 10', workload: { strategy: 'pipeline', connections: 50, depth: 10, durationS: d } },
+        { key: 'connload', tool: 'connload', workload: pipeline },
+        { key: 'autocannon', tool: 'autocannon', label: 'autocannon -p 10', workload: pipeline },
       ],
       ratios: [{ of: 'connload', to: 'autocannon', atLeast: 1.0 }],
     },
@@ -49,37 +58,37 @@ export function scenarios(o) {
       target: 'nginx-h2',
       metric: 'rps',
       entries: [
-        { key: 'connload', tool: 'connload', workload: { strategy: 'multiplex', connections: 10, streams: 10, durationS: d } },
-        { key: 'h2load', tool: 'h2load', label: 'h2load -m 10', workload: { strategy: 'multiplex', connections: 10, streams: 10, durationS: d } },
+        { key: 'connload', tool: 'connload', workload: multiplex },
+        { key: 'h2load', tool: 'h2load', label: 'h2load -m 10', workload: multiplex },
       ],
       ratios: [{ of: 'connload', to: 'h2load' }],
     },
     // autocannon -R sends each connection's quota for the second at once and then idles; connload keeps
     // the schedule (a request every 1/rate s: the open model). At low rates wake-ups dominate, so two rates.
-    ...o.rates.map((rate) => ({
-      id: `cpu-${rate}`,
-      title: `CPU per request at --rate ${rate} (persistent -c 50)`,
-      target: nginx,
-      metric: 'cpu',
-      entries: [
-        { key: 'connload', tool: 'connload', workload: { strategy: 'persistent', connections: 50, rate, durationS: d } },
-        { key: 'autocannon', tool: 'autocannon', label: `autocannon -R ${rate}`, workload: { strategy: 'persistent', connections: 50, rate, durationS: d } },
-        { key: 'node-loop', tool: 'node-loop', label: 'Node net.Socket loop (floor)', workload: { strategy: 'persistent', connections: 50, rate, durationS: d } },
-      ],
-      ratios: [
-        { of: 'connload', to: 'autocannon', atMost: 1.0 },
-        { of: 'connload', to: 'node-loop' },
-      ],
-    })),
+    ...o.rates.map((rate) => {
+      const paced = { ...persistent, rate };
+      return {
+        id: `cpu-${rate}`,
+        title: `CPU per request at --rate ${rate} (persistent -c 50)`,
+        target: nginx,
+        metric: 'cpu',
+        entries: [
+          { key: 'connload', tool: 'connload', workload: paced },
+          { key: 'autocannon', tool: 'autocannon', label: `autocannon -R ${rate}`, workload: paced },
+          floor(paced),
+        ],
+        ratios: [{ of: 'connload', to: 'autocannon', atMost: 1.0 }, FLOOR_RATIO],
+      };
+    }),
     {
       id: 'rss',
       title: `peak RSS with ${o.rssConnections} open connections (server answers after ${o.rssLatencyMs} ms)`,
       target: 'builtin',
       metric: 'rss',
       entries: [
-        { key: 'connload', tool: 'connload', workload: { strategy: 'persistent', connections: o.rssConnections, durationS: d } },
-        { key: 'autocannon', tool: 'autocannon', workload: { strategy: 'persistent', connections: o.rssConnections, durationS: d } },
-        { key: 'wrk', tool: 'wrk', workload: { strategy: 'persistent', connections: o.rssConnections, durationS: d } },
+        { key: 'connload', tool: 'connload', workload: manyOpen },
+        { key: 'autocannon', tool: 'autocannon', workload: manyOpen },
+        { key: 'wrk', tool: 'wrk', workload: manyOpen },
       ],
       ratios: [{ of: 'connload', absolute: true, atMost: 150 * 1024 * 1024 }],
     },
@@ -89,14 +98,11 @@ export function scenarios(o) {
       target: nginx,
       metric: 'rps',
       entries: [
-        { key: 'connload', tool: 'connload', workload: { strategy: 'new-connection', connections: 50, durationS: d } },
-        { key: 'wrk', tool: 'wrk', label: 'wrk -H "Connection: close"', workload: { strategy: 'new-connection', connections: 50, durationS: d } },
-        { key: 'node-loop', tool: 'node-loop', label: 'Node net.Socket loop (floor)', workload: { strategy: 'new-connection', connections: 50, durationS: d } },
+        { key: 'connload', tool: 'connload', workload: newConnection },
+        { key: 'wrk', tool: 'wrk', label: 'wrk -H "Connection: close"', workload: newConnection },
+        floor(newConnection),
       ],
-      ratios: [
-        { of: 'connload', to: 'wrk', atLeast: 0.9 },
-        { of: 'connload', to: 'node-loop' },
-      ],
+      ratios: [{ of: 'connload', to: 'wrk', atLeast: 0.9 }, FLOOR_RATIO],
     },
     // What measuring costs, part by part: CPU per operation x how often connload does it (precise).
     {
