@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { HELLO_LOCATION, nginxConf } from '../helpers/nginx-conf.mjs';
 import { spawnPinned, sleep } from './measure.mjs';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
@@ -44,26 +45,14 @@ export async function startNginx({ cores }) {
   if (!existsSync(NGINX_BIN)) throw new Error(`${NGINX_BIN} not found: apt-get install -y nginx-light`);
   const dir = await mkdtemp(path.join(tmpdir(), 'connload-bench-nginx-'));
   const [http1Port, h2cPort] = [await freePort(), await freePort()];
-  const location = 'location / { default_type text/plain; return 200 "hello world\\n"; }';
-  const conf = `
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log error;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  keepalive_requests 1000000;
-  keepalive_timeout 60s;
-  http2_max_concurrent_streams 1000;
-  server { listen 127.0.0.1:${http1Port}; ${location} }
-  server { listen 127.0.0.1:${h2cPort} http2; ${location} }
-}
-`;
+  const conf = nginxConf({
+    dir,
+    errorLogLevel: 'error',
+    keepaliveRequests: 1000000,
+    keepaliveTimeout: '60s',
+    http: 'http2_max_concurrent_streams 1000;',
+    servers: `server { listen 127.0.0.1:${http1Port}; ${HELLO_LOCATION} }\n  server { listen 127.0.0.1:${h2cPort} http2; ${HELLO_LOCATION} }`,
+  });
   await writeFile(path.join(dir, 'nginx.conf'), conf);
   // daemon off: the master stays our child, and SIGTERM to it stops the worker too.
   const child = spawnPinned([NGINX_BIN, '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], {

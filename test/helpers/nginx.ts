@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitForListener } from './listen.js';
+import { HELLO_LOCATION, nginxConf } from './nginx-conf.mjs';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
 
@@ -30,30 +31,15 @@ export interface NginxOptions {
 export async function startNginx(options: NginxOptions = {}): Promise<Nginx> {
   const dir = await mkdtemp(path.join(tmpdir(), 'connload-nginx-'));
   const port = await freePort();
-  const conf = `
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-daemon off;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  keepalive_requests ${options.keepaliveRequests ?? 1000000};
-  keepalive_timeout 30s;
-  server {
-    listen 127.0.0.1:${port} ${options.listenFlags ?? ''};
-    location / { default_type text/plain; return 200 "hello world\\n"; }
-    ${options.serverDirectives ?? ''}
-  }
-}
-`;
+  const conf = nginxConf({
+    dir,
+    errorLogLevel: 'warn',
+    keepaliveRequests: options.keepaliveRequests ?? 1000000,
+    keepaliveTimeout: '30s',
+    servers: `server { listen 127.0.0.1:${port} ${options.listenFlags ?? ''}; ${HELLO_LOCATION} ${options.serverDirectives ?? ''} }`,
+  });
   await writeFile(path.join(dir, 'nginx.conf'), conf);
-  const child: ChildProcess = spawn(NGINX_BIN, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(NGINX_BIN, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   try {
