@@ -35,6 +35,12 @@ const CONNECTION = Symbol('connload.http1Connection');
 type OwnedSocket = net.Socket & { [CONNECTION]: Http1Connection };
 const owner = (socket: net.Socket): Http1Connection => (socket as OwnedSocket)[CONNECTION];
 
+/** Cleartext sockets of this thread whose connection ended cleanly, kept to connect again. Node lets a
+ *  socket connect anew once 'close' has been emitted (net.Socket#connect): a new TCP connection, with a
+ *  new handle and port, without building a new stream and its listeners. With a connection per request,
+ *  building them was a third of the thread's time. */
+const spareSockets: net.Socket[] = [];
+
 export class Http1Connection implements Connection, ParserEvents {
   readonly timing: ConnectionTiming;
   connected = false;
@@ -78,6 +84,7 @@ export class Http1Connection implements Connection, ParserEvents {
     this.lastActiveUs = startUs;
     this.parser = new ResponseParser(this);
     const base = { host: target.host, port: target.port, localAddress, noDelay: profile.nodelay };
+    let fresh = true;
     if (target.tls) {
       const t = target.tls;
       const session = t.sessions?.get();
@@ -95,19 +102,25 @@ export class Http1Connection implements Connection, ParserEvents {
       this.socket.once('secureConnect', () => this.onSecure(t.sessions));
       if (t.sessions) this.socket.on('session', (s: Buffer) => t.sessions!.set(s));
     } else {
-      this.socket = net.connect({ ...base, onread: Http1Connection.cleartextRead });
-      this.tcp = this.socket;
+      const spare = spareSockets.pop();
+      fresh = spare === undefined;
+      this.socket = this.tcp = spare?.connect(base) ?? net.connect({ ...base, onread: Http1Connection.cleartextRead });
     }
-    const socket = this.socket;
-    const shared = Http1Connection.listeners;
     (this.tcp as OwnedSocket)[CONNECTION] = this;
-    (socket as OwnedSocket)[CONNECTION] = this;
-    if (net.isIP(target.host) === 0) this.tcp.once('lookup', shared.lookup);
+    (this.socket as OwnedSocket)[CONNECTION] = this;
+    if (fresh) this.listen(target.tls !== null);
+  }
+
+  /** A socket's listeners: the same functions for every connection, so a spare socket keeps them
+   *  (also for a later phase's target: 'lookup' only comes when there is a name to look up). */
+  private listen(secure: boolean): void {
+    const shared = Http1Connection.listeners;
+    this.tcp.on('lookup', shared.lookup);
     this.tcp.on('connect', shared.connect);
-    if (target.tls) socket.on('data', shared.data);
-    socket.on('end', shared.end);
-    socket.on('error', shared.error);
-    socket.on('close', shared.close);
+    if (secure) this.socket.on('data', shared.data);
+    this.socket.on('end', shared.end);
+    this.socket.on('error', shared.error);
+    this.socket.on('close', shared.close);
   }
 
   // What every connection of the thread shares: Node calls these with `this` = the socket, which
@@ -300,7 +313,12 @@ export class Http1Connection implements Connection, ParserEvents {
       this.events.onConnectFailed(this, code, this.errorMessage ?? `connection closed before it was established (${code})`);
       return;
     }
-    this.events.onClosed(this, this.closeKind ?? 'server-fin', this.closeCode);
+    const kind = this.closeKind ?? 'server-fin';
+    // Only a clean end: a socket that failed may still hold a listener or state for its own error.
+    if (this.socket === this.tcp && this.closeCode === null && (kind === 'server-fin' || kind === 'client' || kind === 'client-reset')) {
+      spareSockets.push(this.socket);
+    }
+    this.events.onClosed(this, kind, this.closeCode);
   }
 
   private fail(code: string): void {
