@@ -44,12 +44,16 @@ function free(socket) {
   else idle.push(socket);
 }
 
+/** A connection per request connects its closed socket again (as connload does: net.Socket#connect after 'close'). */
 function openConnection() {
-  if (stopped) return;
-  const socket = net.connect({ host, port: Number(port), noDelay: true, onread: { buffer: readBuffer, callback: onRead } });
+  const socket = new net.Socket({ noDelay: true, onread: { buffer: readBuffer, callback: onRead } });
   socket.on('connect', () => free(socket));
   socket.on('error', () => errors++);
-  if (newConnection) socket.on('end', () => (socket.destroy(), openConnection()));
+  if (newConnection) {
+    socket.on('end', () => socket.destroy());
+    socket.on('close', () => stopped || socket.connect(Number(port), host));
+  }
+  socket.connect(Number(port), host);
   function onRead() {
     requests++;
     if (!newConnection) free(socket);

@@ -65,6 +65,7 @@ export function scenarios(o) {
     },
     // autocannon -R sends each connection's quota for the second at once and then idles; connload keeps
     // the schedule (a request every 1/rate s: the open model). At low rates wake-ups dominate, so two rates.
+    // wrk paced by a Lua delay() shows what pacing costs a tool written in C.
     ...o.rates.map((rate) => {
       const paced = { ...persistent, rate };
       return {
@@ -75,9 +76,10 @@ export function scenarios(o) {
         entries: [
           { key: 'connload', tool: 'connload', workload: paced },
           { key: 'autocannon', tool: 'autocannon', label: `autocannon -R ${rate}`, workload: paced },
+          { key: 'wrk-paced', tool: 'wrk-paced', label: 'wrk -t1 paced by Lua delay()', workload: paced },
           floor(paced),
         ],
-        ratios: [{ of: 'connload', to: 'autocannon', atMost: 1.0 }, FLOOR_RATIO],
+        ratios: [{ of: 'connload', to: 'autocannon', atMost: 1.0 }, { of: 'connload', to: 'wrk-paced' }, FLOOR_RATIO],
       };
     }),
     {

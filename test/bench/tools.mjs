@@ -1,7 +1,7 @@
 // The load generators compared: how each is found, how it is told to run a
 // workload, and how its own report is read back into { requests, rps, errors }.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -131,6 +131,22 @@ export const TOOLS = {
       return { requests: Number(counts[4]), rps: Number(finished[2]), errors: Number(counts[5]) + Number(counts[6]) + Number(counts[7]) };
     },
   },
+};
+
+/** wrk has no fixed rate (that is wrk2), but a Lua delay() makes each connection wait between its requests: a
+ *  C tool that paces, beside autocannon's bursts, for CPU per request. The wait is whole milliseconds per
+ *  connection, so its rate only comes near the workload's (the table says the rate each tool reached). */
+TOOLS['wrk-paced'] = {
+  label: 'wrk -t1 paced by a Lua delay()',
+  find: () => TOOLS.wrk.find(),
+  argv(w) {
+    if (!w.rate || w.strategy !== 'persistent') return null;
+    const delayMs = Math.max(1, Math.round((w.connections * 1000) / w.rate));
+    const script = path.join(tmpdir(), `connload-bench-delay-${delayMs}ms.lua`);
+    writeFileSync(script, `function delay() return ${delayMs} end\n`);
+    return { argv: ['wrk', '-t1', `-c${w.connections}`, `-d${w.durationS}s`, '--timeout', '10s', '-s', script, w.url] };
+  },
+  parse: (run) => TOOLS.wrk.parse(run),
 };
 
 /** Not a load generator either: the least Node does for the workload through node:net (node-loop.mjs). */
