@@ -43,7 +43,6 @@ const jsonPath = () => path.join(tmpdir(), `connload-bench-${process.pid}-${json
  */
 export const TOOLS = {
   connload: {
-    label: 'connload',
     find() {
       if (!existsSync(path.join(ROOT, 'dist/main.js'))) return { missing: 'dist/ is not built: npm run build (npm run bench does it)' };
       const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -72,7 +71,6 @@ export const TOOLS = {
   },
 
   autocannon: {
-    label: 'autocannon',
     find() {
       const found = autocannonScript();
       return found ? { version: found.version } : { missing: 'autocannon is a devDependency: npm install' };
@@ -92,7 +90,6 @@ export const TOOLS = {
   },
 
   wrk: {
-    label: 'wrk -t1',
     find() {
       return which('wrk') ? { version: firstLine(['wrk', '-v']) } : { missing: 'wrk: apt-get install -y wrk' };
     },
@@ -116,7 +113,6 @@ export const TOOLS = {
   },
 
   h2load: {
-    label: 'h2load -t1',
     find() {
       return which('h2load') ? { version: firstLine(['h2load', '--version']) } : { missing: 'h2load: apt-get install -y nghttp2-client' };
     },
@@ -137,7 +133,6 @@ export const TOOLS = {
  *  C tool that paces, beside autocannon's bursts, for CPU per request. The wait is whole milliseconds per
  *  connection, so its rate only comes near the workload's (the table says the rate each tool reached). */
 TOOLS['wrk-paced'] = {
-  label: 'wrk -t1 paced by a Lua delay()',
   find: () => TOOLS.wrk.find(),
   argv(w) {
     if (!w.rate || w.strategy !== 'persistent') return null;
@@ -151,7 +146,6 @@ TOOLS['wrk-paced'] = {
 
 /** Not a load generator either: the least Node does for the workload through node:net (node-loop.mjs). */
 TOOLS['node-loop'] = {
-  label: 'Node net.Socket loop',
   find: () => ({ version: process.version }),
   argv(w) {
     if (w.strategy !== 'persistent' && w.strategy !== 'new-connection') return null;
@@ -167,7 +161,6 @@ TOOLS['node-loop'] = {
 
 /** Not a load generator: connload's own measuring, costed part by part (measuring-cost.mjs). */
 TOOLS['measuring-cost'] = {
-  label: 'connload measuring',
   find: () => TOOLS.connload.find(),
   argv(w) {
     return w.part ? { argv: [process.execPath, path.join(ROOT, 'test/bench/measuring-cost.mjs'), w.url, w.part] } : null;
