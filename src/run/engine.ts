@@ -50,6 +50,8 @@ export class Engine {
   private readonly retries: Exchange[] = [];
   private readonly pool: Exchange[] = [];
   private readonly setAside = new Set<Connection>();
+  /** lanes waiting for openWaiting() to give them a new connection */
+  private readonly toOpen: Lane[] = [];
   /** every connection not yet closed */
   private readonly live = new Set<Connection>();
   private readonly open: ConnectionFactory;
@@ -285,8 +287,24 @@ export class Engine {
     if (lane.conn === conn && conn.inFlight === 0 && !conn.canSend()) this.setAsideConn(lane, conn, false);
     this.finish(ex, true, ex.endUs);
     if (this.supply.fansOut) this.pumpAll();
+    else if (lane.conn === null) this.openSoon(lane);
     else this.fill(lane, ex.endUs);
   }
+
+  /**
+   * A lane whose connection is done opens the next one once this round of I/O events is handled,
+   * together with the other lanes that came free in it (setImmediate runs after the poll phase).
+   * Connecting between two reads left the server time to go idle in between, so every connect
+   * woke it again; connecting in a batch wakes it once for many (new-connection: +10% req/s).
+   */
+  private openSoon(lane: Lane): void {
+    if (this.toOpen.push(lane) === 1) setImmediate(this.openWaiting);
+  }
+
+  private readonly openWaiting = (): void => {
+    const lanes = this.toOpen.splice(0);
+    for (const lane of lanes) this.fill(lane);
+  };
 
   /** One request failed while its connection goes on (HTTP/2 RST_STREAM). */
   requestFailed(lane: Lane, conn: Connection, ex: Exchange, code: string): void {

@@ -163,11 +163,13 @@ await describeIfNamespaces(`port exhaustion: ${RANGE_SIZE} local ports, tcp_tw_r
 
     // The run ended at its --duration: requests still waiting for a port were dropped, not waited on for 60 s.
     expect(p.series.length).toBeLessThan(SCHEDULE_SECONDS + 2 + 10);
-    // series.timeWait: one sample per second, rising to the plateau.
+    // series.timeWait: a sample a second, rising to the plateau. A second can be a gap (null) when a
+    // busy machine made a sample slow and the sampler waited longer (coordinator.ts): never a made-up count.
     const series: Array<number | null> = p.series.map((s: any) => s.timeWait);
     expect(series.length).toBeGreaterThanOrEqual(SCHEDULE_SECONDS);
-    expect(series.every((n) => typeof n === 'number')).toBe(true);
-    for (let i = 1; i < series.length; i++) expect(series[i]!).toBeGreaterThanOrEqual(series[i - 1]!);
+    const sampled = series.filter((n): n is number => n !== null);
+    expect(sampled.length).toBeGreaterThanOrEqual(series.length / 2);
+    for (let i = 1; i < sampled.length; i++) expect(sampled[i]!).toBeGreaterThanOrEqual(sampled[i - 1]!);
     expect(series.at(-1)).toBe(p.ports.timeWaitPeak);
 
     // Live: a warning on stderr (not a TTY) before the ports ran out.
