@@ -2,13 +2,13 @@
 // responses parsed as they stream in and matched to requests in order (4.6).
 // It owns the socket and the timeline; the engine decides what to send.
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { ClosePolicy } from '../plan/types.js';
 import { nowUs, type ConnectionTiming, type Exchange } from '../metrics/timing.js';
 import type { CloseKind, Connection, ConnectionEvents } from '../strategies/types.js';
 import type { RequestBytes } from './request.js';
 import { ResponseParser, type ParserEvents, type ResponseHead } from './response-parser.js';
-import { secureFacts, type TlsSessionCache } from './tls-session.js';
+import { connectTls, secureFacts, type TlsSessionCache, type TlsTarget } from './tls-session.js';
 
 export interface Http1Profile {
   /** Request bytes per path index: for an ordinary request and for the last one on a connection. */
@@ -25,7 +25,7 @@ export interface Http1Profile {
 export interface Http1Target {
   host: string;
   port: number;
-  tls: { servername: string; ca: string | null; insecure: boolean; sessions: TlsSessionCache | null } | null;
+  tls: TlsTarget | null;
 }
 
 const READ_BUFFER_BYTES = 64 * 1024;
@@ -87,20 +87,9 @@ export class Http1Connection implements Connection, ParserEvents {
     let fresh = true;
     if (target.tls) {
       const t = target.tls;
-      const session = t.sessions?.get();
-      // TLS over our own TCP socket: a TLS socket cannot be reset (--close reset), its TCP socket can.
       this.tcp = net.connect(base);
-      this.tcp.on('error', () => {}); // reported again by the TLS socket
-      this.socket = tls.connect({
-        socket: this.tcp,
-        servername: net.isIP(t.servername) ? undefined : t.servername,
-        ALPNProtocols: ['http/1.1'],
-        rejectUnauthorized: !t.insecure,
-        ca: t.ca ?? undefined,
-        session,
-      });
+      this.socket = connectTls(this.tcp, t, ['http/1.1']);
       this.socket.once('secureConnect', () => this.onSecure(t.sessions));
-      if (t.sessions) this.socket.on('session', (s: Buffer) => t.sessions!.set(s));
     } else {
       const spare = spareSockets.pop();
       fresh = spare === undefined;
