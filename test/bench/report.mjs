@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import { median } from './measure.mjs';
 
-const UNITS = { rps: 'req/s', cpu: 'us/req', rss: 'MB', load: '% of a core' };
+const UNITS = { rps: 'req/s', cpu: 'us/req', rss: 'MB', load: '% of a core', burst: 'x the mean window' };
 
 /** Value of one run in the scenario's unit. */
 function shown(metric, value) {
@@ -68,7 +68,7 @@ const metText = (met) => (met === null ? '' : met ? 'met' : 'NOT met');
 function noteOf(s, e) {
   if (s.metric === 'rss') return `${e.peakFds.toLocaleString('en-US')} fds`;
   if (e.detail) return e.detail;
-  if (s.metric === 'cpu' || s.metric === 'load') return `${fmt('rps', e.achievedRps)} req/s`;
+  if (s.metric === 'cpu' || s.metric === 'load' || s.metric === 'burst') return `${fmt('rps', e.achievedRps)} req/s`;
   return e.cpuPerRequestUs === null ? '' : `${e.cpuPerRequestUs.toFixed(2)} us/req`;
 }
 

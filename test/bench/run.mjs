@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { formatMarkdown, formatTable, summarizeScenario, unmet } from './report.mjs';
 import { runMeasured, sleep } from './measure.mjs';
 import { scenarios } from './scenarios.mjs';
-import { NGINX_BIN, startBuiltinServer, startNginx } from './targets.mjs';
+import { NGINX_BIN, startBuiltinServer, startNginx, startPacingTarget } from './targets.mjs';
 import { findTools, nginxVersion, TOOLS } from './tools.mjs';
 
 const LOAD_CORES = '1';
@@ -61,9 +61,21 @@ function parseOptions() {
 
 const shellQuote = (argv) => argv.map((a) => `'${String(a).replace(/'/g, `'\\''`)}'`).join(' ');
 
+/**
+ * How evenly a run spread its requests over time, from the pacing target's 50 ms windows: the
+ * busiest window of the steady part (after the first second, before the last half second) over
+ * the mean window. 1 is an even spread; a tool that sends each second's quota at once is far above.
+ */
+function burstiness({ windowMs, counts }) {
+  const steady = counts.slice(Math.ceil(1000 / windowMs), counts.length - Math.ceil(500 / windowMs));
+  const total = steady.reduce((a, b) => a + b, 0);
+  return total === 0 ? null : Math.max(...steady) / (total / steady.length);
+}
+
 /** One run of one entry: its value in the scenario's metric, or null with the reason. */
-async function runEntry(scenario, entry, url, o) {
+async function runEntry(scenario, entry, url, target) {
   const tool = TOOLS[entry.tool];
+  if (scenario.metric === 'burst') await target.take(); // what came before this run is not its own
   const spec = tool.argv({ ...entry.workload, url });
   let argv = spec.argv;
   // A pseudo-terminal, so that connload draws its live display as on a terminal.
@@ -84,8 +96,9 @@ async function runEntry(scenario, entry, url, o) {
   }
   const cpuPerRequestUs = m.cpu && parsed.rps > 0 ? ((m.cpu.user + m.cpu.system) / (parsed.rps * m.cpu.windowS)) * 1e6 : null;
   const load = m.cpu ? (m.cpu.user + m.cpu.system) / m.cpu.windowS : null;
+  const burst = scenario.metric === 'burst' ? burstiness(await target.take()) : null;
   // A tool may measure the value itself (measuring-cost.mjs); otherwise it comes from the run.
-  const value = parsed.value ?? { rps: parsed.rps, cpu: cpuPerRequestUs, rss: m.peakRssBytes, load }[scenario.metric];
+  const value = parsed.value ?? { rps: parsed.rps, cpu: cpuPerRequestUs, rss: m.peakRssBytes, load, burst }[scenario.metric];
   return {
     value, rps: parsed.rps, errors: parsed.errors, cpuPerRequestUs, peakFds: m.peakFds, peakRssBytes: m.peakRssBytes, exit: m.code,
     detail: parsed.detail ?? null,
@@ -98,6 +111,7 @@ function describeRun(scenario, entry, round, r) {
     rss: () => `${(r.value / 1048576).toFixed(0)} MB peak RSS, ${r.peakFds} fds`,
     cpu: () => `${r.value.toFixed(2)} us/req ${at}`,
     load: () => `${(r.value * 100).toFixed(2)}% of a core ${r.detail ?? at}`,
+    burst: () => `busiest 50 ms ${r.value.toFixed(2)}x the mean ${at}`,
     rps: () => `${Math.round(r.value)} req/s${r.cpuPerRequestUs ? `, ${r.cpuPerRequestUs.toFixed(2)} us CPU/req` : ''}`,
   }[scenario.metric];
   const errors = r.errors ? `, ${r.errors} errors` : '';
@@ -118,7 +132,7 @@ async function main() {
   if (!haveNginx) console.log(`missing: ${NGINX_BIN}: apt-get install -y nginx-light; nginx scenarios are skipped`);
   const haveScript = existsSync('/usr/bin/script');
   const all = scenarios({ ...o, haveScript }).filter((s) => o.only === null || o.only.includes(s.id));
-  const selected = all.filter((s) => (s.target === 'builtin' ? true : haveNginx));
+  const selected = all.filter((s) => !s.target.startsWith('nginx') || haveNginx);
 
   const targets = {};
   const cleanup = async () => {
@@ -130,18 +144,20 @@ async function main() {
   const results = [];
   try {
     if (selected.some((s) => s.target.startsWith('nginx'))) targets.nginx = await startNginx({ cores: TARGET_CORES });
+    if (selected.some((s) => s.target === 'pacing')) targets.pacing = await startPacingTarget({ cores: TARGET_CORES });
     if (selected.some((s) => s.target === 'builtin')) {
       targets.builtin = await startBuiltinServer({ cores: TARGET_CORES, latencyMs: o.rssLatencyMs });
     }
     for (const scenario of selected) {
-      const url = scenario.target === 'builtin' ? targets.builtin.url : scenario.target === 'nginx-h2' ? targets.nginx.h2cUrl : targets.nginx.http1Url;
+      const target = scenario.target === 'builtin' || scenario.target === 'pacing' ? targets[scenario.target] : targets.nginx;
+      const url = scenario.target === 'nginx-h2' ? target.h2cUrl : target.url ?? target.http1Url;
       const entries = scenario.entries.filter((e) => found[e.tool] !== undefined && TOOLS[e.tool].argv({ ...e.workload, url }) !== null);
       const runsByKey = {};
       for (let round = 0; round < o.rounds; round++) {
         // Alternate who goes first, so a drift of the machine does not favour one tool.
         const order = entries.map((_, i) => entries[(i + round) % entries.length]);
         for (const entry of order) {
-          const r = await runEntry(scenario, entry, url, o);
+          const r = await runEntry(scenario, entry, url, target);
           (runsByKey[entry.key] ??= []).push(r);
           console.log(describeRun(scenario, entry, round, r));
           await sleep(PAUSE_BETWEEN_RUNS_MS);

@@ -6,6 +6,7 @@
 //   metric cpu: CPU time per request at a fixed rate, all threads (lower is better)
 //   metric rss: peak resident memory while holding many connections (lower is better)
 //   metric load: CPU seconds per second of the run, all threads (a share of one core)
+//   metric burst: the busiest 50 ms of requests at the target over the mean 50 ms (1 is an even spread)
 
 /**
  * @param o { durationS, rates, newConnectionRate, rssConnections, rssLatencyMs, haveScript }
@@ -82,6 +83,19 @@ export function scenarios(o) {
         ratios: [{ of: 'connload', to: 'autocannon', atMost: 1.0 }, { of: 'connload', to: 'wrk-paced' }, FLOOR_RATIO],
       };
     }),
+    // The load as the server sees it at the first rate: how evenly each tool spreads its requests.
+    {
+      id: 'pacing',
+      title: `pacing at --rate ${o.rates[0]} (persistent -c 50): the busiest 50 ms at the server`,
+      target: 'pacing',
+      metric: 'burst',
+      entries: [
+        { key: 'connload', tool: 'connload', workload: { ...persistent, rate: o.rates[0] } },
+        { key: 'autocannon', tool: 'autocannon', label: `autocannon -R ${o.rates[0]}`, workload: { ...persistent, rate: o.rates[0] } },
+        { key: 'wrk-paced', tool: 'wrk-paced', label: 'wrk -t1 paced by Lua delay()', workload: { ...persistent, rate: o.rates[0] } },
+      ],
+      ratios: [{ of: 'connload', to: 'autocannon' }],
+    },
     {
       id: 'rss',
       title: `peak RSS with ${o.rssConnections} open connections (server answers after ${o.rssLatencyMs} ms)`,

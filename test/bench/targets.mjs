@@ -103,3 +103,32 @@ export async function startBuiltinServer({ cores, latencyMs }) {
     await sleep(2000);
   }
 }
+
+/** pacing-target.mjs on `cores`; { url, take(): { windowMs, counts } since the last take, stop() }. */
+export async function startPacingTarget({ cores }) {
+  const child = spawnPinned([process.execPath, new URL('./pacing-target.mjs', import.meta.url).pathname], { cores });
+  const ports = await new Promise((resolve) => {
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+      const match = /^(\d+) (\d+)$/m.exec(stdout);
+      if (match) resolve({ load: Number(match[1]), control: Number(match[2]) });
+    });
+    child.once('close', () => resolve(null));
+  });
+  if (ports === null) throw new Error('pacing-target.mjs did not start');
+  return {
+    url: `http://127.0.0.1:${ports.load}/`,
+    take: () =>
+      new Promise((resolve, reject) => {
+        let text = '';
+        net
+          .connect(ports.control, '127.0.0.1')
+          .setEncoding('utf8')
+          .on('data', (d) => (text += d))
+          .on('end', () => resolve(JSON.parse(text)))
+          .on('error', reject);
+      }),
+    stop: () => stopChild(child),
+  };
+}
