@@ -8,6 +8,7 @@ import { open } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { endianness, networkInterfaces } from 'node:os';
 import { ipv6Groups } from '../plan/local-address.js';
+import { isLoopbackAddress } from './ports.js';
 
 export interface TimeWaitCounts {
   /** Entries whose remote end is the target: this host's local ports held in TIME_WAIT. */
@@ -62,9 +63,8 @@ function connectedAddress(address: string): string {
 
 /** Loopback, or an address of one of this host's interfaces. */
 export function isLocalAddress(address: string): boolean {
-  if (isIP(address) === 4 && address.startsWith('127.')) return true;
+  if (isLoopbackAddress(address)) return true;
   const key = canonical(address);
-  if (key === canonical('::1')) return true;
   return Object.values(networkInterfaces()).some((list) => list?.some((i) => canonical(i.address) === key));
 }
 
