@@ -1,5 +1,5 @@
 // Options a user reaches for, run through the CLI against the built-in server.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -90,5 +90,26 @@ describe('connload demo', () => {
     expect(r.stdout).toMatch(/persistent opened 10 for 300/);
     expect(r.stdout).toMatch(/scenarios\/lab-page-load\.json/);
     expect(r.stdout).toMatch(/The server accepted \d+ connections and answered 1500 requests/);
+  });
+});
+
+describe('where the TIME_WAIT counts come from', () => {
+  // 40 connections closed by the client first: 40 local ports in TIME_WAIT, counted by the sample at the end.
+  const args = (url: string) => ['run', `${url}/`, '-s', 'new-connection', '--close', 'client', '-c', '2', '-n', '40'];
+
+  it.runIf(process.platform === 'linux')('asks ss, and reads /proc/net/tcp where ss is not on the PATH', async () => {
+    const s = await server();
+    const withSs = await runJson(args(s.url));
+    expect(withSs.code).toBe(0);
+    expect(withSs.result.phases[0].ports).toMatchObject({ supported: true, source: 'ss' });
+    expect(withSs.result.phases[0].ports.timeWaitPeak).toBeGreaterThanOrEqual(40);
+
+    // The same run without ss: a PATH that holds node and nothing else.
+    const bin = await tempDir();
+    await symlink(process.execPath, path.join(bin, 'node'));
+    const withoutSs = await runJson(args(s.url), { env: { PATH: bin } });
+    expect(withoutSs.code).toBe(0);
+    expect(withoutSs.result.phases[0].ports).toMatchObject({ supported: true, source: 'proc' });
+    expect(withoutSs.result.phases[0].ports.timeWaitPeak).toBeGreaterThanOrEqual(40);
   });
 });

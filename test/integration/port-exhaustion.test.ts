@@ -140,7 +140,7 @@ await describeIfNamespaces(`port exhaustion: ${RANGE_SIZE} local ports, tcp_tw_r
     const p = run.phase;
 
     // The CLI in the namespace read the namespace's sysctls.
-    expect(p.ports).toMatchObject({ supported: true, source: 'proc', rangeLow: 40000, rangeHigh: 40199, twReuse: 0, localAddresses: 1 });
+    expect(p.ports).toMatchObject({ supported: true, source: 'ss', rangeLow: 40000, rangeHigh: 40199, twReuse: 0, localAddresses: 1 });
     expect(p.ports.sustainableConnectionsPerSecond).toBeCloseTo(RANGE_SIZE / 60);
     // tcp_tw_reuse=0: a port the client closed first stays taken for 60 s, and the client closed every one.
     expect(p.ports).toMatchObject({ twReuseApplies: false, twReuseReason: 'off', timeWaitHoldSeconds: 60 });

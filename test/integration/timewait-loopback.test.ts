@@ -1,5 +1,5 @@
-// The sampler on this host's own /proc (no root needed): a server on 127.0.0.1:0
-// and short connections to it from this process.
+// The sampler on this host (no root needed), with each Linux source (`ss`, /proc): a server
+// on 127.0.0.1:0 and short connections to it from this process, checked against `ss` itself.
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -60,12 +60,18 @@ function ssTimeWait(port: number): Promise<{ client: number; server: number }> {
   });
 }
 
-describe.runIf(process.platform === 'linux')('TIME_WAIT sampler on this host (/proc)', () => {
+describe.runIf(process.platform === 'linux')('TIME_WAIT sampler on this host', () => {
+  it('reads ss by default, where ss runs', () => {
+    expect(createTimeWaitSampler({ address: '127.0.0.1', port: 80 })).toMatchObject({ supported: true, source: 'ss' });
+  });
+});
+
+describe.runIf(process.platform === 'linux').for(['ss', 'proc'] as const)('TIME_WAIT sampler on this host (%s)', (source) => {
   it('counts client-side entries after client-first closes, as ss does', async () => {
     const s = await startServer('client');
     const port = await connectMany(s, 60, 'client');
-    const sampler = createTimeWaitSampler({ address: '127.0.0.1', port });
-    expect(sampler).toMatchObject({ supported: true, source: 'proc' });
+    const sampler = createTimeWaitSampler({ address: '127.0.0.1', port }, { source });
+    expect(sampler).toMatchObject({ supported: true, source });
     const [counts, ss] = await Promise.all([sampler.sample(), ssTimeWait(port)]);
     expect(counts).toEqual({ client: ss.client, server: ss.server });
     expect(counts).toEqual({ client: 60, server: 0 });
@@ -74,7 +80,7 @@ describe.runIf(process.platform === 'linux')('TIME_WAIT sampler on this host (/p
   it('counts server-side entries after server-first closes', async () => {
     const s = await startServer('server');
     const port = await connectMany(s, 60, 'server');
-    const [counts, ss] = await Promise.all([createTimeWaitSampler({ address: '127.0.0.1', port }).sample(), ssTimeWait(port)]);
+    const [counts, ss] = await Promise.all([createTimeWaitSampler({ address: '127.0.0.1', port }, { source }).sample(), ssTimeWait(port)]);
     expect(counts).toEqual({ client: ss.client, server: ss.server });
     expect(counts).toEqual({ client: 0, server: 60 });
   });
@@ -103,8 +109,8 @@ describe.runIf(process.platform === 'linux')('TIME_WAIT sampler on this host (/p
     }
     for (let polls = 0; polls < 1000 && s.closedOnServer < 3; polls++) await new Promise((r) => setTimeout(r, 5));
     // The IPv4 client's socket is in tcp; the server's accepted one is in tcp6 as ::ffff:127.0.0.1.
-    const v6 = await createTimeWaitSampler({ address: '::1', port }).sample();
-    const v4 = await createTimeWaitSampler({ address: '127.0.0.1', port }).sample();
+    const v6 = await createTimeWaitSampler({ address: '::1', port }, { source }).sample();
+    const v4 = await createTimeWaitSampler({ address: '127.0.0.1', port }, { source }).sample();
     if (closeFirst === 'client') expect([v6, v4]).toEqual([{ client: 2, server: 0 }, { client: 1, server: 0 }]);
     else expect([v6, v4]).toEqual([{ client: 0, server: 2 }, { client: 0, server: 1 }]);
   });
