@@ -2,7 +2,8 @@
 // two cannot drift. scenarios/scenario.schema.json is this object, written out
 // (a test fails when they differ; `npx vitest run -u` rewrites the file).
 import { RUN_DEFAULTS, RUN_OPTION_KEYS } from '../plan/options.js';
-import { CLOSE_POLICIES, STRATEGY_NAMES } from '../plan/types.js';
+import { STRATEGY_NAMES } from '../plan/types.js';
+import { CLOSE_POLICIES } from '../transport/close-policy.js';
 import { formatMs } from '../plan/units.js';
 
 export type SchemaNode = { [key: string]: unknown };

@@ -3,12 +3,12 @@
 // It owns the socket and the timeline; the engine decides what to send.
 import net from 'node:net';
 import type tls from 'node:tls';
-import type { ClosePolicy } from '../plan/types.js';
-import { nowUs, type ConnectionTiming, type Exchange } from '../metrics/timing.js';
-import type { CloseKind, Connection, ConnectionEvents } from '../strategies/types.js';
+import type { ClientClose, CloseRule } from '../transport/close-policy.js';
+import { nowUs, type ConnectionTiming, type Exchange } from '../transport/timing.js';
+import type { CloseKind, Connection, ConnectionEvents, RetireReason } from '../transport/connection.js';
 import type { RequestBytes } from './request.js';
 import { ResponseParser, type ParserEvents, type ResponseHead } from './response-parser.js';
-import { connectTls, secureFacts, type TlsSessionCache, type TlsTarget } from './tls-session.js';
+import { connectTls, secureFacts, type TlsSessionCache, type TlsTarget } from '../transport/tls.js';
 
 export interface Http1Profile {
   /** Request bytes per path index: for an ordinary request and for the last one on a connection. */
@@ -20,6 +20,8 @@ export interface Http1Profile {
   depth: number;
   /** The strategy's rule: may the connection carry another request after this response? */
   reusable(head: ResponseHead): boolean;
+  /** --close for this protocol (transport/close-policy.ts) */
+  close: CloseRule;
 }
 
 export interface Http1Target {
@@ -64,7 +66,8 @@ export class Http1Connection implements Connection, ParserEvents {
   private open = true;
   /** false once a response, the strategy or the client said this connection takes no more requests */
   private accepting = true;
-  private retirePolicy: ClosePolicy | null = null;
+  /** how the client ends the connection once it is retired, or null while it is not */
+  private retireBy: ClientClose | null = null;
   private closeKind: CloseKind | null = null;
   private closeCode: string | null = null;
   private errorMessage: string | null = null;
@@ -179,9 +182,9 @@ export class Http1Connection implements Connection, ParserEvents {
     return left;
   }
 
-  retire(policy: ClosePolicy): void {
+  retire(reason: RetireReason): void {
     this.accepting = false;
-    this.retirePolicy = policy;
+    this.retireBy = reason === 'last' ? this.profile.close.retire : this.profile.close.evict;
     if (this.inFlight === 0) this.closeNow();
   }
 
@@ -227,7 +230,7 @@ export class Http1Connection implements Connection, ParserEvents {
     this.responses++;
     this.lastActiveUs = this.chunkUs;
     this.events.onResponse(this, ex);
-    if (this.retirePolicy !== null && this.inFlight === 0) this.closeNow();
+    if (this.retireBy !== null && this.inFlight === 0) this.closeNow();
   }
 
   // --- socket ---------------------------------------------------------------
@@ -315,21 +318,21 @@ export class Http1Connection implements Connection, ParserEvents {
     this.destroy('error');
   }
 
-  /** 4.7: close by the policy once the last response is in. */
+  /** 4.7: close by the rule once the last response is in. */
   private closeNow(): void {
     if (!this.open || this.closeKind !== null) return;
-    switch (this.retirePolicy) {
-      case 'reset':
+    switch (this.retireBy) {
+      case 'rst':
         this.closeKind = 'client-reset';
         this.tcp.resetAndDestroy();
         break;
-      case 'client':
+      case 'fin':
         this.closeKind = 'client';
         this.socket.end();
         break;
-      case 'server':
+      case 'await-server':
       case null:
-        // The last request said "Connection: close": wait for the server's FIN,
+        // The last request asked the server to close: wait for its FIN,
         // which leaves the TIME_WAIT on the server (4.2.7).
         break;
     }

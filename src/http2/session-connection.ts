@@ -5,13 +5,13 @@
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { nowUs, type ConnectionTiming, type Exchange } from '../metrics/timing.js';
-import type { ClosePolicy } from '../plan/types.js';
-import type { CloseKind, Connection, ConnectionEvents } from '../strategies/types.js';
+import { nowUs, type ConnectionTiming, type Exchange } from '../transport/timing.js';
+import type { ClientClose, CloseRule } from '../transport/close-policy.js';
+import type { CloseKind, Connection, ConnectionEvents, RetireReason } from '../transport/connection.js';
 import { h2ErrorName, REFUSED_STREAM } from './error-codes.js';
 import { alpnNotH2, prefaceRejected, type SessionFailure } from './not-http2.js';
 import type { Http2Observer, SessionTally } from './observer.js';
-import { secureFacts, type SecureFacts, type TlsSessionCache } from '../http1/tls-session.js';
+import { secureFacts, type SecureFacts, type TlsSessionCache } from '../transport/tls.js';
 import { openTransport, type Http2Target } from './transport.js';
 
 export type { Http2Target } from './transport.js';
@@ -22,6 +22,8 @@ export interface Http2Profile {
   body: Buffer | null;
   streamsAsked: number;
   nodelay: boolean;
+  /** --close for HTTP/2 (transport/close-policy.ts) */
+  close: CloseRule;
 }
 
 /** A stream knows its exchange and session, so its listeners are shared functions, not closures. */
@@ -62,7 +64,10 @@ export class Http2SessionConnection implements Connection {
   private open = true;
   private accepting = true;
   private goingAway = false;
-  private retirePolicy: ClosePolicy | null = null;
+  /** a GOAWAY of ours was sent (`--close server`): the session waits for the server to close */
+  private goawaySent = false;
+  /** how the client ends the session once it is retired, or null while it is not */
+  private retireBy: ClientClose | null = null;
   private closeKind: CloseKind | null = null;
   private closeCode: string | null = null;
   private failure: SessionFailure | null = null;
@@ -125,9 +130,9 @@ export class Http2SessionConnection implements Connection {
     return left;
   }
 
-  retire(policy: ClosePolicy): void {
+  retire(reason: RetireReason): void {
     this.accepting = false;
-    this.retirePolicy = policy;
+    this.retireBy = reason === 'last' ? this.profile.close.retire : this.profile.close.evict;
     if (this.inFlight === 0) this.closeNow();
   }
 
@@ -178,7 +183,7 @@ export class Http2SessionConnection implements Connection {
     this.lastActiveUs = ex.endUs;
     this.startWaiting();
     this.events.onResponse(this, ex);
-    if (this.retirePolicy !== null && this.inFlight === 0) this.closeNow();
+    if (this.retireBy !== null && this.inFlight === 0) this.closeNow();
   }
 
   /** The stream closed without END_STREAM from the server: RST_STREAM, either side. */
@@ -194,7 +199,7 @@ export class Http2SessionConnection implements Connection {
     this.observer.streamReset(name);
     this.startWaiting();
     this.events.onRequestFailed(this, ex, `RST_STREAM_${name}`);
-    if (this.retirePolicy !== null && this.inFlight === 0) this.closeNow();
+    if (this.retireBy !== null && this.inFlight === 0) this.closeNow();
   }
 
   // --- session ----------------------------------------------------------------
@@ -269,17 +274,29 @@ export class Http2SessionConnection implements Connection {
     return { code: 'ECONNCLOSED', message: 'connection closed before the server sent its HTTP/2 SETTINGS' };
   }
 
-  /** 4.7: the client closes a retired session with GOAWAY, or aborts it with --close reset. */
+  /** 4.7 by the close rule: GOAWAY, then wait for the server's FIN (`server`), close the session (`client`,
+   *  node:http2 sends GOAWAY first), or abort the TCP socket with RST (`reset`). */
   private closeNow(): void {
-    if (!this.open || this.closeKind !== null) return;
-    if (this.retirePolicy === 'reset') {
-      this.closeKind = 'client-reset';
-      this.tcp.resetAndDestroy();
-    } else {
-      this.closeKind = 'client';
-      this.session.close();
+    if (!this.open || this.closeKind !== null || this.goawaySent) return;
+    switch (this.retireBy) {
+      case 'rst':
+        this.closeKind = 'client-reset';
+        this.tcp.resetAndDestroy();
+        break;
+      case 'fin':
+        this.closeKind = 'client';
+        this.session.close();
+        break;
+      case 'await-server':
+      case null:
+        // RFC 9113 6.8: a client's last-stream-id names server-initiated streams; with push off, 0.
+        // The server closes the connection when it is done with it; --timeout bounds the wait.
+        this.goawaySent = true;
+        this.session.goaway(0, 0);
+        break;
     }
   }
+
 }
 
 function onStreamResponse(this: TaggedStream, headers: IncomingHttpHeaders): void {

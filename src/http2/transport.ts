@@ -2,8 +2,8 @@
 // for h2. Its events time the set-up as for HTTP/1, and the TCP socket stays
 // reachable so that --close reset can abort it with RST even under TLS.
 import net from 'node:net';
-import { connectTls, type TlsTarget } from '../http1/tls-session.js';
-import { nowUs, type ConnectionTiming } from '../metrics/timing.js';
+import { connectTls, type TlsTarget } from '../transport/tls.js';
+import { nowUs, type ConnectionTiming } from '../transport/timing.js';
 
 export interface Http2Target {
   /** `http://host:port` (h2c) or `https://host:port` (h2) */

@@ -5,7 +5,8 @@
 // tcp_tw_reuse lets a new connection take it over.
 import { readFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
-import type { ClosePolicy, StrategyName } from '../plan/types.js';
+import type { StrategyName } from '../plan/types.js';
+import type { ClosePolicy } from '../transport/close-policy.js';
 import type { ConnectionCounters } from './counters.js';
 import type { PortsSummary } from './result.js';
 

@@ -6,8 +6,8 @@ import type { MetricName } from './catalog.js';
 import { newCounters, type Counters } from './counters.js';
 import { UsHistogram } from './histogram.js';
 import { isPortExhaustion } from './ports.js';
-import { nowUs, type ConnectionTiming, type Exchange } from './timing.js';
-import type { CloseKind } from '../strategies/types.js';
+import { nowUs, type ConnectionTiming, type Exchange } from '../transport/timing.js';
+import type { CloseKind } from '../transport/connection.js';
 import type { Http2Observer, SessionTally } from '../http2/observer.js';
 
 export interface SeriesArrays {

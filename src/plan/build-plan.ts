@@ -2,10 +2,11 @@
 // PhasePlan. Every problem is collected and reported at once.
 import { ValidationError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
-import { strategyFor } from '../strategies/index.js';
+import { strategyFor, strategyProblems } from '../strategies/index.js';
 import { parseLocalAddresses } from './local-address.js';
 import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
-import { CLOSE_POLICIES, STRATEGY_NAMES, type ClosePolicy, type PhasePlan, type StrategyName, type TargetPlan } from './types.js';
+import { CLOSE_POLICIES, type ClosePolicy } from '../transport/close-policy.js';
+import { STRATEGY_NAMES, type PhasePlan, type StrategyName, type TargetPlan } from './types.js';
 import { parseDurationMs } from './units.js';
 
 export interface PlanInput {
@@ -143,7 +144,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     headers,
     body,
     workers,
-    depth: strategy === 'pipeline' ? int('depth', RUN_DEFAULTS.depth)! : (int('depth', 1), 1),
+    depth: strategyFor(strategy)?.traits.inFlight === 'depth' ? int('depth', RUN_DEFAULTS.depth)! : (int('depth', 1), 1),
     streams: int('streams', RUN_DEFAULTS.streams)!,
     maxRequestsPerConnection: int('maxRequestsPerConnection', null),
     maxConnectionAgeMs: duration('maxConnectionAge', null),
@@ -163,7 +164,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     runnerCount,
   };
   const s = strategyFor(strategy);
-  if (s !== undefined && problems.length === 0) problems.push(...s.validate(plan));
+  if (s !== undefined && problems.length === 0) problems.push(...strategyProblems(s, plan));
   if (runnerCount > 1 && Math.min(plan.connections, plan.maxConnections ?? Infinity) < runnerCount) {
     problems.push(`${input.where('connections')}: ${runnerCount} runners need at least as many connections, got ${plan.connections}`);
   }

@@ -1,6 +1,7 @@
 // Run options as a user gives them, on the command line or in a scenario phase
 // (same names, camelCase). Raw values: buildPlan validates and resolves them.
-import type { ClosePolicy, StrategyName } from './types.js';
+import type { StrategyName } from './types.js';
+import type { ClosePolicy } from '../transport/close-policy.js';
 
 export interface RunOptionsInput {
   strategy?: StrategyName;

@@ -1,12 +1,10 @@
 // The plan: everything a phase needs, resolved and validated, no I/O left.
 // Built by buildPlan (pure) from command-line options or a scenario phase.
+import type { ClosePolicy } from '../transport/close-policy.js';
 
 export const STRATEGY_NAMES = ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', 'multiplex'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
-/** 4.7: who closes a connection that is being retired. */
-export const CLOSE_POLICIES = ['server', 'client', 'reset'] as const;
-export type ClosePolicy = (typeof CLOSE_POLICIES)[number];
 
 export interface TargetPlan {
   url: string;

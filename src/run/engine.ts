@@ -2,12 +2,13 @@
 // A lane holds at most one connection at a time; a connection that takes no
 // more requests is set aside to close while the lane opens the next.
 import { isIdempotent } from '../http1/request.js';
-import { TlsSessionCache } from '../http1/tls-session.js';
+import { TlsSessionCache } from '../transport/tls.js';
 import { isPortExhaustion } from '../metrics/ports.js';
 import type { Recorder } from '../metrics/recorder.js';
-import { newExchange, nowUs, resetExchange, type Exchange } from '../metrics/timing.js';
+import { newExchange, nowUs, resetExchange, type Exchange } from '../transport/timing.js';
 import type { WorkerPlan } from '../plan/types.js';
-import type { CloseKind, Connection, ConnectionEvents, ConnectionFactory, Strategy } from '../strategies/types.js';
+import { requestsPerConnection, type Strategy } from '../strategies/types.js';
+import type { CloseKind, Connection, ConnectionEvents, ConnectionFactory } from '../transport/connection.js';
 import type { Supply } from './supply.js';
 
 const SWEEP_INTERVAL_MS = 100;
@@ -86,7 +87,7 @@ export class Engine {
   ) {
     const phase = plan.phase;
     this.open = strategy.prepare(phase, { tlsSessions: phase.tls.sessionReuse ? new TlsSessionCache() : null, http2: rec });
-    this.perConnection = strategy.requestsPerConnection(phase);
+    this.perConnection = requestsPerConnection(strategy.traits, phase);
     this.maxAgeUs = (phase.maxConnectionAgeMs ?? 0) * 1000;
     this.timeoutUs = phase.timeoutMs * 1000;
     this.connectTimeoutUs = phase.connectTimeoutMs * 1000;
@@ -228,7 +229,7 @@ export class Engine {
         (this.perConnection !== null && conn.sent + 1 >= this.perConnection) ||
         (this.maxAgeUs > 0 && now - conn.timing.startUs >= this.maxAgeUs);
       conn.send(ex, last);
-      if (last) conn.retire(this.plan.phase.close);
+      if (last) conn.retire('last');
     }
   }
 
@@ -240,7 +241,7 @@ export class Engine {
   private setAsideConn(lane: Lane, conn: Connection, retireNow: boolean): void {
     if (lane.conn === conn) lane.conn = null;
     this.setAside.add(conn);
-    if (retireNow) conn.retire('client');
+    if (retireNow) conn.retire('evicted');
   }
 
   // --- events from connections ----------------------------------------------

@@ -1,7 +1,7 @@
 // Where the next request comes from: the closed model (each free connection
 // sends its next request at once), the open model (a schedule fixed in
 // advance), and page mode (one HTML page, then its images, as a browser would).
-import type { Exchange } from '../metrics/timing.js';
+import type { Exchange } from '../transport/timing.js';
 
 export interface Supply {
   /**

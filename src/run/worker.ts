@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { Recorder } from '../metrics/recorder.js';
 import { sumErrors } from '../metrics/counters.js';
 import { closedByClientFirst } from '../metrics/ports.js';
-import { nowUs } from '../metrics/timing.js';
+import { nowUs } from '../transport/timing.js';
 import type { WorkerPlan } from '../plan/types.js';
 import { strategyFor } from '../strategies/index.js';
 import { Engine, FatalConnectError } from './engine.js';

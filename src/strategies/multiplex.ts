@@ -5,17 +5,24 @@ import { Http2SessionConnection, type Http2Profile, type Http2Target } from '../
 import { IGNORE_HTTP2 } from '../http2/observer.js';
 import { buildStreamHeaders } from '../http2/request-headers.js';
 import type { PhasePlan } from '../plan/types.js';
+import { CLOSE_POLICIES, closeRule } from '../transport/close-policy.js';
+import type { ConnectionFactory } from '../transport/connection.js';
 import { USER_AGENT } from '../version.js';
-import { paths } from './http1.js';
-import type { ConnectionFactory, Strategy, WorkerShared } from './types.js';
+import { paths, tlsTarget } from './http1.js';
+import type { Strategy, WorkerShared } from './types.js';
 
 export const multiplex: Strategy = {
   name: 'multiplex',
-  capacity: (plan) => plan.streams,
-  requestsPerConnection: (plan) => plan.maxRequestsPerConnection,
-  validate: () => [],
+  traits: {
+    protocol: 'h2',
+    reusesConnections: true,
+    inFlight: 'streams',
+    idempotentOnly: false,
+    closePolicies: CLOSE_POLICIES,
+    shows: { depth: false, streams: true, http2: true },
+  },
   prepare(plan: PhasePlan, shared: WorkerShared): ConnectionFactory {
-    const { target, tls } = plan;
+    const { target } = plan;
     const secure = target.protocol === 'https:';
     const profile: Http2Profile = {
       headers: paths(plan).map((path) =>
@@ -32,15 +39,14 @@ export const multiplex: Strategy = {
       body: plan.body === null ? null : Buffer.from(plan.body),
       streamsAsked: plan.streams,
       nodelay: plan.nodelay,
+      close: closeRule('h2', plan.close),
     };
     const host = target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname;
     const h2Target: Http2Target = {
       authority: `${target.protocol}//${host}:${target.port}`,
       host: target.hostname,
       port: target.port,
-      tls: secure
-        ? { servername: tls.servername ?? target.hostname, ca: tls.ca, insecure: tls.insecure, sessions: tls.sessionReuse ? shared.tlsSessions : null }
-        : null,
+      tls: tlsTarget(plan, shared),
     };
     const observer = shared.http2 ?? IGNORE_HTTP2;
     return (id, events, localAddress) => new Http2SessionConnection(id, events, profile, observer, h2Target, localAddress);

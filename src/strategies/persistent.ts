@@ -1,13 +1,17 @@
 // 4.5.8: HTTP/1.1 persistent connections, a pool of -c, reused until the server
 // closes or --max-requests-per-connection / --max-connection-age is reached.
+import { CLOSE_POLICIES } from '../transport/close-policy.js';
 import { http1Strategy } from './http1.js';
 
 export const persistent = http1Strategy({
   name: 'persistent',
-  versionMinor: 1,
-  keepHeader: null,
-  lastHeader: (plan) => (plan.close === 'server' ? 'close' : null),
+  traits: {
+    protocol: 'http/1.1',
+    reusesConnections: true,
+    inFlight: 'one',
+    idempotentOnly: false,
+    closePolicies: CLOSE_POLICIES,
+    shows: { depth: false, streams: false, http2: false },
+  },
   reusable: (head) => head.keepAlive,
-  capacity: () => 1,
-  requestsPerConnection: (plan) => plan.maxRequestsPerConnection,
 });

@@ -1,13 +1,17 @@
-// 4.6: up to --depth requests in flight per connection, responses matched in order.
-import { http1Strategy, requireIdempotent } from './http1.js';
+// 4.6: up to --depth requests in flight per connection, responses matched in order;
+// only idempotent requests are pipelined.
+import { CLOSE_POLICIES } from '../transport/close-policy.js';
+import { http1Strategy } from './http1.js';
 
 export const pipeline = http1Strategy({
   name: 'pipeline',
-  versionMinor: 1,
-  keepHeader: null,
-  lastHeader: (plan) => (plan.close === 'server' ? 'close' : null),
+  traits: {
+    protocol: 'http/1.1',
+    reusesConnections: true,
+    inFlight: 'depth',
+    idempotentOnly: true,
+    closePolicies: CLOSE_POLICIES,
+    shows: { depth: true, streams: false, http2: false },
+  },
   reusable: (head) => head.keepAlive,
-  capacity: (plan) => plan.depth,
-  requestsPerConnection: (plan) => plan.maxRequestsPerConnection,
-  validate: (plan) => requireIdempotent(plan, 'pipeline'),
 });

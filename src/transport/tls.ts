@@ -3,9 +3,14 @@
 // new connections (`--tls-session-reuse`).
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Connection } from '../strategies/types.js';
 
-export type SecureFacts = NonNullable<Connection['secure']>;
+/** TLS facts of a connection once secure. */
+export interface SecureFacts {
+  version: string | null;
+  cipher: string | null;
+  alpn: string | null;
+  resumed: boolean;
+}
 
 /** One ticket kept per worker, as a browser keeps one per origin. */
 export class TlsSessionCache {

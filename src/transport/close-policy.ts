@@ -1,0 +1,73 @@
+// 4.7: who closes a connection that is being retired, defined once as data for
+// each wire protocol. Protocols carry out a rule; nothing else reads --close.
+export const CLOSE_POLICIES = ['server', 'client', 'reset'] as const;
+export type ClosePolicy = (typeof CLOSE_POLICIES)[number];
+
+/** The wire protocols a strategy speaks. */
+export type WireProtocol = 'http/1.0' | 'http/1.1' | 'h2';
+
+/** How the client ends its side of a connection. */
+export type ClientClose =
+  /** wait for the server's FIN (the server keeps the TIME_WAIT, 4.2.7) */
+  | 'await-server'
+  /** close first with FIN (the client's port goes to TIME_WAIT) */
+  | 'fin'
+  /** abort with RST: no TIME_WAIT anywhere, and unread data is lost */
+  | 'rst';
+
+export interface CloseRule {
+  /** HTTP/1.x: the Connection header of an ordinary request, and of the last one on a connection. */
+  keepHeader: string | null;
+  lastHeader: string | null;
+  /** HTTP/2: a GOAWAY naming the last stream id is sent before the client closes or waits. */
+  goaway: boolean;
+  /** What the client does once the last response is in. */
+  retire: ClientClose;
+  /** What the client does to a connection it evicts (idle too long, room for a retry): no request is
+   *  left to ask the server to close, so `server` closes with FIN; `reset` still resets. */
+  evict: ClientClose;
+}
+
+const http11: Record<ClosePolicy, CloseRule> = {
+  server: { keepHeader: null, lastHeader: 'close', goaway: false, retire: 'await-server', evict: 'fin' },
+  client: { keepHeader: null, lastHeader: null, goaway: false, retire: 'fin', evict: 'fin' },
+  reset: { keepHeader: null, lastHeader: null, goaway: false, retire: 'rst', evict: 'rst' },
+};
+
+// 4.5.2: HTTP/1.0 closes after each response unless both sides say Keep-Alive, so the last request
+// asks the server to close by leaving the header out.
+const http10: Record<ClosePolicy, CloseRule> = {
+  server: { keepHeader: 'Keep-Alive', lastHeader: null, goaway: false, retire: 'await-server', evict: 'fin' },
+  client: { keepHeader: 'Keep-Alive', lastHeader: 'Keep-Alive', goaway: false, retire: 'fin', evict: 'fin' },
+  reset: { keepHeader: 'Keep-Alive', lastHeader: 'Keep-Alive', goaway: false, retire: 'rst', evict: 'rst' },
+};
+
+// RFC 9113 6.8: GOAWAY tells the server the session is done; with `server` the client then waits for
+// the server to close the connection (bounded by --timeout, counted as a timeout when it does not).
+const h2: Record<ClosePolicy, CloseRule> = {
+  server: { keepHeader: null, lastHeader: null, goaway: true, retire: 'await-server', evict: 'fin' },
+  client: { keepHeader: null, lastHeader: null, goaway: true, retire: 'fin', evict: 'fin' },
+  reset: { keepHeader: null, lastHeader: null, goaway: false, retire: 'rst', evict: 'rst' },
+};
+
+export const CLOSE_RULES: Record<WireProtocol, Record<ClosePolicy, CloseRule>> = {
+  'http/1.0': http10,
+  'http/1.1': http11,
+  h2,
+};
+
+export function closeRule(protocol: WireProtocol, policy: ClosePolicy): CloseRule {
+  return CLOSE_RULES[protocol][policy];
+}
+
+/** Who keeps the TIME_WAIT of a retired connection under a policy (the port report's words). */
+export function timeWaitSide(policy: ClosePolicy): 'server' | 'client' | 'none' {
+  switch (closeRule('http/1.1', policy).retire) {
+    case 'await-server':
+      return 'server';
+    case 'fin':
+      return 'client';
+    case 'rst':
+      return 'none';
+  }
+}
