@@ -9,6 +9,8 @@ export interface ConnectionCounters {
   resetByServer: number;
   resetByClient: number;
   closedByTimeout: number;
+  /** still open when the run ended (closed by the client at the stop) */
+  stoppedAtEnd: number;
   peakOpen: number;
   keepAliveHeader: string | null;
   keepAliveMaxObserved: number | null;
@@ -35,6 +37,8 @@ export interface Counters {
   reused: number;
   retried: number;
   dropped: number;
+  /** counted requests still without an outcome when the run ended */
+  unfinished: number;
   errors: Record<string, number>;
   byStatus: Record<string, number>;
   connections: ConnectionCounters;
@@ -46,10 +50,10 @@ export interface Counters {
 
 export function newCounters(): Counters {
   return {
-    completed: 0, reused: 0, retried: 0, dropped: 0, errors: {}, byStatus: {},
+    completed: 0, reused: 0, retried: 0, dropped: 0, unfinished: 0, errors: {}, byStatus: {},
     connections: {
       opened: 0, failed: 0, failedByCode: {}, closedByServer: 0, closedByClient: 0, resetByServer: 0,
-      resetByClient: 0, closedByTimeout: 0, peakOpen: 0, keepAliveHeader: null, keepAliveMaxObserved: null, staleReuse: 0,
+      resetByClient: 0, closedByTimeout: 0, stoppedAtEnd: 0, peakOpen: 0, keepAliveHeader: null, keepAliveMaxObserved: null, staleReuse: 0,
     },
     tls: { version: null, cipher: null, alpn: null, resumed: 0, handshakes: 0 },
     exhaustedAtSeconds: null,
@@ -70,6 +74,7 @@ export function addCounters(a: Counters, b: Counters): Counters {
   a.reused += b.reused;
   a.retried += b.retried;
   a.dropped += b.dropped;
+  a.unfinished += b.unfinished;
   addInto(a.errors, b.errors);
   addInto(a.byStatus, b.byStatus);
   const c = a.connections;
@@ -82,6 +87,7 @@ export function addCounters(a: Counters, b: Counters): Counters {
   c.resetByServer += d.resetByServer;
   c.resetByClient += d.resetByClient;
   c.closedByTimeout += d.closedByTimeout;
+  c.stoppedAtEnd += d.stoppedAtEnd;
   c.peakOpen += d.peakOpen;
   c.keepAliveHeader ??= d.keepAliveHeader;
   c.keepAliveMaxObserved = maxOf(c.keepAliveMaxObserved, d.keepAliveMaxObserved);

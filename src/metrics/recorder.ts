@@ -130,6 +130,7 @@ export class Recorder implements Http2Observer {
       case 'client-reset': c.resetByClient++; break;
       case 'timeout': c.closedByTimeout++; break;
       case 'error': c.closedByClient++; break;
+      case 'stopped': c.stoppedAtEnd++; break;
     }
     this.requestsPerConnection.recordCount(responses);
   }
@@ -186,6 +187,11 @@ export class Recorder implements Http2Observer {
 
   dropped(): void {
     if (this.counting) this.counters.dropped++;
+  }
+
+  /** Counted requests without an outcome when the run stopped. */
+  unfinished(n: number): void {
+    this.counters.unfinished += n;
   }
 
   /** Once a second: the open-connections gauge for the series. */
