@@ -1,28 +1,28 @@
 // The pool of lanes: it owns the connections. A lane holds at most one
 // connection at a time; a connection that takes no more requests is set aside
 // to close while the lane opens the next. The pool opens (with back-off and
-// local address rotation), evicts, times out and closes connections, and asks
-// the dispatch (dispatch.ts) for each request; it never decides a request's fate.
+// local address rotation), evicts and times out connections, closes them at the
+// end (live.ts), and asks the dispatch (dispatch.ts) for each request; it never
+// decides a request's fate.
 import type { Recorder } from '../metrics/recorder.js';
 import { isPortExhaustion } from '../metrics/ports.js';
 import type { CloseKind, Connection, ConnectionFactory } from '../transport/connection.js';
 import { nowUs, type Exchange } from '../transport/timing.js';
 import type { Dispatch } from './dispatch.js';
 import {
-  CLOSE_GRACE_MS, CONNECT_BACKOFF_US, EXHAUSTED_BACKOFF_US, FatalConnectError, idleTooLong, isLastRequest, Lane,
+  CONNECT_BACKOFF_US, EXHAUSTED_BACKOFF_US, FatalConnectError, idleTooLong, isLastRequest, Lane,
   LocalAddresses, SWEEP_INTERVAL_MS, timedOut, type PoolHooks, type PoolRules,
 } from './lanes.js';
+import { LiveConnections } from './live.js';
 import { Waker } from './wake.js';
 
 export class Pool {
   private readonly lanes: Lane[];
   /** lanes without a connection (a retry may need one to make room) */
   private emptyLanes: number;
-  private readonly setAside = new Set<Connection>();
   /** lanes waiting for openWaiting() to give them a new connection */
   private readonly toOpen: Lane[] = [];
-  /** every connection not yet closed */
-  private readonly live = new Set<Connection>();
+  private readonly live: LiveConnections;
   private nextId = 1;
   private readonly localAddresses: LocalAddresses;
   private everConnected = false;
@@ -30,7 +30,6 @@ export class Pool {
   outOfPorts = false;
   private fatal: FatalConnectError | null = null;
   private stopping = false;
-  private settled = false;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly waker = new Waker(() => this.pumpAll());
   /** Set when the supply had nothing due: pumpAll() stops offering work to lanes. */
@@ -46,6 +45,7 @@ export class Pool {
     this.lanes = Array.from({ length: rules.lanes }, () => new Lane(this));
     this.emptyLanes = rules.lanes;
     this.localAddresses = new LocalAddresses(rules.localAddresses);
+    this.live = new LiveConnections(rec, () => hooks.settled(this.fatal));
   }
 
   start(): void {
@@ -129,7 +129,7 @@ export class Pool {
 
   private setAsideConn(lane: Lane, conn: Connection, evict: boolean): void {
     this.detach(lane, conn);
-    this.setAside.add(conn);
+    this.live.setAside(conn);
     if (evict) conn.retire('evicted');
   }
 
@@ -142,12 +142,12 @@ export class Pool {
   }
 
   connectFailed(lane: Lane, conn: Connection, code: string, message: string): void {
-    this.live.delete(conn);
+    if (!this.live.gone(conn)) return;
     this.detach(lane, conn);
     const pending = conn.takeUnanswered();
     if (this.stopping) {
       for (const ex of pending) this.work.abandon(ex);
-      return this.settleIfClosed();
+      return;
     }
     const now = nowUs();
     this.rec.connectFailed(code, now);
@@ -204,58 +204,27 @@ export class Pool {
 
   closed(lane: Lane, conn: Connection, kind: CloseKind, code: string | null): void {
     // Once settled, the connections left were counted as stopped at the end.
-    if (this.settled) return;
-    this.setAside.delete(conn);
-    this.live.delete(conn);
+    if (!this.live.gone(conn)) return;
     this.detach(lane, conn);
     this.rec.closed(kind, conn.timing, conn.responses);
     const unanswered = conn.takeUnanswered();
     if (this.stopping) {
       for (const ex of unanswered) this.work.abandon(ex);
-      return this.settleIfClosed();
+      return;
     }
     const retriedAny = this.work.unanswered(unanswered, conn, kind, code, nowUs());
     if (retriedAny || this.work.fansOut) this.pumpAll();
     else this.fill(lane);
   }
 
-  // --- stop ------------------------------------------------------------------
-
-  /**
-   * Stops sending. In-flight requests are abandoned; connections that are only
-   * waiting for the server's FIN get a short grace, so the close is counted as it happened.
-   */
+  /** Stops sending; the connections close (live.ts). */
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.sweepTimer);
     this.waker.cancel();
     for (const lane of this.lanes) if (lane.conn !== null) this.detach(lane, lane.conn);
-    for (const conn of this.live) {
-      if (this.setAside.has(conn) && conn.inFlight === 0) continue;
-      conn.destroy('stopped');
-      // One still connecting says nothing more: it was never open.
-      if (!conn.connected) this.live.delete(conn);
-    }
-    this.settleIfClosed();
-    setTimeout(() => {
-      for (const conn of this.live) conn.destroy('stopped');
-      // destroy() reports 'close' on the next tick; settle after it.
-      setImmediate(() => this.settle());
-    }, CLOSE_GRACE_MS).unref();
-  }
-
-  private settleIfClosed(): void {
-    if (this.stopping && this.live.size === 0) setImmediate(() => this.settle());
-  }
-
-  /** Connections whose close has not been reported by now are counted as stopped at the end. */
-  private settle(): void {
-    if (this.settled) return;
-    this.settled = true;
-    for (const conn of this.live) if (conn.connected) this.rec.closed('stopped', conn.timing, conn.responses);
-    this.live.clear();
-    this.hooks.settled(this.fatal);
+    this.live.stop();
   }
 
   // --- timers ----------------------------------------------------------------
@@ -272,7 +241,7 @@ export class Pool {
   private sweep(): void {
     const now = nowUs();
     for (const lane of this.lanes) if (lane.conn !== null && timedOut(lane.conn, now, this.rules)) lane.conn.destroy('timeout');
-    for (const conn of this.setAside) if (timedOut(conn, now, this.rules)) conn.destroy('timeout');
+    this.live.sweep(now, this.rules);
     this.armWake();
   }
 }
