@@ -37,7 +37,8 @@ export interface Counters {
   reused: number;
   retried: number;
   dropped: number;
-  /** counted requests still without an outcome when the run ended */
+  /** counted requests handed out (dropped ones included), and those still without an outcome when the run ended */
+  sent: number;
   unfinished: number;
   errors: Record<string, number>;
   byStatus: Record<string, number>;
@@ -50,7 +51,7 @@ export interface Counters {
 
 export function newCounters(): Counters {
   return {
-    completed: 0, reused: 0, retried: 0, dropped: 0, unfinished: 0, errors: {}, byStatus: {},
+    completed: 0, reused: 0, retried: 0, dropped: 0, sent: 0, unfinished: 0, errors: {}, byStatus: {},
     connections: {
       opened: 0, failed: 0, failedByCode: {}, closedByServer: 0, closedByClient: 0, resetByServer: 0,
       resetByClient: 0, closedByTimeout: 0, stoppedAtEnd: 0, peakOpen: 0, keepAliveHeader: null, keepAliveMaxObserved: null, staleReuse: 0,
@@ -74,6 +75,7 @@ export function addCounters(a: Counters, b: Counters): Counters {
   a.reused += b.reused;
   a.retried += b.retried;
   a.dropped += b.dropped;
+  a.sent += b.sent;
   a.unfinished += b.unfinished;
   addInto(a.errors, b.errors);
   addInto(a.byStatus, b.byStatus);

@@ -22,6 +22,9 @@ import { evaluateThreshold, parseThreshold } from './thresholds.js';
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const nonNull = <T>(xs: Array<T | null>): T[] => xs.filter((x): x is T => x !== null);
+/** A sum of counts every part has; absent when an older file lacks it. */
+const sumIfAll = (xs: Array<number | undefined>): number | undefined =>
+  xs.every((x): x is number => x !== undefined) ? sum(xs) : undefined;
 const sumOrNull = (xs: Array<number | null>): number | null => (xs.some((x) => x !== null) ? sum(nonNull(xs)) : null);
 const minOrNull = (xs: Array<number | null>): number | null => (nonNull(xs).length > 0 ? Math.min(...nonNull(xs)) : null);
 const maxOrNull = (xs: Array<number | null>): number | null => (nonNull(xs).length > 0 ? Math.max(...nonNull(xs)) : null);
@@ -122,11 +125,13 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: string[] = [])
     options: mergeOptions(parts.map((p) => p.options)),
     durationMs,
     requests: {
+      sent: sumIfAll(parts.map((p) => p.requests.sent)),
       completed,
       reused: reusedTotal,
       errors: sum(parts.map((p) => p.requests.errors)),
       retried: sum(parts.map((p) => p.requests.retried)),
       dropped: sum(parts.map((p) => p.requests.dropped)),
+      unfinished: sumIfAll(parts.map((p) => p.requests.unfinished)),
       // The runners ran at the same time: the whole load took as long as the longest one.
       perSecond: durationMs > 0 ? round3(completed / (durationMs / 1000)) : 0,
       byStatus: addCounts(parts.map((p) => p.requests.byStatus)),
@@ -186,6 +191,7 @@ function mergeConnections(parts: ConnectionsSummary[], reuseRatio: number): Conn
     resetByServer: add('resetByServer'),
     resetByClient: add('resetByClient'),
     closedByTimeout: add('closedByTimeout'),
+    stoppedAtEnd: sumIfAll(parts.map((c) => c.stoppedAtEnd)),
     reuseRatio,
     // Runners hold their connections at the same time.
     peakOpen: sum(parts.map((c) => c.peakOpen)),

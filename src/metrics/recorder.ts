@@ -189,9 +189,10 @@ export class Recorder implements Http2Observer {
     if (this.counting) this.counters.dropped++;
   }
 
-  /** Counted requests without an outcome when the run stopped. */
-  unfinished(n: number): void {
-    this.counters.unfinished += n;
+  /** The run stopped: `sent` counted requests were handed out, `unfinished` of them have no outcome. */
+  ended(sent: number, unfinished: number): void {
+    this.counters.sent += sent;
+    this.counters.unfinished += unfinished;
   }
 
   /** Once a second: the open-connections gauge for the series. */

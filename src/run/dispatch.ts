@@ -130,7 +130,7 @@ export class Dispatch {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.rec.unfinished(this.outstandingCounted);
+    this.rec.ended(this.supply.issued, this.outstandingCounted);
   }
 
   private finish(ex: Exchange, ok: boolean, now: number): void {

@@ -90,7 +90,8 @@ function expectIdentities(run: Run): void {
   const c = run.c;
   // port-exhausted counts failed connects, not requests: those requests wait for a port.
   const requestErrors = sumErrors(c.errors) - (c.errors['port-exhausted'] ?? 0);
-  expect(c.completed + requestErrors + c.dropped + c.unfinished, 'sent = completed + errors + dropped + unfinished').toBe(run.supply.issued);
+  expect(c.sent).toBe(run.supply.issued);
+  expect(c.completed + requestErrors + c.dropped + c.unfinished, 'sent = completed + errors + dropped + unfinished').toBe(c.sent);
   const k = c.connections;
   expect(k.closedByServer + k.closedByClient + k.resetByServer + k.resetByClient + k.closedByTimeout + k.stoppedAtEnd, 'opened = the six ways to end').toBe(k.opened);
 }
