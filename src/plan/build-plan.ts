@@ -76,7 +76,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   if (!STRATEGY_NAMES.includes(strategy)) bad('strategy', `one of ${STRATEGY_NAMES.join(', ')}`, o.strategy);
   else if (strategyFor(strategy) === undefined) problems.push(`${input.where('strategy')}: ${strategy} is not available in this build`);
 
-  const close = (o.close ?? RUN_DEFAULTS.close) as ClosePolicy;
+  const close = (o.close ?? strategyFor(strategy)?.traits.defaultClose ?? RUN_DEFAULTS.close) as ClosePolicy;
   if (!CLOSE_POLICIES.includes(close)) bad('close', `one of ${CLOSE_POLICIES.join(', ')}`, o.close);
 
   const method = (o.method ?? RUN_DEFAULTS.method).toUpperCase();
