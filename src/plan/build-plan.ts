@@ -112,6 +112,12 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     }
   }
 
+  const unixSocket = o.unixSocket ?? null;
+  if (unixSocket !== null) {
+    if (typeof unixSocket !== 'string' || unixSocket === '') bad('unixSocket', 'the path of a Unix domain socket', o.unixSocket);
+    else if (localAddresses.length > 0) problems.push(`${input.where('unixSocket')}: a Unix socket has no source address; drop ${input.where('localAddress')}`);
+  }
+
   let page: string[] | null = null;
   if (o.page !== undefined) {
     page = (Array.isArray(o.page) ? o.page : o.page.split(',')).map((p) => p.trim()).filter((p) => p !== '');
@@ -154,6 +160,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     connectTimeoutMs: duration('connectTimeout', RUN_DEFAULTS.connectTimeoutMs)!,
     timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs)!,
     tls: { insecure: o.insecure ?? false, ca: input.caPem, servername: o.servername ?? null, sessionReuse: o.tlsSessionReuse ?? false },
+    unixSocket,
     localAddresses,
     rate,
     maxConnections,

@@ -47,6 +47,7 @@ export const multiplex: Strategy = {
       authority: `${target.protocol}//${host}:${target.port}`,
       host: target.hostname,
       port: target.port,
+      path: plan.unixSocket,
       tls: tlsTarget(plan, shared),
     };
     const observer = shared.http2 ?? IGNORE_HTTP2;

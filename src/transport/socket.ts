@@ -13,6 +13,8 @@ import { connectTls, secureFacts, type SecureFacts, type TlsTarget } from './tls
 export interface SocketTarget {
   host: string;
   port: number;
+  /** a Unix domain socket to connect to instead of host and port (the host still names TLS) */
+  path?: string | null;
   /** TLS over the TCP socket, or null for cleartext */
   tls: TlsTarget | null;
 }
@@ -149,7 +151,7 @@ export class TransportSocket {
 
   onConnect(): void {
     this.timing.connectEndUs = nowUs();
-    this.tcp.setNoDelay(this.options.nodelay);
+    this.tcp.setNoDelay(this.options.nodelay); // a no-op on a Unix socket
     if (this.cleartext) this.becomeReady();
   }
 
@@ -195,6 +197,7 @@ export class TransportSocket {
 }
 
 function tcpOptions(target: SocketTarget, options: SocketOptions): net.NetConnectOpts {
+  if (target.path) return { path: target.path };
   return { host: target.host, port: target.port, localAddress: options.localAddress, noDelay: options.nodelay };
 }
 
