@@ -8,6 +8,7 @@ import { closedByClientFirst, exhaustionAdvice, exhaustionWarning, isLoopbackAdd
 import { RESULT_SCHEMA_ID, type PhaseResult, type ResultDocument } from '../metrics/result.js';
 import { buildPhaseResult } from '../metrics/summary.js';
 import { evaluateThreshold, formatThresholdActual, parseThreshold } from '../metrics/thresholds.js';
+import { firstHop } from '../plan/proxy.js';
 import type { PhasePlan } from '../plan/types.js';
 import { runPhase } from '../run/coordinator.js';
 import { createLiveDisplay } from '../report/live.js';
@@ -29,7 +30,7 @@ export interface OutputOptions {
 
 export async function resolveAddress(plan: PhasePlan): Promise<string> {
   if (plan.unixSocket !== null) return plan.unixSocket;
-  const host = plan.target.hostname;
+  const host = firstHop(plan).host;
   if (net.isIP(host)) return host;
   try {
     return (await lookup(host)).address;

@@ -109,6 +109,7 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   ca: string('Path of a PEM file with a private CA.'),
   servername: string('TLS server name (SNI) to send.'),
   tlsSessionReuse: boolean('Resume TLS sessions on new connections.'),
+  proxy: string('Forward proxy, http://[user:pass@]host:port: CONNECT tunnels for https, absolute-form requests for http. Without it, HTTP_PROXY / HTTPS_PROXY apply unless NO_PROXY names the host.'),
   unixSocket: string('Send the requests over this Unix domain socket (the URL still gives the Host header and TLS name).'),
   localAddress: stringOrList(
     'an address, list, range or CIDR, as a string or an array of strings',

@@ -22,6 +22,8 @@ export const multiplex: Strategy = {
     defaultClose: 'client',
     shows: { depth: false, streams: true, http2: true },
   },
+  // node:http2 runs on a socket dialled straight to the target: no CONNECT tunnel under it yet.
+  validate: (plan) => (plan.proxy === null ? [] : [`--strategy multiplex does not go through a forward proxy yet (${plan.proxy.url}); set NO_PROXY for this host or use an HTTP/1.x strategy`]),
   prepare(plan: PhasePlan, shared: WorkerShared): ConnectionFactory {
     const { target } = plan;
     const secure = target.protocol === 'https:';
