@@ -121,6 +121,11 @@ export class Recorder implements Http2Observer {
   }
 
   /** A connection that was connected has closed (a failed connect goes to connectFailed). */
+  /** A name lookup of the run's own (--dns-refresh), timed as `dns`. */
+  lookup(us: number): void {
+    if (this.counting) this.hist('dns').record(us);
+  }
+
   closed(kind: CloseKind, t: ConnectionTiming, responses: number): void {
     this.openNow--;
     if (!this.counting || t.startUs < this.countStartUs) return;

@@ -6,6 +6,7 @@ import { strategyFor, strategyProblems } from '../strategies/index.js';
 import { parseLocalAddresses } from './local-address.js';
 import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
 import { CLOSE_POLICIES, type ClosePolicy } from '../transport/close-policy.js';
+import { planDns } from './dns.js';
 import { parseProxy, proxyFromEnv, type ProxyPlan } from './proxy.js';
 import { STRATEGY_NAMES, type PhasePlan, type StrategyName, type TargetPlan } from './types.js';
 import { parseDurationMs } from './units.js';
@@ -115,6 +116,10 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     }
   }
 
+  const dnsRefreshMs = duration('dnsRefresh', null);
+  const { dns, problems: dnsProblems } = planDns({ dns: o.dns, dnsRefreshMs, resolve: o.resolve, dnsServer: o.dnsServer }, typeof target === 'string' ? null : target);
+  for (const [key, message] of dnsProblems) problems.push(`${input.where(key)}: ${message}`);
+
   let proxy: ProxyPlan | null = null;
   const proxyGiven = o.proxy ?? (typeof target === 'string' ? undefined : proxyFromEnv(target, input.proxyEnv ?? {}));
   if (proxyGiven !== undefined) {
@@ -174,6 +179,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs)!,
     tls: { insecure: o.insecure ?? false, ca: input.caPem, servername: o.servername ?? null, sessionReuse: o.tlsSessionReuse ?? false },
     unixSocket,
+    dns,
     proxy,
     localAddresses,
     rate,

@@ -73,7 +73,10 @@ export function http1Strategy(rules: Http1Rules): Strategy {
         close,
       };
       const target = socketTarget(plan, shared);
-      return (id, events, localAddress) => new Http1Connection(id, events, profile, target, localAddress);
+      const book = shared.addresses ?? null;
+      if (book === null) return (id, events, localAddress) => new Http1Connection(id, events, profile, target, localAddress);
+      // --dns round-robin|random, --resolve, --dns-server: each new connection dials the address picked for it.
+      return (id, events, localAddress) => new Http1Connection(id, events, profile, { ...target, host: book.pick() }, localAddress);
     },
   };
 }

@@ -53,6 +53,8 @@ export const multiplex: Strategy = {
       tls: tlsTarget(plan, shared),
     };
     const observer = shared.http2 ?? IGNORE_HTTP2;
-    return (id, events, localAddress) => new Http2SessionConnection(id, events, profile, observer, h2Target, localAddress);
+    const book = shared.addresses ?? null;
+    if (book === null) return (id, events, localAddress) => new Http2SessionConnection(id, events, profile, observer, h2Target, localAddress);
+    return (id, events, localAddress) => new Http2SessionConnection(id, events, profile, observer, { ...h2Target, host: book.pick() }, localAddress);
   },
 };
