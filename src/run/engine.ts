@@ -6,6 +6,7 @@ import type { Recorder } from '../metrics/recorder.js';
 import type { WorkerPlan } from '../plan/types.js';
 import { requestsPerConnection, type Strategy } from '../strategies/types.js';
 import type { ConnectionFactory } from '../transport/connection.js';
+import type { AddressBook } from '../transport/resolver.js';
 import { TlsSessionCache } from '../transport/tls.js';
 import { nowUs } from '../transport/timing.js';
 import { Dispatch } from './dispatch.js';
@@ -22,11 +23,14 @@ export interface Opener {
   perConnection: number | null;
 }
 
-/** The strategy's opener for a worker (its connections share TLS sessions, and report HTTP/2 to `rec`). */
-export function openerFor(plan: WorkerPlan, strategy: Strategy, rec: Recorder): Opener {
+/**
+ * The strategy's opener for a worker: its connections share TLS sessions, report HTTP/2 to `rec`,
+ * and take their address from `addresses` when every address of the name is used.
+ */
+export function openerFor(plan: WorkerPlan, strategy: Strategy, rec: Recorder, addresses: AddressBook | null = null): Opener {
   const phase = plan.phase;
   return {
-    open: strategy.prepare(phase, { tlsSessions: phase.tls.sessionReuse ? new TlsSessionCache() : null, http2: rec }),
+    open: strategy.prepare(phase, { tlsSessions: phase.tls.sessionReuse ? new TlsSessionCache() : null, http2: rec, addresses }),
     perConnection: requestsPerConnection(strategy.traits, phase),
   };
 }

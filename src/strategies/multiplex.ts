@@ -5,7 +5,7 @@ import { Http2SessionConnection, type Http2Profile, type Http2Target } from '../
 import { IGNORE_HTTP2 } from '../http2/observer.js';
 import { buildStreamHeaders } from '../http2/request-headers.js';
 import type { PhasePlan } from '../plan/types.js';
-import { CLOSE_POLICIES, closeRule } from '../transport/close-policy.js';
+import { closeRule } from '../transport/close-policy.js';
 import type { ConnectionFactory } from '../transport/connection.js';
 import { USER_AGENT } from '../version.js';
 import { paths, tlsTarget } from './http1.js';
@@ -18,9 +18,12 @@ export const multiplex: Strategy = {
     reusesConnections: true,
     inFlight: 'streams',
     idempotentOnly: false,
-    closePolicies: CLOSE_POLICIES,
+    // HTTP/2 cannot honour `server` (transport/close-policy.ts): the client closes a retired session.
+    defaultClose: 'client',
     shows: { depth: false, streams: true, http2: true },
   },
+  // node:http2 runs on a socket dialled straight to the target: no CONNECT tunnel under it yet.
+  validate: (plan) => (plan.proxy === null ? [] : [`--strategy multiplex does not go through a forward proxy yet (${plan.proxy.url}); set NO_PROXY for this host or use an HTTP/1.x strategy`]),
   prepare(plan: PhasePlan, shared: WorkerShared): ConnectionFactory {
     const { target } = plan;
     const secure = target.protocol === 'https:';
@@ -46,9 +49,12 @@ export const multiplex: Strategy = {
       authority: `${target.protocol}//${host}:${target.port}`,
       host: target.hostname,
       port: target.port,
+      path: plan.unixSocket,
       tls: tlsTarget(plan, shared),
     };
     const observer = shared.http2 ?? IGNORE_HTTP2;
-    return (id, events, localAddress) => new Http2SessionConnection(id, events, profile, observer, h2Target, localAddress);
+    const book = shared.addresses ?? null;
+    if (book === null) return (id, events, localAddress) => new Http2SessionConnection(id, events, profile, observer, h2Target, localAddress);
+    return (id, events, localAddress) => new Http2SessionConnection(id, events, profile, observer, { ...h2Target, host: book.pick() }, localAddress);
   },
 };

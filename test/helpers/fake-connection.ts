@@ -32,7 +32,7 @@ export class FakeConnection implements Connection {
     readonly localAddress: string | undefined,
     private readonly depth: number,
   ) {
-    this.timing = { startUs: nowUs(), lookupEndUs: 0, connectEndUs: 0, secureEndUs: 0 };
+    this.timing = { startUs: nowUs(), lookupEndUs: 0, connectEndUs: 0, tunnelEndUs: 0, secureEndUs: 0 };
     this.lastActiveUs = this.timing.startUs;
   }
 

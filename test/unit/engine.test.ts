@@ -60,7 +60,9 @@ function start(s: Setup) {
 type Run = ReturnType<typeof start>;
 
 /** Lets `ms` of fake time pass, running the timers and immediates due in it. */
-const tick = (ms = 0): Promise<void> => vi.advanceTimersByTimeAsync(ms);
+const tick = async (ms = 0): Promise<void> => {
+  await vi.advanceTimersByTimeAsync(ms);
+};
 
 /** Runs the fake clock until the engine has settled (bounded: the close grace is 500 ms). */
 async function settled(run: Run): Promise<void> {
