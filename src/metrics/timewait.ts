@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { endianness, networkInterfaces } from 'node:os';
-import { ipv6Groups } from '../plan/local-address.js';
+import { ipv6Groups } from '../transport/ip-address.js';
 import { isLoopbackAddress } from './ports.js';
 
 export interface TimeWaitCounts {
