@@ -180,6 +180,11 @@ export function evaluateThresholds(thresholds: Threshold[], phase: PhaseResult):
   return thresholds.map((t) => evaluateThreshold(t, phase));
 }
 
+/** `phase: expression (actual value)` for each threshold that failed, in phase order. */
+export function thresholdFailures(phases: PhaseResult[]): string[] {
+  return phases.flatMap((p) => p.thresholds.filter((t) => !t.ok).map((t) => `${p.name}: ${t.expression} (actual ${formatThresholdActual(t.expression, t.actual)})`));
+}
+
 /** A normalized value (actual or limit) shown in the unit the expression was written with. */
 export function formatThresholdValue(t: Threshold, normalized: number): string {
   if (t.unit === '%') return `${formatNumber(normalized * 100)}%`;

@@ -25,6 +25,17 @@ export interface TimeWaitSampler {
   sample(): Promise<TimeWaitCounts | null>;
 }
 
+/** What the sampler saw over a phase. */
+export interface TimeWaitTrace {
+  supported: boolean;
+  source: string | null;
+  peakClient: number | null;
+  peakServer: number | null;
+  last: number | null;
+  /** client-side TIME_WAIT per second of the phase (the last sample of each second) */
+  perSecond: Array<number | null>;
+}
+
 export interface TimeWaitTarget {
   /** An IP literal (the address the target name resolved to). */
   address: string;
