@@ -174,8 +174,3 @@ export function newTotalHistogram(): Histogram {
     bitBucketSize: 64,
   });
 }
-
-/** Adds `encoded` into `into` (exact merge: the counts are added bucket by bucket). */
-export function mergeEncoded(into: Histogram, encoded: string): void {
-  into.add(decodeHistogram(encoded));
-}

@@ -2,21 +2,19 @@
 // snapshots for the live display and their finals exactly (metrics/aggregate.ts),
 // and samples TIME_WAIT on the main thread.
 import { Worker } from 'node:worker_threads';
-import { aggregateFinals, type PhaseAggregate } from '../metrics/aggregate.js';
-import { decodeHistogram, mergeEncoded } from '../metrics/histogram.js';
+import { aggregateFinals } from '../metrics/aggregate.js';
+import { addHistograms } from '../metrics/merge-kinds.js';
 import type { Progress } from '../metrics/progress.js';
 import type { RecorderFinal } from '../metrics/recorder.js';
+import type { PhaseOutcome } from '../metrics/summary.js';
 import { createTimeWaitSampler, type TimeWaitTrace } from '../metrics/timewait.js';
 import { share } from '../plan/build-plan.js';
 import type { PhasePlan, WorkerPlan } from '../plan/types.js';
 import { RunError } from '../errors.js';
 import { assertNever, type LiveSnapshot, type WorkerToMain } from './messages.js';
 
-export interface PhaseRun {
-  merged: PhaseAggregate;
-  timeWait: TimeWaitTrace;
-  interrupted: boolean;
-}
+/** The merged finals, what the sampler saw, and whether the run was interrupted. */
+export type PhaseRun = PhaseOutcome;
 
 export interface RunPhaseOptions {
   address: string;
@@ -107,13 +105,8 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     const completed = live.reduce((n, s) => n + s.completed, 0);
     const opened = live.reduce((n, s) => n + s.opened, 0);
     const clientCloses = live.reduce((n, s) => n + s.closedByClientFirst, 0);
-    let p99Ms: number | null = null;
     const hdrs = live.map((s) => s.latencyHdr).filter((h): h is string => h !== null);
-    if (hdrs.length > 0) {
-      const h = decodeHistogram(hdrs[0]!);
-      for (const more of hdrs.slice(1)) mergeEncoded(h, more);
-      p99Ms = h.getValueAtPercentile(99) / 1000;
-    }
+    const p99Ms = hdrs.length > 0 ? addHistograms(hdrs).getValueAtPercentile(99) / 1000 : null;
     options.onProgress({
       phase: plan.name,
       elapsedMs: Date.now() - startAtEpochMs,
