@@ -64,8 +64,6 @@ export class Http2SessionConnection implements Connection {
   private open = true;
   private accepting = true;
   private goingAway = false;
-  /** a GOAWAY of ours was sent (`--close server`): the session waits for the server to close */
-  private goawaySent = false;
   /** how the client ends the session once it is retired, or null while it is not */
   private retireBy: ClientClose | null = null;
   private closeKind: CloseKind | null = null;
@@ -274,28 +272,19 @@ export class Http2SessionConnection implements Connection {
     return { code: 'ECONNCLOSED', message: 'connection closed before the server sent its HTTP/2 SETTINGS' };
   }
 
-  /** 4.7 by the close rule: GOAWAY, then wait for the server's FIN (`server`), close the session (`client`,
-   *  node:http2 sends GOAWAY first), or abort the TCP socket with RST (`reset`). */
+  /** 4.7 by the close rule: close the session (node:http2 sends GOAWAY first), or abort the TCP socket
+   *  with RST (`reset`). */
   private closeNow(): void {
-    if (!this.open || this.closeKind !== null || this.goawaySent) return;
-    switch (this.retireBy) {
-      case 'rst':
-        this.closeKind = 'client-reset';
-        this.tcp.resetAndDestroy();
-        break;
-      case 'fin':
-        this.closeKind = 'client';
-        this.session.close();
-        break;
-      case 'await-server':
-      case null:
-        // RFC 9113 6.8: a client's last-stream-id names server-initiated streams; with push off, 0.
-        // The server closes the connection when it is done with it; --timeout bounds the wait.
-        this.goawaySent = true;
-        this.session.goaway(0, 0);
-        break;
+    if (!this.open || this.closeKind !== null) return;
+    if (this.retireBy === 'rst') {
+      this.closeKind = 'client-reset';
+      this.tcp.resetAndDestroy();
+    } else {
+      this.closeKind = 'client';
+      this.session.close();
     }
   }
+
 
 }
 
