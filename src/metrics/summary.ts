@@ -30,22 +30,6 @@ export function summarizeHistogram(h: Histogram): MetricSummary {
   };
 }
 
-const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|api[-_]?key|password/i;
-
-export function redactHeaders(headers: Array<[string, string]>): Array<[string, string]> {
-  return headers.map(([name, value]) => [name, SECRET_HEADERS.test(name) ? '[redacted]' : value]);
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = 'redacted';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
 function series(merged: PhaseAggregate, timeWait: TimeWaitTrace): SeriesPoint[] {
   const s = merged.series;
   const seconds = Math.max(s.requests.length, s.newConnections.length, s.openConnections.length, s.errors.length, Math.ceil(merged.durationMs / 1000));

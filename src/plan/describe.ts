@@ -1,7 +1,8 @@
 // The plan in words and as the data the result shows: the line printed before a
 // phase runs, and the facts metrics/ needs (plain data, from the plan and the
 // strategy's traits: no decision by a strategy's name).
-import { redactHeaders, redactUrl, type PhaseFacts } from '../metrics/summary.js';
+import { redactHeaders, redactUrl } from '../metrics/redact.js';
+import type { PhaseFacts } from '../metrics/summary.js';
 import { traitsOf } from '../strategies/index.js';
 import type { PhasePlan } from './types.js';
 
