@@ -79,7 +79,7 @@ export class Http2SessionConnection implements Connection {
     localAddress: string | undefined,
   ) {
     const startUs = nowUs();
-    this.timing = { startUs, lookupEndUs: 0, connectEndUs: 0, secureEndUs: 0 };
+    this.timing = { startUs, lookupEndUs: 0, connectEndUs: 0, tunnelEndUs: 0, secureEndUs: 0 };
     this.lastActiveUs = startUs;
     this.limit = profile.streamsAsked;
     const transport = openTransport(target, profile.nodelay, localAddress, this.timing);

@@ -30,7 +30,8 @@ const duration = (description: string, table: TableRow = 'row'): DurationMetric 
 export const DURATION_METRICS = {
   dns: duration('name lookup, on a new connection to a host name'),
   connect: duration('TCP handshake: socket start (after lookup) to connected'),
-  tls: duration('TLS handshake: connected to secure'),
+  tunnel: duration('forward proxy: the CONNECT round trip, connected to the proxy until it answered'),
+  tls: duration('TLS handshake: connected (or tunnelled) to secure'),
   wait: duration('request fully written to first response byte (server time)'),
   ttfb: duration('start to first response byte, connection set-up included'),
   download: duration('first response byte to last'),
