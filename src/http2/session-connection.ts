@@ -10,7 +10,7 @@ import type { ClientClose, CloseRule } from '../transport/close-policy.js';
 import type { CloseKind, Connection, ConnectionEvents, RetireReason } from '../transport/connection.js';
 import { h2ErrorName, REFUSED_STREAM } from './error-codes.js';
 import { alpnNotH2, prefaceRejected, type SessionFailure } from './not-http2.js';
-import type { Http2Observer, SessionTally } from './observer.js';
+import type { Http2Observer, SessionTally } from '../metrics/http2-observer.js';
 import { secureFacts, type SecureFacts, type TlsSessionCache } from '../transport/tls.js';
 import { openTransport, type Http2Target } from './transport.js';
 

@@ -2,7 +2,7 @@
 // streams (capped by the server's SETTINGS_MAX_CONCURRENT_STREAMS). h2 by ALPN
 // for https URLs, h2c with prior knowledge for http URLs.
 import { Http2SessionConnection, type Http2Profile, type Http2Target } from '../http2/session-connection.js';
-import { IGNORE_HTTP2 } from '../http2/observer.js';
+import { IGNORE_HTTP2 } from '../metrics/http2-observer.js';
 import { buildStreamHeaders } from '../http2/request-headers.js';
 import type { PhasePlan } from '../plan/types.js';
 import { closeRule } from '../transport/close-policy.js';
