@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { InterruptedError, UsageError, ValidationError } from '../errors.js';
 import { parseTarget } from '../plan/build-plan.js';
 import { formatMs, parseDurationMs } from '../plan/units.js';
-import { probeBoundMs, runProbe, SEQUENTIAL_CHECKS } from '../probe/probe.js';
+import { CHECK_NAMES, probeBoundMs, runProbe, SEQUENTIAL_CHECKS } from '../probe/probe.js';
 import { renderProbe } from '../probe/render.js';
 import { colorLevel } from '../report/style.js';
 import { context } from './context.js';
@@ -63,7 +63,7 @@ export const probeCommand: CommandModule = {
         // Said once the target is reached: an unreachable target gets just the one error line.
         onReachable: a.quiet
           ? undefined
-          : (address) => stderr.write(`probe ${a.url} (${address}): ${SEQUENTIAL_CHECKS.length + 1} checks, at most ${formatMs(probeBoundMs(timeoutMs, idleMaxMs))}\n`),
+          : (address) => stderr.write(`probe ${a.url} (${address}): ${CHECK_NAMES.length} checks, at most ${formatMs(probeBoundMs(timeoutMs, idleMaxMs))}\n`),
         onCheck: progress ? (name, i, total) => stderr.write(`\r\x1b[2Kchecking ${name} (${i + 1}/${total})`) : undefined,
       });
     } catch (err) {

@@ -12,7 +12,7 @@ import type { MetricSummary, PhaseResult } from './result.js';
  * - flag: 0 or 1.
  */
 export type MetricKind = 'duration' | 'count' | 'rate' | 'ratio' | 'gauge' | 'flag';
-export type MetricUnit = 'ms' | 'requests' | 'connections' | 'requests/s' | 'fraction' | 'entries' | 'yes/no';
+export type MetricUnit = 'ms' | 'requests' | 'connections' | 'requests/s' | 'fraction' | 'entries' | 'times the mean' | 'yes/no';
 
 /** Where a duration shows in the terminal tables: a row, a dimmed row under them, or only in JSON, HTML and hgrm. */
 export type TableRow = 'row' | 'dim-row' | null;
@@ -91,6 +91,10 @@ export const VALUE_METRICS: Record<string, ValueMetric> = {
   dropped: { kind: 'count', unit: 'requests', description: 'open model: requests that missed their slot', read: (p) => p.requests.dropped },
   'timewait.peak': { kind: 'gauge', unit: 'entries', description: 'client-side TIME_WAIT entries at peak', read: (p) => p.ports.timeWaitPeak },
   'ports.peakFraction': { kind: 'ratio', unit: 'fraction', description: 'peak TIME_WAIT / usable 4-tuples', read: (p) => p.ports.peakFraction },
+  'backend.skew': {
+    kind: 'gauge', unit: 'times the mean', description: 'largest backend share over the mean share (1: even); by --backend-header, else by address',
+    read: (p) => (p.backends ?? p.addresses)?.skew ?? null,
+  },
   'ports.exhausted': { kind: 'flag', unit: 'yes/no', description: 'the client ran out of local ports', read: (p) => (p.ports.exhausted ? 1 : 0) },
 };
 

@@ -1,5 +1,5 @@
 // The plain counters a worker keeps and sends, and how each merges (merge-kinds.ts).
-import { addCounts, first, max, maxOrNull, mergeWith, minOrNull, sum, type MergeSpec } from './merge-kinds.js';
+import { addCounts, addPeers, first, max, maxOrNull, mergeWith, minOrNull, sum, type MergeSpec, type PeerCounts } from './merge-kinds.js';
 
 export interface ConnectionCounters {
   opened: number;
@@ -51,6 +51,10 @@ export interface Counters {
   /** seconds into the counted phase of the first EADDRNOTAVAIL, or null */
   exhaustedAtSeconds: number | null;
   http2: Http2Counters;
+  /** by the address each connection went to (--dns spreads them; a proxy's or a Unix socket's path otherwise) */
+  addresses: Record<string, PeerCounts>;
+  /** by the value of --backend-header in each response (empty without it) */
+  backends: Record<string, PeerCounts>;
 }
 
 export function newCounters(): Counters {
@@ -63,6 +67,8 @@ export function newCounters(): Counters {
     tls: { version: null, cipher: null, alpn: null, resumed: 0, handshakes: 0 },
     exhaustedAtSeconds: null,
     http2: { serverMaxStreams: null, peakConcurrentStreams: 0, goaway: {}, resetStreams: {}, streamsPerSession: {} },
+    addresses: {},
+    backends: {},
   };
 }
 
@@ -104,6 +110,8 @@ export const COUNTERS_MERGE: MergeSpec<Counters> = {
   tls: (parts) => mergeWith(parts, TLS_COUNTERS_MERGE),
   exhaustedAtSeconds: minOrNull,
   http2: (parts) => mergeWith(parts, HTTP2_COUNTERS_MERGE),
+  addresses: addPeers,
+  backends: addPeers,
 };
 
 /** The workers' counters as one (newCounters() when there are none). */

@@ -43,6 +43,28 @@ export const addBySecond: Merge<number[]> = (parts) => {
   return out;
 };
 
+/** Connections and requests that went to one peer (an address, or a backend named by a response header). */
+export interface PeerCounts {
+  connections: number;
+  requests: number;
+  /** requests per second of the counted phase */
+  series: number[];
+}
+
+/** Peers by name: each one's counts added, its series second by second. */
+export const addPeers: Merge<Record<string, PeerCounts>> = (parts) => {
+  const out: Record<string, PeerCounts> = {};
+  for (const part of parts) {
+    for (const [name, p] of Object.entries(part)) {
+      const into = (out[name] ??= { connections: 0, requests: 0, series: [] });
+      into.connections += p.connections;
+      into.requests += p.requests;
+      into.series = addBySecond([into.series, p.series]);
+    }
+  }
+  return out;
+};
+
 /** A record merged field by field, fields in the order of `spec`. */
 export function mergeWith<T>(parts: T[], spec: MergeSpec<T>): T {
   const out = {} as T;

@@ -18,6 +18,7 @@ import {
   type SeriesPoint,
   type TlsSummary,
 } from './result.js';
+import { mergePeers } from './peers.js';
 import { connectionsSummary, summarizeHistogram } from './summary.js';
 import { evaluateThresholds, parseThresholds, type Threshold } from './thresholds.js';
 
@@ -109,6 +110,8 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: Threshold[] = 
     ports,
     tls: mergeTls(parts.map((p) => p.tls)),
     http2: mergeHttp2(parts.map((p) => p.http2)),
+    addresses: mergePeers(parts.map((p) => p.addresses)),
+    backends: mergePeers(parts.map((p) => p.backends)),
     thresholds: [],
     series: mergeSeries(parts.map((p) => p.series), ports.supported),
     notes,

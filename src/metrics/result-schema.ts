@@ -26,6 +26,24 @@ const distribution = {
   properties: { mean: num, max: num, hdr: { type: 'string' } },
 } as const;
 
+/** Connections and requests per address or backend (metrics/peers.ts). */
+const peers = {
+  type: ['object', 'null'],
+  required: ['by', 'peers', 'skew'],
+  additionalProperties: false,
+  properties: {
+    by: { type: 'string' },
+    peers: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['name', 'connections', 'requests', 'share', 'series'], additionalProperties: false,
+        properties: { name: { type: 'string' }, connections: { type: 'integer', minimum: 0 }, requests: { type: 'integer', minimum: 0 }, share: { type: 'number' }, series: { type: 'array', items: { type: 'integer', minimum: 0 } } },
+      },
+    },
+    skew: { type: 'number' },
+  },
+};
+
 const phase = {
   type: 'object',
   required: ['name', 'strategy', 'options', 'durationMs', 'requests', 'errors', 'connections', 'metrics', 'ports', 'tls', 'http2', 'thresholds', 'series', 'notes', 'interrupted'],
@@ -91,6 +109,8 @@ const phase = {
         goaway: counts, resetStreams: counts, streamsPerSession: distribution,
       },
     },
+    addresses: peers,
+    backends: peers,
     thresholds: {
       type: 'array',
       items: {

@@ -3,6 +3,7 @@
 // encoding (base64) of values recorded in microseconds.
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { MetricName } from './catalog.js';
+import type { PeersSummary } from './peers.js';
 
 export const RESULT_SCHEMA_ID = 'connload/result@1';
 
@@ -125,6 +126,10 @@ export interface PhaseResult {
   ports: PortsSummary;
   tls: TlsSummary | null;
   http2: Http2Summary | null;
+  /** Connections and requests per address connected to (absent in files written before it existed). */
+  addresses?: PeersSummary | null;
+  /** Per backend, named by the response header of --backend-header; null without it. */
+  backends?: PeersSummary | null;
   thresholds: ThresholdResult[];
   series: SeriesPoint[];
   /** Plain-language findings (port exhaustion, RST trick, server stream limit...). */

@@ -9,6 +9,7 @@ import { encodeHistogram, newHistogram, type Histogram } from './histogram.js';
 import { summarizeDistribution, type Distribution } from './merge-kinds.js';
 import { closedByClientFirst, exhaustionAdvice, summarizePorts, type PortFacts } from './ports.js';
 import type { ConnectionsSummary, Http2Summary, MetricSummary, PhaseResult, PortsSummary, SeriesPoint } from './result.js';
+import { summarizePeers } from './peers.js';
 import { evaluateThresholds, type Threshold } from './thresholds.js';
 import type { TimeWaitTrace } from './timewait.js';
 
@@ -85,6 +86,8 @@ export interface PhaseFacts {
   localAddresses: number;
   /** parsed once, in the plan */
   thresholds: Threshold[];
+  /** --backend-header: the response header that names the backend, or null */
+  backendHeader: string | null;
 }
 
 /** What the machine running the phase knows of its ports, read once per run. */
@@ -164,6 +167,8 @@ export function buildPhaseResult(facts: PhaseFacts, host: HostFacts, run: PhaseO
     ports,
     tls: facts.secure ? { ...c.tls } : null,
     http2,
+    addresses: summarizePeers('address', c.addresses),
+    backends: facts.backendHeader === null ? null : summarizePeers(facts.backendHeader.toLowerCase(), c.backends),
     thresholds: [],
     series: series(merged, run.timeWait),
     notes: phaseNotes(facts, ports, c, http2),

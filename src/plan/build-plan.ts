@@ -116,6 +116,11 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     }
   }
 
+  const backendHeader = o.backendHeader ?? null;
+  if (backendHeader !== null && (typeof backendHeader !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(backendHeader))) {
+    bad('backendHeader', 'a header name such as X-Served-By', o.backendHeader);
+  }
+
   const dnsRefreshMs = duration('dnsRefresh', null);
   const { dns, problems: dnsProblems } = planDns({ dns: o.dns, dnsRefreshMs, resolve: o.resolve, dnsServer: o.dnsServer }, typeof target === 'string' ? null : target);
   for (const [key, message] of dnsProblems) problems.push(`${input.where(key)}: ${message}`);
@@ -179,6 +184,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs)!,
     tls: { insecure: o.insecure ?? false, ca: input.caPem, servername: o.servername ?? null, sessionReuse: o.tlsSessionReuse ?? false },
     unixSocket,
+    backendHeader,
     dns,
     proxy,
     localAddresses,

@@ -71,5 +71,6 @@ export function phaseFacts(plan: PhasePlan): PhaseFacts {
     // 0 when the OS picks the source: tcp_tw_reuse does not help sockets bound to a --local-address.
     localAddresses: plan.localAddresses.length,
     thresholds: plan.thresholds,
+    backendHeader: plan.backendHeader,
   };
 }

@@ -55,6 +55,8 @@ export interface PhasePlan {
   connectTimeoutMs: number;
   timeoutMs: number;
   tls: TlsPlan;
+  /** The response header that names the backend that answered (--backend-header), or null. */
+  backendHeader: string | null;
   /** Which address of the target's name each new connection goes to, and where names are asked. */
   dns: DnsPlan;
   /** A forward proxy every connection goes through (--proxy or the environment), or null. */

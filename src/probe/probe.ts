@@ -73,6 +73,9 @@ const BLANKS: Blanks = {
   hopByHop: { echo: false, sent: [], arrived: [] },
 };
 
+/** Every check a probe runs. */
+export const CHECK_NAMES = Object.keys(BLANKS) as CheckName[];
+
 /** Run one after another, in this order; the idle check runs beside them. */
 export const SEQUENTIAL_CHECKS: IndependentCheck[] = [
   'http11', 'http10', 'h2', 'h2c', 'persistent', 'keepAliveHeader', 'maxRequests', 'http10KeepAlive', 'pipelining', 'halfClose', 'hopByHop',
@@ -123,7 +126,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
   }
   done.idleTimeout = await idle;
   done.keepAliveRace = await race;
-  const checks = Object.fromEntries(Object.keys(BLANKS).map((name) => [name, done[name as CheckName]])) as unknown as ProbeChecks;
+  const checks = Object.fromEntries(CHECK_NAMES.map((name) => [name, done[name]])) as unknown as ProbeChecks;
   return {
     schema: PROBE_SCHEMA_ID,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },

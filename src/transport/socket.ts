@@ -85,6 +85,8 @@ export class TransportSocket {
   private closeKind: CloseKind | null = null;
   private closeCode: string | null = null;
   private errorMessage: string | null = null;
+  /** the Unix socket's path, which names the peer there */
+  private readonly unixPath: string | null;
   /** while a CONNECT tunnel is being opened: the target behind it and the proxy's answer so far */
   private tunnel: { target: SocketTarget; head: string } | null = null;
 
@@ -93,7 +95,8 @@ export class TransportSocket {
     target: SocketTarget,
     private readonly options: SocketOptions,
   ) {
-    this.timing = { startUs: nowUs(), lookupEndUs: 0, connectEndUs: 0, tunnelEndUs: 0, secureEndUs: 0 };
+    this.timing = { startUs: nowUs(), lookupEndUs: 0, connectEndUs: 0, tunnelEndUs: 0, secureEndUs: 0, peer: null };
+    this.unixPath = target.path ?? null;
     if (target.tunnel && target.tls !== null) {
       // TCP to the proxy first; TLS starts once the proxy has answered CONNECT (onTunnelData).
       this.tunnel = { target, head: '' };
@@ -176,6 +179,7 @@ export class TransportSocket {
 
   onConnect(): void {
     this.timing.connectEndUs = nowUs();
+    this.timing.peer = this.tcp.remoteAddress ?? this.unixPath;
     this.tcp.setNoDelay(this.options.nodelay); // a no-op on a Unix socket
     if (this.tunnel !== null) {
       const { target } = this.tunnel;

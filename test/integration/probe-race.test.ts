@@ -52,7 +52,7 @@ function idleServer(o: { laterMs: number; dropLate: boolean }): Promise<{ url: s
 
 describe('probe: answered just before the idle timeout', () => {
   it('yes when the server is still open when the requests arrive', async () => {
-    const s = await idleServer({ laterMs: 1300, dropLate: false });
+    const s = await idleServer({ laterMs: 5000, dropLate: false });
     cleanups.push(() => s.close());
     const r = await probe(`${s.url}/`);
     expect(r.checks.idleTimeout.verdict).toBe('yes');
