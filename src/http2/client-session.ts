@@ -263,14 +263,16 @@ export class Http2ClientSession implements Connection, FrameHandler {
 
   onHeaders(streamId: number, block: Buffer, endStream: boolean): void {
     if (!this.connected) return this.notHttp2();
+    // The response's first byte is here, whether or not its block decodes.
+    const open = this.streams.get(streamId);
+    if (open !== undefined && open.ex.firstByteUs === 0) open.ex.firstByteUs = nowUs();
     // The block is decoded whatever its stream: it changes the session's HPACK table.
     this.status = 0;
     const problem = this.hpack.decode(block, this.onField);
     if (problem !== null) return this.connectionError(COMPRESSION_ERROR, problem);
-    const s = this.streamFor(streamId);
+    const s = open ?? this.streamFor(streamId);
     if (s === null) return;
     const ex = s.ex;
-    if (ex.firstByteUs === 0) ex.firstByteUs = nowUs();
     if (!s.answered) {
       if (this.status === 0) return this.streamError(s, PROTOCOL_ERROR);
       // 1xx: an interim response; the final one follows in another HEADERS.
