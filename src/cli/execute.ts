@@ -28,6 +28,7 @@ export interface OutputOptions {
 }
 
 export async function resolveAddress(plan: PhasePlan): Promise<string> {
+  if (plan.unixSocket !== null) return plan.unixSocket;
   const host = plan.target.hostname;
   if (net.isIP(host)) return host;
   try {

@@ -28,6 +28,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('split-writes', { type: 'boolean', describe: 'write headers and body separately (shows Nagle + delayed ACK)', group: 'Socket' })
     .option('connect-timeout', { type: 'string', describe: 'connect timeout (default 10s)', group: 'Socket' })
     .option('timeout', { type: 'string', describe: 'response timeout (default 30s)', group: 'Socket' })
+    .option('unix-socket', { type: 'string', requiresArg: true, describe: 'send the requests over this Unix domain socket', group: 'Socket' })
     .option('local-address', { type: 'string', describe: 'source addresses: list, range (127.0.0.2-127.0.0.9) or CIDR', group: 'Socket' })
     .option('insecure', { alias: 'k', type: 'boolean', describe: 'do not verify TLS certificates', group: 'TLS' })
     .option('ca', { type: 'string', describe: 'PEM file of a CA to trust', group: 'TLS' })
@@ -69,6 +70,7 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
     splitWrites: a['split-writes'],
     connectTimeout: numericDuration(a['connect-timeout']),
     timeout: numericDuration(a.timeout),
+    unixSocket: a['unix-socket'] as string | undefined,
     localAddress: a['local-address'],
     insecure: a.insecure,
     ca: a.ca,

@@ -109,6 +109,7 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   ca: string('Path of a PEM file with a private CA.'),
   servername: string('TLS server name (SNI) to send.'),
   tlsSessionReuse: boolean('Resume TLS sessions on new connections.'),
+  unixSocket: string('Send the requests over this Unix domain socket (the URL still gives the Host header and TLS name).'),
   localAddress: stringOrList(
     'an address, list, range or CIDR, as a string or an array of strings',
     'Source addresses to spread connections over: "127.0.0.2,127.0.0.3", "127.0.0.2-127.0.0.9", "127.0.0.0/29", or an array.',

@@ -22,6 +22,7 @@ export interface ServeArgs {
   key?: string;
   'max-streams': number;
   'http10-keepalive': boolean;
+  unix?: string;
   fault: string[];
   stall: string;
   seed?: number;
@@ -89,6 +90,7 @@ export function serverOptionsFromArgs(args: ServeArgs): ServerOptions {
   return {
     host: args.host,
     port: args.port,
+    unix: args.unix ?? null,
     latencyMs: duration('latency', String(args.latency)),
     bodySize,
     keepAliveTimeoutMs,
@@ -121,6 +123,7 @@ function untilAborted(signal: AbortSignal): Promise<void> {
 function builder(y: Argv): Argv<ServeArgs> {
   return y
     .option('port', { type: 'number', default: 8080, describe: 'port to listen on; 0 picks a free one (printed)' })
+    .option('unix', { type: 'string', requiresArg: true, describe: 'listen on this Unix domain socket instead of --host/--port' })
     .option('host', { type: 'string', default: DEFAULT_SERVER_OPTIONS.host, describe: 'address to listen on' })
     .option('latency', { type: 'string', default: '0', describe: 'delay before each response ("20", "20ms"); per request: ?latency=MS' })
     .option('body-size', { type: 'string', default: String(DEFAULT_SERVER_OPTIONS.bodySize), describe: 'response body bytes ("1k"); per request: ?size=N' })
@@ -147,7 +150,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   builder,
   handler: async (args) => {
     const server = await startServer(serverOptionsFromArgs(args));
-    process.stdout.write(`listening on ${server.url}\n`);
+    process.stdout.write(server.unix !== null ? `listening on ${server.unix} (connload run ${server.url}/ --unix-socket ${server.unix})\n` : `listening on ${server.url}\n`);
     await untilAborted(context.signal);
     await server.close();
     process.stdout.write(`${describeTotals(server.stats())}\n`);

@@ -1,15 +1,14 @@
 // One HTTP/2 session as one Connection (4.3.2, multiplexed), on connload's own
 // frame codec and HPACK: every request is a stream, up to
 // min(--streams, the server's SETTINGS_MAX_CONCURRENT_STREAMS) in flight. The
-// socket is ours (transport.ts), so connect and TLS are timed as for HTTP/1, and
+// socket is the transport's (transport/socket.ts), timed as for HTTP/1, and
 // each stream is stamped as HTTP/1 requests are: writeEnd when its HEADERS (and
 // body) went to the socket, firstByte at its first HEADERS, end at END_STREAM.
-import type net from 'node:net';
-import type tls from 'node:tls';
 import { nowUs, type ConnectionTiming, type Exchange } from '../transport/timing.js';
 import type { ClientClose, CloseRule } from '../transport/close-policy.js';
 import type { CloseKind, Connection, ConnectionEvents, RetireReason } from '../transport/connection.js';
-import { secureFacts, type SecureFacts, type TlsSessionCache } from '../transport/tls.js';
+import { TransportSocket, type SocketEnd, type SocketUser } from '../transport/socket.js';
+import type { SecureFacts } from '../transport/tls.js';
 import {
   COMPRESSION_ERROR, ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, h2ErrorName, NO_ERROR, PROTOCOL_ERROR, REFUSED_STREAM, STREAM_CLOSED,
 } from './error-codes.js';
@@ -23,7 +22,7 @@ import { FrameWriter } from './frame-writer.js';
 import { HpackDecoder } from './hpack/decoder.js';
 import { alpnNotH2, prefaceRejected, type SessionFailure } from './not-http2.js';
 import type { Http2Observer, SessionTally } from './observer.js';
-import { openTransport, type Http2Target } from './transport.js';
+import type { Http2Target } from './transport.js';
 
 export type { Http2Target } from './transport.js';
 
@@ -50,6 +49,8 @@ const PING_INTERVAL_US = 1_000_000;
 const MAX_PINGS_PER_SECOND = 1000;
 const STATUS = Buffer.from(':status');
 const LAST_STREAM_ID = 0x7fffffff;
+// http/1.1 is offered too, so a server without h2 says so instead of failing the handshake.
+const ALPN_H2 = ['h2', 'http/1.1'] as const;
 
 /** A request on the wire. */
 interface Stream {
@@ -64,8 +65,7 @@ interface Stream {
   sendWindow: number;
 }
 
-export class Http2ClientSession implements Connection, FrameHandler {
-  readonly timing: ConnectionTiming;
+export class Http2ClientSession implements Connection, FrameHandler, SocketUser {
   connected = false;
   responses = 0;
   sent = 0;
@@ -74,11 +74,8 @@ export class Http2ClientSession implements Connection, FrameHandler {
   readonly keepAliveHeader = null;
   readonly keepAliveMax = null;
   announcedClose = false;
-  secure: SecureFacts | null = null;
 
-  private readonly tcp: net.Socket;
-  /** what HTTP/2 runs on: the TLS socket, or `tcp` for h2c */
-  private readonly socket: net.Socket;
+  private readonly socket: TransportSocket;
   private readonly out: FrameWriter;
   private readonly decoder: FrameDecoder;
   private readonly hpack = new HpackDecoder();
@@ -109,13 +106,12 @@ export class Http2ClientSession implements Connection, FrameHandler {
   private pingsInWindow = 0;
   /** the :status of the header block being decoded */
   private status = 0;
-  private open = true;
   private accepting = true;
   private goingAway = false;
+  /** our GOAWAY went out (a close rule, or a connection error): nothing more is sent */
   private goawaySent = false;
   private retireBy: ClientClose | null = null;
-  private closeKind: CloseKind | null = null;
-  private closeCode: string | null = null;
+  /** why the session never became usable, when we found out (ALPN, not HTTP/2) */
   private failure: SessionFailure | null = null;
 
   constructor(
@@ -126,24 +122,23 @@ export class Http2ClientSession implements Connection, FrameHandler {
     target: Http2Target,
     localAddress: string | undefined,
   ) {
-    const startUs = nowUs();
-    this.timing = { startUs, lookupEndUs: 0, connectEndUs: 0, secureEndUs: 0 };
-    this.lastActiveUs = startUs;
     this.limit = profile.streamsAsked;
-    const transport = openTransport(target, profile.nodelay, localAddress, this.timing);
-    this.tcp = transport.tcp;
-    this.socket = transport.socket;
-    this.out = new FrameWriter(this.socket, this.stampWritten);
     this.decoder = new FrameDecoder(this);
-    const socket = this.socket;
-    if (socket !== this.tcp) {
-      const sessions = target.tls?.sessions ?? null;
-      socket.once('secureConnect', () => this.onSecure(sessions));
-    } else this.tcp.once('connect', () => this.start());
-    socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
-    socket.on('end', () => (this.closeKind ??= 'server-fin'));
-    socket.once('close', () => this.onSocketClose());
+    this.socket = new TransportSocket(this, target, { nodelay: profile.nodelay, alpn: ALPN_H2, localAddress });
+    this.out = new FrameWriter(this.socket, this.stampWritten);
+    this.lastActiveUs = this.socket.timing.startUs;
+  }
+
+  get timing(): ConnectionTiming {
+    return this.socket.timing;
+  }
+
+  get secure(): SecureFacts | null {
+    return this.socket.secure;
+  }
+
+  private get open(): boolean {
+    return this.socket.open;
   }
 
   get inFlight(): number {
@@ -186,29 +181,22 @@ export class Http2ClientSession implements Connection, FrameHandler {
   }
 
   destroy(kind: CloseKind): void {
-    if (!this.open) return;
-    this.closeKind ??= kind;
     this.decoder.stop();
-    this.socket.destroy();
-    if (this.tcp !== this.socket) this.tcp.destroy();
+    this.socket.destroy(kind);
   }
 
-  // --- session set-up ---------------------------------------------------------
+  // --- SocketUser -------------------------------------------------------------
 
-  private onSecure(sessions: TlsSessionCache | null): void {
-    this.timing.secureEndUs = nowUs();
-    this.secure = secureFacts(this.socket as tls.TLSSocket, sessions);
-    if (this.secure.alpn !== 'h2') {
-      this.failure = alpnNotH2(this.secure.alpn);
+  /** Connected (h2c) or TLS done (h2): RFC 9113 3.4, preface, SETTINGS, the session window opened to
+   *  16 MiB, and a first PING for the RTT. */
+  onSocketReady(): void {
+    const secure = this.socket.secure;
+    if (secure !== null && secure.alpn !== 'h2') {
+      this.failure = alpnNotH2(secure.alpn);
       this.destroy('error');
       return;
     }
-    this.start();
-  }
-
-  /** RFC 9113 3.4: preface, SETTINGS, the session window opened to 16 MiB, and a first PING for the RTT. */
-  private start(): void {
-    const bytes = CLIENT_PREFACE.length + settingsBytes(OUR_SETTINGS) + FRAME_HEADER_BYTES * 2 + 4 + 8;
+    const bytes = CLIENT_PREFACE.length + settingsBytes(OUR_SETTINGS) + FRAME_HEADER_BYTES + 4;
     const buf = this.out.room(bytes);
     let o = this.out.pos;
     o += CLIENT_PREFACE.copy(buf, o);
@@ -226,13 +214,38 @@ export class Http2ClientSession implements Connection, FrameHandler {
     this.out.pos = writePing(buf, this.out.pos, false, 0, this.id);
   }
 
-  // --- bytes in ---------------------------------------------------------------
-
-  private onBytes(chunk: Buffer): void {
+  onSocketData(chunk: Buffer): void {
     this.decoder.push(chunk);
-    if (this.connected && !this.pingOutstanding && nowUs() - this.pingSentUs >= PING_INTERVAL_US && this.open) this.ping();
-    this.out.flush();
+    if (this.connected && !this.pingOutstanding && !this.goawaySent && nowUs() - this.pingSentUs >= PING_INTERVAL_US) this.ping();
+    if (this.open) this.out.flush();
   }
+
+  onSocketEnd(): void {}
+
+  onSocketClosed(end: SocketEnd): void {
+    this.accepting = false;
+    this.decoder.stop();
+    if (!this.connected) {
+      if (end.kind === 'stopped') return;
+      const f = this.connectFailure(end);
+      this.events.onConnectFailed(this, f.code, f.message);
+      return;
+    }
+    this.observer.sessionEnded(this.tally);
+    this.events.onClosed(this, end.kind ?? 'server-fin', end.code);
+  }
+
+  /** Why the session never became usable; a peer that does not speak HTTP/2 is named as such. */
+  private connectFailure(end: SocketEnd): SessionFailure {
+    if (this.failure !== null) return this.failure;
+    if (end.code !== null && !end.ready) return { code: end.code, message: end.message ?? `connection failed (${end.code})` };
+    if (end.kind === 'timeout') return { code: 'ETIMEDOUT', message: 'no HTTP/2 SETTINGS from the server within --connect-timeout' };
+    // Connected, then closed without a word of HTTP/2.
+    if (end.ready && this.socket.cleartext) return prefaceRejected(this.socket.bytesRead);
+    return { code: 'ECONNCLOSED', message: 'connection closed before the server sent its HTTP/2 SETTINGS' };
+  }
+
+  // --- frames in --------------------------------------------------------------
 
   onSettings(settings: SettingsValues | null): void {
     if (settings === null) return; // our SETTINGS acknowledged
@@ -363,8 +376,7 @@ export class Http2ClientSession implements Connection, FrameHandler {
     }
     this.accepting = false;
     this.announcedClose = true;
-    this.closeKind ??= 'server-fin';
-    if (code !== NO_ERROR) this.closeCode ??= `GOAWAY_${h2ErrorName(code)}`;
+    if (code !== NO_ERROR) this.socket.noteCode(`GOAWAY_${h2ErrorName(code)}`);
     // A graceful shutdown sends two GOAWAYs (RFC 9113 6.8): the session is counted once.
     if (!this.goingAway) this.observer.goaway(h2ErrorName(code));
     this.goingAway = true;
@@ -473,7 +485,7 @@ export class Http2ClientSession implements Connection, FrameHandler {
   };
 
   private startWaiting(): void {
-    while (this.waiting.length > 0 && this.streams.size < this.limit && this.open && !this.goingAway && this.closeKind === null) {
+    while (this.waiting.length > 0 && this.streams.size < this.limit && this.open && !this.goingAway && !this.goawaySent) {
       this.startStream(this.waiting.shift()!);
     }
   }
@@ -518,96 +530,45 @@ export class Http2ClientSession implements Connection, FrameHandler {
   /** The first bytes were not an HTTP/2 server's SETTINGS. */
   private notHttp2(): void {
     if (this.failure === null) {
-      this.failure = this.socket === this.tcp
+      this.failure = this.socket.cleartext
         ? prefaceRejected(this.socket.bytesRead)
         : { code: 'EPROTO', message: 'the server did not start HTTP/2 with a SETTINGS frame' };
     }
     this.destroy('error');
   }
 
-  /** Our connection error (5.4.1): GOAWAY with the code, then the socket is closed; counted as H2_<code>. */
+  /** Our connection error (5.4.1): GOAWAY with the code, then FIN; the session's requests fail as H2_<code>. */
   private connectionError(code: number, reason: string): void {
-    if (!this.open || this.closeKind === 'error') return;
-    void reason;
-    this.closeKind = 'error';
-    this.closeCode ??= `H2_${h2ErrorName(code)}`;
+    if (!this.open || this.goawaySent) return;
+    void reason; // for a debugger: the counters keep the code only
     this.decoder.stop();
-    const buf = this.out.room(FRAME_HEADER_BYTES + 8);
-    this.out.pos = writeGoaway(buf, this.out.pos, 0, code);
-    this.out.flush();
-    this.socket.end();
-    this.socket.destroySoon();
+    this.socket.noteCode(`H2_${h2ErrorName(code)}`);
+    this.goaway(code);
+    this.socket.close('fin');
   }
 
-  /** After the server's GOAWAY, once the streams it kept are done: the session is over. */
+  /** After the server's GOAWAY, once the streams it kept are done: the session is over, and the server
+   *  closed it (6.8), whichever side's FIN goes first. */
   private endSocket(): void {
     this.out.flush();
-    if (!this.socket.writableEnded) this.socket.end();
+    this.socket.destroy('server-fin');
   }
 
-  private onError(err: NodeJS.ErrnoException): void {
-    const code = err.code ?? 'ERR_UNKNOWN';
-    if (!this.connected) {
-      this.failure ??= { code, message: err.message };
-      return;
-    }
-    if (code === 'ECONNRESET' || code === 'EPIPE') this.closeKind ??= 'server-reset';
-    else this.closeKind ??= 'error';
-    this.closeCode ??= code;
-  }
-
-  private onSocketClose(): void {
-    this.open = false;
-    this.accepting = false;
-    this.decoder.stop();
-    if (!this.connected) {
-      if (this.closeKind === 'stopped') return;
-      const f = this.connectFailure();
-      this.events.onConnectFailed(this, f.code, f.message);
-      return;
-    }
-    this.observer.sessionEnded(this.tally);
-    this.events.onClosed(this, this.closeKind ?? 'server-fin', this.closeCode);
-  }
-
-  /** Why the session never became usable; a peer that does not speak HTTP/2 is named as such. */
-  private connectFailure(): SessionFailure {
-    if (this.failure !== null) return this.failure;
-    if (this.closeKind === 'timeout') return { code: 'ETIMEDOUT', message: 'no HTTP/2 SETTINGS from the server within --connect-timeout' };
-    // Connected, then closed without a word of HTTP/2.
-    if (this.timing.connectEndUs > 0 && this.socket === this.tcp) return prefaceRejected(this.socket.bytesRead);
-    return { code: 'ECONNCLOSED', message: 'connection closed before the server sent its HTTP/2 SETTINGS' };
-  }
-
-  /** 4.7 by the close rule: GOAWAY, then wait for the server's FIN (`await-server`) or close with FIN
-   *  (`fin`), or abort the TCP socket with RST (`rst`). */
+  /** 4.7 by the close rule: GOAWAY then FIN (`fin`), or abort the TCP socket with RST (`rst`). */
   private closeNow(): void {
-    if (!this.open || this.closeKind !== null || this.goawaySent) return;
-    switch (this.retireBy) {
-      case 'rst':
-        this.closeKind = 'client-reset';
-        this.decoder.stop();
-        this.tcp.resetAndDestroy();
-        break;
-      case 'fin':
-        this.closeKind = 'client';
-        this.goaway();
-        this.socket.end();
-        break;
-      case 'await-server':
-      case null:
-        // RFC 9113 6.8: a client's last-stream-id names server-initiated streams; with push off, 0.
-        // The server closes the connection when it is done with it; --timeout bounds the wait.
-        this.goawaySent = true;
-        this.goaway();
-        break;
-    }
+    if (!this.open || this.goawaySent) return;
+    const how = this.retireBy ?? 'fin';
+    if (how === 'rst') this.decoder.stop();
+    else if (this.profile.close.goaway) this.goaway(NO_ERROR);
+    this.out.flush();
+    this.socket.close(how);
   }
 
-  private goaway(): void {
-    if (!this.profile.close.goaway) return;
+  /** RFC 9113 6.8: a client's last-stream-id names server-initiated streams; with push off, 0. */
+  private goaway(code: number): void {
+    this.goawaySent = true;
     const buf = this.out.room(FRAME_HEADER_BYTES + 8);
-    this.out.pos = writeGoaway(buf, this.out.pos, 0, NO_ERROR);
+    this.out.pos = writeGoaway(buf, this.out.pos, 0, code);
     this.out.flush();
   }
 }

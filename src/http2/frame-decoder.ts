@@ -80,7 +80,8 @@ export class FrameDecoder {
       this.frame(type, flags, streamId, buf.subarray(at + FRAME_HEADER_BYTES, end));
       at = end;
     }
-    if (!this.failed && at < buf.length) this.pending = buf.subarray(at);
+    // Copied: a cleartext socket reads into one buffer that the next read overwrites.
+    if (!this.failed && at < buf.length) this.pending = Buffer.from(buf.subarray(at));
   }
 
   private fail(code: number, reason: string): void {

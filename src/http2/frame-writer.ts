@@ -2,7 +2,12 @@
 // a read that ends many streams starts as many new ones in one socket write.
 // Flushed bytes stay in the slab (the socket may still hold them); a new slab
 // is taken when the room runs out, after writing what the old one held.
-import type net from 'node:net';
+
+/** Where frames go: the transport's socket. */
+export interface FrameSink {
+  readonly open: boolean;
+  write(bytes: Uint8Array): void;
+}
 
 const SLAB_BYTES = 64 * 1024;
 
@@ -15,7 +20,7 @@ export class FrameWriter {
   private scheduled = false;
 
   constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: FrameSink,
     /** called after each socket write (stamps writeEndUs on the streams it carried) */
     private readonly onFlushed: () => void,
   ) {}
@@ -38,7 +43,7 @@ export class FrameWriter {
   /** Writes what was gathered now. */
   flush(): void {
     if (this.pos === this.start) return;
-    if (!this.socket.destroyed) this.socket.write(this.slab.subarray(this.start, this.pos));
+    if (this.socket.open) this.socket.write(this.slab.subarray(this.start, this.pos));
     this.start = this.pos;
     this.onFlushed();
   }

@@ -65,6 +65,7 @@ export function describeOptions(plan: PhasePlan): Record<string, unknown> {
     insecure: plan.tls.insecure,
     tlsSessionReuse: plan.tls.sessionReuse,
     localAddresses: plan.localAddresses,
+    unixSocket: plan.unixSocket ?? undefined,
     rate: plan.rate,
     maxConnections: plan.maxConnections,
     page: plan.page,

@@ -76,7 +76,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   if (!STRATEGY_NAMES.includes(strategy)) bad('strategy', `one of ${STRATEGY_NAMES.join(', ')}`, o.strategy);
   else if (strategyFor(strategy) === undefined) problems.push(`${input.where('strategy')}: ${strategy} is not available in this build`);
 
-  const close = (o.close ?? RUN_DEFAULTS.close) as ClosePolicy;
+  const close = (o.close ?? strategyFor(strategy)?.traits.defaultClose ?? RUN_DEFAULTS.close) as ClosePolicy;
   if (!CLOSE_POLICIES.includes(close)) bad('close', `one of ${CLOSE_POLICIES.join(', ')}`, o.close);
 
   const method = (o.method ?? RUN_DEFAULTS.method).toUpperCase();
@@ -110,6 +110,12 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     } catch (err) {
       problems.push(`${input.where('localAddress')}: ${(err as Error).message.replace(/^--local-address: /, '')}`);
     }
+  }
+
+  const unixSocket = o.unixSocket ?? null;
+  if (unixSocket !== null) {
+    if (typeof unixSocket !== 'string' || unixSocket === '') bad('unixSocket', 'the path of a Unix domain socket', o.unixSocket);
+    else if (localAddresses.length > 0) problems.push(`${input.where('unixSocket')}: a Unix socket has no source address; drop ${input.where('localAddress')}`);
   }
 
   let page: string[] | null = null;
@@ -154,6 +160,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     connectTimeoutMs: duration('connectTimeout', RUN_DEFAULTS.connectTimeoutMs)!,
     timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs)!,
     tls: { insecure: o.insecure ?? false, ca: input.caPem, servername: o.servername ?? null, sessionReuse: o.tlsSessionReuse ?? false },
+    unixSocket,
     localAddresses,
     rate,
     maxConnections,

@@ -31,6 +31,8 @@ export interface RunOptionsInput {
   ca?: string;
   servername?: string;
   tlsSessionReuse?: boolean;
+  /** path of a Unix domain socket to send the URL's requests over */
+  unixSocket?: string;
   /** list ("127.0.0.2,127.0.0.3"), range ("127.0.0.2-127.0.0.9") or CIDR ("127.0.0.0/29") */
   localAddress?: string | string[];
   /** open model: requests per second in total */
@@ -50,7 +52,7 @@ export const RUN_OPTION_KEYS = [
   'strategy', 'connections', 'duration', 'requests', 'warmup', 'method', 'headers', 'body', 'bodyFile',
   'workers', 'depth', 'streams', 'maxRequestsPerConnection', 'maxConnectionAge', 'close', 'nodelay',
   'splitWrites', 'connectTimeout', 'timeout', 'insecure', 'ca', 'servername', 'tlsSessionReuse',
-  'localAddress', 'rate', 'maxConnections', 'page', 'sampleInterval', 'runnerIndex', 'runnerCount', 'threshold',
+  'unixSocket', 'localAddress', 'rate', 'maxConnections', 'page', 'sampleInterval', 'runnerIndex', 'runnerCount', 'threshold',
 ] as const satisfies ReadonlyArray<keyof RunOptionsInput>;
 
 export const RUN_DEFAULTS = {

@@ -52,6 +52,8 @@ export interface PhasePlan {
   connectTimeoutMs: number;
   timeoutMs: number;
   tls: TlsPlan;
+  /** A Unix domain socket that every connection goes to instead of the URL's host and port, or null. */
+  unixSocket: string | null;
   /** Source addresses to spread new connections over (round-robin); empty = the OS picks. */
   localAddresses: string[];
   /** Open model: requests per second in total, or null for the closed model. */

@@ -7,7 +7,7 @@ import { addCounters, newCounters } from '../metrics/counters.js';
 import type { MetricName } from '../metrics/catalog.js';
 import { decodeHistogram, mergeEncoded, newHistogram, type Histogram } from '../metrics/histogram.js';
 import type { SeriesArrays } from '../metrics/recorder.js';
-import { createTimeWaitSampler } from '../metrics/timewait.js';
+import { createTimeWaitSampler, type TimeWaitSampler } from '../metrics/timewait.js';
 import { share } from '../plan/build-plan.js';
 import type { PhasePlan, WorkerPlan } from '../plan/types.js';
 import { RunError } from '../errors.js';
@@ -73,6 +73,8 @@ export function sampleIntervalMs(baseIntervalMs: number, tookMs: number): number
   return Math.max(baseIntervalMs, Math.min(tookMs * SAMPLE_COST_FACTOR, SAMPLE_MAX_INTERVAL_MS));
 }
 
+const NO_TCP_SAMPLER: TimeWaitSampler = { supported: false, source: null, sample: async () => null };
+
 export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promise<PhaseRun> {
   const startAtEpochMs = Date.now() + 30 + 20 * plan.workers;
   const plans: WorkerPlan[] = Array.from({ length: plan.workers }, (_, i) => ({
@@ -84,7 +86,8 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     startAtEpochMs,
     address: options.address,
   }));
-  const sampler = createTimeWaitSampler({ address: options.address, port: plan.target.port });
+  // A Unix socket leaves no TIME_WAIT and holds no local port: nothing to sample.
+  const sampler = plan.unixSocket !== null ? NO_TCP_SAMPLER : createTimeWaitSampler({ address: options.address, port: plan.target.port });
   const trace: TimeWaitTrace = { supported: sampler.supported, source: sampler.source, peakClient: null, peakServer: null, last: null, perSecond: [] };
   const snapshots: Array<LiveSnapshot | null> = plans.map(() => null);
   const finals: MergedPhase[] = [];
@@ -225,7 +228,7 @@ const CERTIFICATE_PROBLEMS: Record<string, { why: string; fix: string }> = {
 function fatalMessage(plan: PhasePlan, address: string, code: string, stack: string): string {
   // The worker sends the error's stack: its first line, without "Error: ", is the message.
   const message = code === 'EINTERNAL' ? stack : stack.split('\n')[0]!.replace(/^\w*Error: /, '');
-  const where = `${plan.target.url} (${address}:${plan.target.port})`;
+  const where = plan.unixSocket !== null ? `${plan.target.url} (over ${plan.unixSocket})` : `${plan.target.url} (${address}:${plan.target.port})`;
   const cert = CERTIFICATE_PROBLEMS[code];
   if (cert !== undefined) {
     const name = plan.tls.servername ?? plan.target.hostname;

@@ -54,7 +54,7 @@ export function http1Strategy(rules: Http1Rules): Strategy {
         reusable: rules.reusable,
         close,
       };
-      const target: Http1Target = { host: plan.target.hostname, port: plan.target.port, tls: tlsTarget(plan, shared) };
+      const target: Http1Target = { host: plan.target.hostname, port: plan.target.port, path: plan.unixSocket, tls: tlsTarget(plan, shared) };
       return (id, events, localAddress) => new Http1Connection(id, events, profile, target, localAddress);
     },
   };

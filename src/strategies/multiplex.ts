@@ -6,7 +6,7 @@ import { encodeStatelessBlock } from '../http2/hpack/encoder.js';
 import { IGNORE_HTTP2 } from '../http2/observer.js';
 import { buildStreamHeaders } from '../http2/request-headers.js';
 import type { PhasePlan } from '../plan/types.js';
-import { CLOSE_POLICIES, closeRule } from '../transport/close-policy.js';
+import { closeRule } from '../transport/close-policy.js';
 import type { ConnectionFactory } from '../transport/connection.js';
 import { USER_AGENT } from '../version.js';
 import { paths, tlsTarget } from './http1.js';
@@ -19,7 +19,8 @@ export const multiplex: Strategy = {
     reusesConnections: true,
     inFlight: 'streams',
     idempotentOnly: false,
-    closePolicies: CLOSE_POLICIES,
+    // HTTP/2 cannot honour `server` (transport/close-policy.ts): the client closes a retired session.
+    defaultClose: 'client',
     shows: { depth: false, streams: true, http2: true },
   },
   prepare(plan: PhasePlan, shared: WorkerShared): ConnectionFactory {
@@ -48,6 +49,7 @@ export const multiplex: Strategy = {
       authority: `${target.protocol}//${host}:${target.port}`,
       host: target.hostname,
       port: target.port,
+      path: plan.unixSocket,
       tls: tlsTarget(plan, shared),
     };
     const observer = shared.http2 ?? IGNORE_HTTP2;

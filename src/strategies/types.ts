@@ -16,8 +16,9 @@ export interface StrategyTraits {
   inFlight: 'one' | 'depth' | 'streams';
   /** 4.6: only idempotent methods may be sent (pipelining). */
   idempotentOnly: boolean;
-  /** The close policies it can honour; another is refused before anything is sent. */
-  closePolicies: readonly ClosePolicy[];
+  /** The policy when --close is not given (the policies it can honour are its protocol's:
+   *  transport/close-policy.ts). */
+  defaultClose: ClosePolicy;
   /** What its report shows beside the common metrics. */
   shows: { depth: boolean; streams: boolean; http2: boolean };
 }
