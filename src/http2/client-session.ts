@@ -20,6 +20,7 @@ import {
 } from './frames.js';
 import { FrameWriter } from './frame-writer.js';
 import { HpackDecoder } from './hpack/decoder.js';
+import { PingClock } from './ping-clock.js';
 import { alpnNotH2, prefaceRejected, type SessionFailure } from './not-http2.js';
 import type { Http2Observer, SessionTally } from './observer.js';
 import type { Http2Target } from './transport.js';
@@ -44,9 +45,6 @@ const OUR_SETTINGS: ReadonlyArray<readonly [number, number]> = [
   [Setting.ENABLE_PUSH, 0],
   [Setting.INITIAL_WINDOW_SIZE, STREAM_WINDOW_BYTES],
 ];
-const PING_INTERVAL_US = 1_000_000;
-/** More PINGs than this from the server within one second is a flood (RFC 9113 10.5: ENHANCE_YOUR_CALM). */
-const MAX_PINGS_PER_SECOND = 1000;
 const STATUS = Buffer.from(':status');
 const LAST_STREAM_ID = 0x7fffffff;
 // http/1.1 is offered too, so a server without h2 says so instead of failing the handshake.
@@ -100,10 +98,7 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   private peerInitialWindow = DEFAULT_WINDOW_BYTES;
   private sendWindow = DEFAULT_WINDOW_BYTES;
   private sessionUnacked = 0;
-  private pingSentUs = 0;
-  private pingOutstanding = false;
-  private pingWindowStartUs = 0;
-  private pingsInWindow = 0;
+  private readonly pings = new PingClock();
   /** the :status of the header block being decoded */
   private status = 0;
   private accepting = true;
@@ -209,14 +204,13 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
 
   private ping(): void {
     const buf = this.out.room(FRAME_HEADER_BYTES + 8);
-    this.pingSentUs = nowUs();
-    this.pingOutstanding = true;
+    this.pings.sent(nowUs());
     this.out.pos = writePing(buf, this.out.pos, false, 0, this.id);
   }
 
   onSocketData(chunk: Buffer): void {
     this.decoder.push(chunk);
-    if (this.connected && !this.pingOutstanding && !this.goawaySent && nowUs() - this.pingSentUs >= PING_INTERVAL_US) this.ping();
+    if (this.connected && !this.goawaySent && this.pings.due(nowUs())) this.ping();
     if (this.open) this.out.flush();
   }
 
@@ -350,17 +344,11 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   onPing(ack: boolean, payload: Buffer): void {
     if (!this.connected) return this.notHttp2();
     if (ack) {
-      if (!this.pingOutstanding) return;
-      this.pingOutstanding = false;
-      this.observer.rtt?.(nowUs() - this.pingSentUs);
+      const rttUs = this.pings.acked(nowUs());
+      if (rttUs !== null) this.observer.rtt?.(rttUs);
       return;
     }
-    const now = nowUs();
-    if (now - this.pingWindowStartUs > 1_000_000) {
-      this.pingWindowStartUs = now;
-      this.pingsInWindow = 0;
-    }
-    if (++this.pingsInWindow > MAX_PINGS_PER_SECOND) return this.connectionError(ENHANCE_YOUR_CALM, 'PING flood');
+    if (!this.pings.received(nowUs())) return this.connectionError(ENHANCE_YOUR_CALM, 'PING flood');
     const buf = this.out.room(FRAME_HEADER_BYTES + 8);
     this.out.pos = writePingPayload(buf, this.out.pos, true, payload);
   }
@@ -512,6 +500,8 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   private streamError(s: Stream, code: number): void {
     this.streams.delete(s.id);
     this.removeBlocked(s);
+    // Frames in flight for it are dropped; a bounded memory of them is enough for that.
+    if (this.resetByUs.size >= 1024) this.resetByUs.clear();
     this.resetByUs.add(s.id);
     const buf = this.out.room(FRAME_HEADER_BYTES + 4);
     this.out.pos = writeRstStream(buf, this.out.pos, s.id, code);
