@@ -1,13 +1,13 @@
 // Runs planned phases in order and writes every requested output. Shared by
 // `run` (URL or scenario) and `demo`.
-import { lookup } from 'node:dns/promises';
-import net from 'node:net';
+import { ResolveError, resolveAll } from '../transport/resolver.js';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { InterruptedError, RunError, ThresholdFailedError } from '../errors.js';
 import { closedByClientFirst, exhaustionAdvice, exhaustionWarning, isLoopbackAddress, readPortFacts, summarizePorts } from '../metrics/ports.js';
 import { RESULT_SCHEMA_ID, type PhaseResult, type ResultDocument } from '../metrics/result.js';
 import { buildPhaseResult } from '../metrics/summary.js';
 import { evaluateThreshold, formatThresholdActual, parseThreshold } from '../metrics/thresholds.js';
+import { firstHop } from '../plan/proxy.js';
 import type { PhasePlan } from '../plan/types.js';
 import { runPhase } from '../run/coordinator.js';
 import { createLiveDisplay } from '../report/live.js';
@@ -29,12 +29,14 @@ export interface OutputOptions {
 
 export async function resolveAddress(plan: PhasePlan): Promise<string> {
   if (plan.unixSocket !== null) return plan.unixSocket;
-  const host = plan.target.hostname;
-  if (net.isIP(host)) return host;
+  const host = firstHop(plan).host;
+  // The proxy's name is the system's to resolve; the target's as --dns-server / --resolve say.
+  const options = plan.proxy !== null ? { policy: 'first' as const, pinned: null, server: null } : plan.dns;
   try {
-    return (await lookup(host)).address;
+    return (await resolveAll(host, options))[0]!;
   } catch (err) {
-    throw new RunError(`cannot resolve ${host}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'ENOTFOUND');
+    if (err instanceof ResolveError) throw new RunError(`${err.message}${plan.dns.server !== null && plan.proxy === null ? ` (asked ${plan.dns.server})` : ''}`, 'ENOTFOUND');
+    throw err;
   }
 }
 

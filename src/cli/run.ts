@@ -68,7 +68,7 @@ export async function plansFor(target: string, cli: RunOptionsInput): Promise<Ph
         readInputFile(input.where('ca'), input.options.ca),
         checkUnixSocket(input.where('unixSocket'), input.options.unixSocket),
       ]);
-      plans.push(buildPhasePlan({ ...input, bodyFileBytes: body, caPem: ca?.toString('utf8') ?? null, where: input.where }));
+      plans.push(buildPhasePlan({ ...input, bodyFileBytes: body, caPem: ca?.toString('utf8') ?? null, proxyEnv: process.env, where: input.where }));
     } catch (err) {
       if (err instanceof ValidationError) problems.push(...err.problems);
       else if (err instanceof UsageError) problems.push(err.message);

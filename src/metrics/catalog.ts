@@ -4,7 +4,8 @@
 export const METRICS = {
   dns: 'name lookup, on a new connection to a host name',
   connect: 'TCP handshake: socket start (after lookup) to connected',
-  tls: 'TLS handshake: connected to secure',
+  tunnel: 'forward proxy: the CONNECT round trip, connected to the proxy until it answered',
+  tls: 'TLS handshake: connected (or tunnelled) to secure',
   wait: 'request fully written to first response byte (server time)',
   ttfb: 'start to first response byte, connection set-up included',
   download: 'first response byte to last',
@@ -23,7 +24,7 @@ export type MetricName = keyof typeof METRICS;
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 
 /** Metrics shown in the main percentile table (the split ones go to JSON and HTML). */
-export const PRIMARY_METRICS: MetricName[] = ['dns', 'connect', 'tls', 'wait', 'ttfb', 'download', 'latency', 'page', 'latencyUncorrected'];
+export const PRIMARY_METRICS: MetricName[] = ['dns', 'connect', 'tunnel', 'tls', 'wait', 'ttfb', 'download', 'latency', 'page', 'latencyUncorrected'];
 
 /** Histogram range: 1 us to 1 hour, 3 significant digits. */
 export const HISTOGRAM_MAX_US = 3_600_000_000;

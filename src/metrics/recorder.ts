@@ -91,8 +91,10 @@ export class Recorder implements Http2Observer {
     const tcpStartUs = t.lookupEndUs > 0 ? t.lookupEndUs : t.startUs;
     if (t.lookupEndUs > 0) this.hist('dns').record(t.lookupEndUs - t.startUs);
     this.hist('connect').record(t.connectEndUs - tcpStartUs);
+    if (t.tunnelEndUs > 0) this.hist('tunnel').record(t.tunnelEndUs - t.connectEndUs);
     if (t.secureEndUs > 0) {
-      this.hist('tls').record(t.secureEndUs - t.connectEndUs);
+      // Through a proxy the TLS handshake starts once the tunnel is up: the CONNECT round trip is not TLS.
+      this.hist('tls').record(t.secureEndUs - (t.tunnelEndUs || t.connectEndUs));
       if (secure) {
         const tls = this.counters.tls;
         tls.handshakes++;
@@ -119,6 +121,11 @@ export class Recorder implements Http2Observer {
   }
 
   /** A connection that was connected has closed (a failed connect goes to connectFailed). */
+  /** A name lookup of the run's own (--dns-refresh), timed as `dns`. */
+  lookup(us: number): void {
+    if (this.counting) this.hist('dns').record(us);
+  }
+
   closed(kind: CloseKind, t: ConnectionTiming, responses: number): void {
     this.openNow--;
     if (!this.counting || t.startUs < this.countStartUs) return;

@@ -55,7 +55,7 @@ const phase = {
       type: 'object',
       additionalProperties: false,
       properties: Object.fromEntries(
-        ['dns', 'connect', 'tls', 'wait', 'ttfb', 'download', 'latency', 'page', 'ttfbNew', 'ttfbReused', 'latencyNew', 'latencyReused', 'downloadNew', 'downloadReused', 'latencyUncorrected'].map((m) => [m, metricSummary]),
+        ['dns', 'connect', 'tunnel', 'tls', 'wait', 'ttfb', 'download', 'latency', 'page', 'ttfbNew', 'ttfbReused', 'latencyNew', 'latencyReused', 'downloadNew', 'downloadReused', 'latencyUncorrected'].map((m) => [m, metricSummary]),
       ),
     },
     ports: {

@@ -66,6 +66,7 @@ export function describeOptions(plan: PhasePlan): Record<string, unknown> {
     tlsSessionReuse: plan.tls.sessionReuse,
     localAddresses: plan.localAddresses,
     unixSocket: plan.unixSocket ?? undefined,
+    proxy: plan.proxy?.url,
     rate: plan.rate,
     maxConnections: plan.maxConnections,
     page: plan.page,

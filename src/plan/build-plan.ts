@@ -6,6 +6,8 @@ import { strategyFor, strategyProblems } from '../strategies/index.js';
 import { parseLocalAddresses } from './local-address.js';
 import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
 import { CLOSE_POLICIES, type ClosePolicy } from '../transport/close-policy.js';
+import { planDns } from './dns.js';
+import { parseProxy, proxyFromEnv, type ProxyPlan } from './proxy.js';
 import { STRATEGY_NAMES, type PhasePlan, type StrategyName, type TargetPlan } from './types.js';
 import { parseDurationMs } from './units.js';
 
@@ -17,6 +19,8 @@ export interface PlanInput {
   bodyFileBytes: Uint8Array | null;
   /** PEM text of --ca, read by the caller */
   caPem: string | null;
+  /** proxy variables of the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), read by the caller */
+  proxyEnv?: Record<string, string | undefined>;
   /** names an option in messages: "--depth" on the command line, "phases[1].depth" in a scenario */
   where: (key: keyof RunOptionsInput | 'url') => string;
 }
@@ -112,9 +116,23 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     }
   }
 
+  const dnsRefreshMs = duration('dnsRefresh', null);
+  const { dns, problems: dnsProblems } = planDns({ dns: o.dns, dnsRefreshMs, resolve: o.resolve, dnsServer: o.dnsServer }, typeof target === 'string' ? null : target);
+  for (const [key, message] of dnsProblems) problems.push(`${input.where(key)}: ${message}`);
+
+  let proxy: ProxyPlan | null = null;
+  const proxyGiven = o.proxy ?? (typeof target === 'string' ? undefined : proxyFromEnv(target, input.proxyEnv ?? {}));
+  if (proxyGiven !== undefined) {
+    const parsed = typeof proxyGiven === 'string' ? parseProxy(proxyGiven) : 'expected a proxy URL';
+    const from = o.proxy !== undefined ? input.where('proxy') : typeof target !== 'string' && target.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+    if (typeof parsed === 'string') problems.push(`${from}: ${parsed}`);
+    else proxy = parsed;
+  }
+
   const unixSocket = o.unixSocket ?? null;
   if (unixSocket !== null) {
     if (typeof unixSocket !== 'string' || unixSocket === '') bad('unixSocket', 'the path of a Unix domain socket', o.unixSocket);
+    else if (proxy !== null) problems.push(`${input.where('unixSocket')}: a Unix socket goes to the server itself; drop ${input.where('proxy')} (or unset the proxy variables)`);
     else if (localAddresses.length > 0) problems.push(`${input.where('unixSocket')}: a Unix socket has no source address; drop ${input.where('localAddress')}`);
   }
 
@@ -161,6 +179,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs)!,
     tls: { insecure: o.insecure ?? false, ca: input.caPem, servername: o.servername ?? null, sessionReuse: o.tlsSessionReuse ?? false },
     unixSocket,
+    dns,
+    proxy,
     localAddresses,
     rate,
     maxConnections,

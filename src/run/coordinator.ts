@@ -9,6 +9,7 @@ import { decodeHistogram, mergeEncoded, newHistogram, type Histogram } from '../
 import type { SeriesArrays } from '../metrics/recorder.js';
 import { createTimeWaitSampler, type TimeWaitSampler } from '../metrics/timewait.js';
 import { share } from '../plan/build-plan.js';
+import { firstHop } from '../plan/proxy.js';
 import type { PhasePlan, WorkerPlan } from '../plan/types.js';
 import { RunError } from '../errors.js';
 import { assertNever, type LiveSnapshot, type WorkerToMain } from './messages.js';
@@ -87,7 +88,7 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     address: options.address,
   }));
   // A Unix socket leaves no TIME_WAIT and holds no local port: nothing to sample.
-  const sampler = plan.unixSocket !== null ? NO_TCP_SAMPLER : createTimeWaitSampler({ address: options.address, port: plan.target.port });
+  const sampler = plan.unixSocket !== null ? NO_TCP_SAMPLER : createTimeWaitSampler({ address: options.address, port: firstHop(plan).port });
   const trace: TimeWaitTrace = { supported: sampler.supported, source: sampler.source, peakClient: null, peakServer: null, last: null, perSecond: [] };
   const snapshots: Array<LiveSnapshot | null> = plans.map(() => null);
   const finals: MergedPhase[] = [];
@@ -228,7 +229,12 @@ const CERTIFICATE_PROBLEMS: Record<string, { why: string; fix: string }> = {
 function fatalMessage(plan: PhasePlan, address: string, code: string, stack: string): string {
   // The worker sends the error's stack: its first line, without "Error: ", is the message.
   const message = code === 'EINTERNAL' ? stack : stack.split('\n')[0]!.replace(/^\w*Error: /, '');
-  const where = plan.unixSocket !== null ? `${plan.target.url} (over ${plan.unixSocket})` : `${plan.target.url} (${address}:${plan.target.port})`;
+  const hop = firstHop(plan);
+  const where =
+    plan.unixSocket !== null ? `${plan.target.url} (over ${plan.unixSocket})`
+    : plan.proxy !== null ? `${plan.target.url} through the proxy ${plan.proxy.url} (${address}:${hop.port})`
+    : `${plan.target.url} (${address}:${hop.port})`;
+  if (code.startsWith('proxy-')) return `${where}: ${message} (${code})`;
   const cert = CERTIFICATE_PROBLEMS[code];
   if (cert !== undefined) {
     const name = plan.tls.servername ?? plan.target.hostname;

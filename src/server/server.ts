@@ -34,7 +34,7 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<R
   const http1: Http1Context = {
     options,
     stats,
-    responses: new Http1Responses(keepAliveHeaderValue(options.keepAliveTimeoutMs, options.keepAliveMax), bodies),
+    responses: new Http1Responses(keepAliveHeaderValue(options.keepAliveTimeoutMs, options.keepAliveMax), bodies, options.name),
     pickFault,
     defaultPlan,
   };

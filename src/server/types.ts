@@ -14,6 +14,8 @@ export interface ServerOptions {
   port: number;
   /** listen on this Unix domain socket instead of host and port, or null */
   unix: string | null;
+  /** sent as X-Served-By on every response (a backend naming itself behind a balancer), or null */
+  name: string | null;
   /** delay before each response is sent; pipelined responses still leave in order */
   latencyMs: number;
   /** response body bytes */

@@ -23,6 +23,8 @@ export const multiplex: Strategy = {
     defaultClose: 'client',
     shows: { depth: false, streams: true, http2: true },
   },
+  // node:http2 runs on a socket dialled straight to the target: no CONNECT tunnel under it yet.
+  validate: (plan) => (plan.proxy === null ? [] : [`--strategy multiplex does not go through a forward proxy yet (${plan.proxy.url}); set NO_PROXY for this host or use an HTTP/1.x strategy`]),
   prepare(plan: PhasePlan, shared: WorkerShared): ConnectionFactory {
     const { target } = plan;
     const secure = target.protocol === 'https:';
@@ -53,6 +55,8 @@ export const multiplex: Strategy = {
       tls: tlsTarget(plan, shared),
     };
     const observer = shared.http2 ?? IGNORE_HTTP2;
-    return (id, events, localAddress) => new Http2ClientSession(id, events, profile, observer, h2Target, localAddress);
+    const book = shared.addresses ?? null;
+    if (book === null) return (id, events, localAddress) => new Http2ClientSession(id, events, profile, observer, h2Target, localAddress);
+    return (id, events, localAddress) => new Http2ClientSession(id, events, profile, observer, { ...h2Target, host: book.pick() }, localAddress);
   },
 };

@@ -3,6 +3,7 @@
 import type { PhasePlan, StrategyName } from '../plan/types.js';
 import type { ClosePolicy, WireProtocol } from '../transport/close-policy.js';
 import type { ConnectionFactory } from '../transport/connection.js';
+import type { AddressBook } from '../transport/resolver.js';
 import type { TlsSessionCache } from '../transport/tls.js';
 import type { Http2Observer } from '../http2/observer.js';
 
@@ -29,6 +30,8 @@ export interface WorkerShared {
   tlsSessions: TlsSessionCache | null;
   /** where HTTP/2 sessions report SETTINGS, GOAWAY, resets and streams (the worker's Recorder) */
   http2?: Http2Observer;
+  /** every address of the target's name, when --dns/--resolve/--dns-server choose one per connection */
+  addresses?: AddressBook | null;
 }
 
 export interface Strategy {

@@ -13,6 +13,8 @@ export interface ConnectionTiming {
   /** 0 when no name lookup happened (the target is an address) */
   lookupEndUs: number;
   connectEndUs: number;
+  /** through a forward proxy: the proxy answered CONNECT (the tunnel to the origin is up); else 0 */
+  tunnelEndUs: number;
   /** 0 for cleartext */
   secureEndUs: number;
 }
