@@ -2,12 +2,16 @@
 // written as frame bytes: each break is counted by its HTTP/2 error code, the
 // session ends with our GOAWAY naming that code, and the run goes on over a new
 // session. Runs are bounded by request count.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net, { type AddressInfo, type Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { h2ErrorName } from '../../src/http2/error-codes.js';
 import { FrameDecoder, type FrameHandler } from '../../src/http2/frame-decoder.js';
 import {
   CLIENT_PREFACE, Flag, FrameType, Setting, writeData, writeFrameHeader, writeHeaders, writePing, writePingPayload, writeSettings,
+  writeWindowUpdate,
 } from '../../src/http2/frames.js';
 import { runJson } from '../helpers/cli.js';
 import { assertValidResult } from '../helpers/schema.js';
@@ -25,6 +29,8 @@ interface H2ServerOptions {
   settings?: (connection: number) => Array<[number, number]>;
   /** bytes sent instead of the ordinary answer, or null for the ordinary answer */
   misbehave?: (ctx: RequestContext) => Buffer | null;
+  /** the server gives back request-body windows as it reads DATA (default: never) */
+  windowUpdates?: boolean;
 }
 
 interface H2Server {
@@ -33,6 +39,8 @@ interface H2Server {
   requests: number;
   /** error codes of the GOAWAY frames the client sent */
   goaways: string[];
+  /** request body bytes received */
+  bodyBytes: number;
   close(): Promise<void>;
 }
 
@@ -78,7 +86,13 @@ async function h2Server(options: H2ServerOptions = {}): Promise<H2Server> {
       socket.write(odd ?? answer(streamId, true));
     };
     const handler: FrameHandler = {
-      onData: (id, _data, end) => end && respond(id),
+      onData: (id, data, end) => {
+        state.bodyBytes += data.length;
+        if (options.windowUpdates && data.length > 0) {
+          socket.write(bytes((out, o) => writeWindowUpdate(out, writeWindowUpdate(out, o, 0, data.length), id, data.length)));
+        }
+        if (end) respond(id);
+      },
       onHeaders: (id, _block, end) => end && respond(id),
       onRstStream: () => {},
       onSettings: (s) => s !== null && socket.write(bytes((out, o) => writeSettings(out, o, null))),
@@ -106,6 +120,7 @@ async function h2Server(options: H2ServerOptions = {}): Promise<H2Server> {
     connections: 0,
     requests: 0,
     goaways: [],
+    bodyBytes: 0,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -162,6 +177,20 @@ describe('multiplex against servers that break HTTP/2', () => {
     expect(s.connections).toBe(2);
     // The first session's requests never reached their END_STREAM: the server answered only the second's.
     expect(s.requests).toBe(18);
+  });
+
+  it('a stingy window: 5,000-byte bodies go out in 1,000-byte windows, opened as the server reads', async () => {
+    const s = await h2Server({ settings: () => [[Setting.INITIAL_WINDOW_SIZE, 1000]], windowUpdates: true });
+    const body = path.join(await mkdtemp(path.join(os.tmpdir(), 'connload-h2-body-')), 'body');
+    await writeFile(body, 'x'.repeat(5000));
+    const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '1', '--streams', '4', '-n', '20', '-m', 'POST', '--body-file', body]);
+    await rm(path.dirname(body), { recursive: true, force: true });
+    expect(code).toBe(0);
+    const p = result.phases[0];
+    expect(p.requests.completed).toBe(20);
+    expect(p.requests.errors).toBe(0);
+    expect(s.bodyBytes).toBe(20 * 5000);
+    expect(s.connections).toBe(1);
   });
 
   it('REFUSED_STREAM: the stream is sent again, and counted by code', async () => {
