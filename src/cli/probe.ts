@@ -39,7 +39,7 @@ export const probeCommand: CommandModule = {
       .option('json', { type: 'string', requiresArg: true, describe: 'write the probe result to a file, or - for stdout', group: 'Output' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress on stderr', group: 'Output' })
       .epilog(
-        `Bounded in time: the probe ends within 2 x --timeout (DNS, connect) + max(${SEQUENTIAL_CHECKS.length} x --timeout, --timeout + --idle-max), ` +
+        `Bounded in time: the probe ends within 2 x --timeout (DNS, connect) + max(${SEQUENTIAL_CHECKS.length} x --timeout, 3 x --timeout + 2 x --idle-max), ` +
           `${defaultBound} with the defaults; most servers take a few seconds plus their idle timeout.`,
       )
       .example('$0 probe http://127.0.0.1:8080/', 'every check, as a table')

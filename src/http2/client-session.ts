@@ -22,7 +22,7 @@ import { FrameWriter } from './frame-writer.js';
 import { HpackDecoder } from './hpack/decoder.js';
 import { PingClock } from './ping-clock.js';
 import { alpnNotH2, prefaceRejected, type SessionFailure } from './not-http2.js';
-import type { Http2Observer, SessionTally } from './observer.js';
+import type { Http2Observer, SessionTally } from '../metrics/http2-observer.js';
 import type { Http2Target } from './transport.js';
 
 export type { Http2Target } from './transport.js';

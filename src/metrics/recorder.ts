@@ -8,7 +8,7 @@ import { UsHistogram } from './histogram.js';
 import { isPortExhaustion } from './ports.js';
 import { nowUs, type ConnectionTiming, type Exchange } from '../transport/timing.js';
 import type { CloseKind } from '../transport/connection.js';
-import type { Http2Observer, SessionTally } from '../http2/observer.js';
+import type { Http2Observer, SessionTally } from './http2-observer.js';
 
 export interface SeriesArrays {
   requests: number[];

@@ -1,7 +1,7 @@
 // Pure: options as given (command line or scenario phase) -> a validated
 // PhasePlan. Every problem is collected and reported at once.
 import { ValidationError } from '../errors.js';
-import { parseThreshold } from '../metrics/thresholds.js';
+import { parseThreshold, type Threshold } from '../metrics/thresholds.js';
 import { strategyFor, strategyProblems } from '../strategies/index.js';
 import { parseLocalAddresses } from './local-address.js';
 import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
@@ -143,10 +143,10 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     if (rate !== null) problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where('rate')} or ${input.where('page')}`);
   }
 
-  const thresholds = o.threshold ?? [];
-  for (const t of thresholds) {
+  const thresholds: Threshold[] = [];
+  for (const t of o.threshold ?? []) {
     try {
-      parseThreshold(t);
+      thresholds.push(parseThreshold(t));
     } catch (err) {
       problems.push(`${input.where('threshold')}: ${(err as Error).message}`);
     }

@@ -1,5 +1,6 @@
 // The plan: everything a phase needs, resolved and validated, no I/O left.
 // Built by buildPlan (pure) from command-line options or a scenario phase.
+import type { Threshold } from '../metrics/thresholds.js';
 import type { ClosePolicy } from '../transport/close-policy.js';
 import type { DnsPlan } from './dns.js';
 import type { ProxyPlan } from './proxy.js';
@@ -68,8 +69,8 @@ export interface PhasePlan {
   maxConnections: number | null;
   /** Page mode: paths fetched as one iteration, or null. */
   page: string[] | null;
-  /** Threshold expressions, parsed before the run. */
-  thresholds: string[];
+  /** Thresholds, parsed once here before anything is sent (each keeps its expression text for reports). */
+  thresholds: Threshold[];
   sampleIntervalMs: number;
   runnerIndex: number;
   runnerCount: number;

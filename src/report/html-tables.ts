@@ -1,6 +1,6 @@
 // The tables of the HTML report below the charts: connections and ports, errors by code,
 // responses by status, thresholds, notes. Phases are columns so results compare side by side.
-import { METRIC_NAMES } from '../metrics/catalog.js';
+import { isDurationMetric } from '../metrics/catalog.js';
 import { describeTwReuse } from '../metrics/ports.js';
 import type { PhaseResult } from '../metrics/result.js';
 import type { PhaseEntry } from './html-data.js';
@@ -122,5 +122,5 @@ function unionKeys(records: Array<Record<string, number>>): string[] {
 function fmtActual(expression: string, actual: number | null): string {
   if (actual === null) return DASH;
   const metric = /^([A-Za-z]+)[.\s<>=!]/.exec(expression.trim())?.[1];
-  return metric !== undefined && (METRIC_NAMES as string[]).includes(metric) ? fmtMs(actual) : fmtNumber(actual);
+  return metric !== undefined && isDurationMetric(metric) ? fmtMs(actual) : fmtNumber(actual);
 }

@@ -1,6 +1,6 @@
 // Terminal tables: a pure function from the result document to text.
 import type { ChalkInstance } from 'chalk';
-import { PRIMARY_METRICS } from '../metrics/catalog.js';
+import { PRIMARY_METRICS, SPLIT_TABLE_METRICS } from '../metrics/catalog.js';
 import { describeTwReuse } from '../metrics/ports.js';
 import type { PhaseResult, ResultDocument } from '../metrics/result.js';
 import { formatThresholdActual } from '../metrics/thresholds.js';
@@ -40,7 +40,7 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
       const s = p.metrics[m]!;
       t.push([m, fmtInt(s.count), fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.p999), fmtMs(s.max), fmtMs(s.mean)]);
     }
-    const split = (['ttfbNew', 'ttfbReused'] as const).filter((m) => p.metrics[m] !== undefined);
+    const split = SPLIT_TABLE_METRICS.filter((m) => p.metrics[m] !== undefined);
     for (const m of split) {
       const s = p.metrics[m]!;
       t.push([c.dim(m), fmtInt(s.count), fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.p999), fmtMs(s.max), fmtMs(s.mean)]);

@@ -3,7 +3,7 @@
 // for https URLs, h2c with prior knowledge for http URLs.
 import { Http2ClientSession, type Http2ClientProfile, type Http2Target } from '../http2/client-session.js';
 import { encodeStatelessBlock } from '../http2/hpack/encoder.js';
-import { IGNORE_HTTP2 } from '../http2/observer.js';
+import { IGNORE_HTTP2 } from '../metrics/http2-observer.js';
 import { buildStreamHeaders } from '../http2/request-headers.js';
 import type { PhasePlan } from '../plan/types.js';
 import { closeRule } from '../transport/close-policy.js';

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Http2ClientSession, type Http2ClientProfile } from '../../src/http2/client-session.js';
 import { encodeStatelessBlock } from '../../src/http2/hpack/encoder.js';
-import { IGNORE_HTTP2, type Http2Observer } from '../../src/http2/observer.js';
+import { IGNORE_HTTP2, type Http2Observer } from '../../src/metrics/http2-observer.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { closeRule } from '../../src/transport/close-policy.js';
 import type { Connection, ConnectionEvents } from '../../src/transport/connection.js';
