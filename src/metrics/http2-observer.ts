@@ -16,6 +16,8 @@ export interface Http2Observer {
   streamsInFlight(inSession: number): void;
   goaway(errorName: string): void;
   streamReset(errorName: string): void;
+  /** A PING's round trip on a session (one when it starts, then about one a second under load), in us. */
+  rtt?(rttUs: number): void;
 }
 
 export const IGNORE_HTTP2: Http2Observer = {

@@ -1,7 +1,8 @@
 // 4.3.2 taken to HTTP/2: -c sessions, each with up to --streams concurrent
 // streams (capped by the server's SETTINGS_MAX_CONCURRENT_STREAMS). h2 by ALPN
 // for https URLs, h2c with prior knowledge for http URLs.
-import { Http2SessionConnection, type Http2Profile, type Http2Target } from '../http2/session-connection.js';
+import { Http2ClientSession, type Http2ClientProfile, type Http2Target } from '../http2/client-session.js';
+import { encodeStatelessBlock } from '../http2/hpack/encoder.js';
 import { IGNORE_HTTP2 } from '../metrics/http2-observer.js';
 import { buildStreamHeaders } from '../http2/request-headers.js';
 import type { PhasePlan } from '../plan/types.js';
@@ -27,9 +28,10 @@ export const multiplex: Strategy = {
   prepare(plan: PhasePlan, shared: WorkerShared): ConnectionFactory {
     const { target } = plan;
     const secure = target.protocol === 'https:';
-    const profile: Http2Profile = {
-      headers: paths(plan).map((path) =>
-        buildStreamHeaders({
+    const profile: Http2ClientProfile = {
+      // Encoded once per path; no dynamic-table state, so the same bytes are valid on every stream.
+      blocks: paths(plan).map((path) =>
+        encodeStatelessBlock(buildStreamHeaders({
           method: plan.method,
           scheme: secure ? 'https' : 'http',
           authority: target.hostHeader,
@@ -37,7 +39,7 @@ export const multiplex: Strategy = {
           headers: plan.headers,
           bodyBytes: plan.body?.byteLength ?? null,
           userAgent: USER_AGENT,
-        }),
+        })),
       ),
       body: plan.body === null ? null : Buffer.from(plan.body),
       streamsAsked: plan.streams,
@@ -54,7 +56,7 @@ export const multiplex: Strategy = {
     };
     const observer = shared.http2 ?? IGNORE_HTTP2;
     const book = shared.addresses ?? null;
-    if (book === null) return (id, events, localAddress) => new Http2SessionConnection(id, events, profile, observer, h2Target, localAddress);
-    return (id, events, localAddress) => new Http2SessionConnection(id, events, profile, observer, { ...h2Target, host: book.pick() }, localAddress);
+    if (book === null) return (id, events, localAddress) => new Http2ClientSession(id, events, profile, observer, h2Target, localAddress);
+    return (id, events, localAddress) => new Http2ClientSession(id, events, profile, observer, { ...h2Target, host: book.pick() }, localAddress);
   },
 };
