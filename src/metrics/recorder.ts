@@ -249,6 +249,11 @@ export class Recorder implements Http2Observer {
     if (this.counting) this.counters.http2.goaway[errorName] = (this.counters.http2.goaway[errorName] ?? 0) + 1;
   }
 
+  /** The round trip of a PING on an HTTP/2 session (the counted part of the phase only). */
+  rtt(rttUs: number): void {
+    if (this.counting) this.hist('rtt').record(rttUs);
+  }
+
   streamReset(errorName: string): void {
     if (this.counting) this.counters.http2.resetStreams[errorName] = (this.counters.http2.resetStreams[errorName] ?? 0) + 1;
   }

@@ -9,7 +9,7 @@ import type { PhasePlan } from '../plan/types.js';
 import { closeRule } from '../transport/close-policy.js';
 import type { ConnectionFactory } from '../transport/connection.js';
 import { USER_AGENT } from '../version.js';
-import { paths, tlsTarget } from './http1.js';
+import { paths, socketTarget } from './http1.js';
 import type { Strategy, WorkerShared } from './types.js';
 
 export const multiplex: Strategy = {
@@ -23,8 +23,11 @@ export const multiplex: Strategy = {
     defaultClose: 'client',
     shows: { depth: false, streams: true, http2: true },
   },
-  // node:http2 runs on a socket dialled straight to the target: no CONNECT tunnel under it yet.
-  validate: (plan) => (plan.proxy === null ? [] : [`--strategy multiplex does not go through a forward proxy yet (${plan.proxy.url}); set NO_PROXY for this host or use an HTTP/1.x strategy`]),
+  // h2 goes through a proxy's CONNECT tunnel; h2c (prior knowledge) has no absolute form to send to one.
+  validate: (plan) =>
+    plan.proxy === null || plan.target.protocol === 'https:'
+      ? []
+      : [`--strategy multiplex sends h2c to the server itself, not through a forward proxy (${plan.proxy.url}): use an https URL (h2 through a CONNECT tunnel), set NO_PROXY for this host, or use an HTTP/1.x strategy`],
   prepare(plan: PhasePlan, shared: WorkerShared): ConnectionFactory {
     const { target } = plan;
     const secure = target.protocol === 'https:';
@@ -47,13 +50,7 @@ export const multiplex: Strategy = {
       close: closeRule('h2', plan.close),
     };
     const host = target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname;
-    const h2Target: Http2Target = {
-      authority: `${target.protocol}//${host}:${target.port}`,
-      host: target.hostname,
-      port: target.port,
-      path: plan.unixSocket,
-      tls: tlsTarget(plan, shared),
-    };
+    const h2Target: Http2Target = { ...socketTarget(plan, shared), authority: `${target.protocol}//${host}:${target.port}` };
     const observer = shared.http2 ?? IGNORE_HTTP2;
     const book = shared.addresses ?? null;
     if (book === null) return (id, events, localAddress) => new Http2ClientSession(id, events, profile, observer, h2Target, localAddress);
