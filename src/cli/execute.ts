@@ -4,7 +4,7 @@
 import { ResolveError, resolveAll } from '../transport/resolver.js';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { InterruptedError, RunError, ThresholdFailedError } from '../errors.js';
-import { exhaustionWatch, isLoopbackAddress, readPortFacts } from '../metrics/ports.js';
+import { exhaustionWatch, isLoopbackAddress, readOpenFilesLimit, readPortFacts } from '../metrics/ports.js';
 import { resultDocument, type PhaseResult, type ResultDocument } from '../metrics/result.js';
 import { buildPhaseResult, type HostFacts } from '../metrics/summary.js';
 import { thresholdFailures } from '../metrics/thresholds.js';
@@ -46,7 +46,8 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
   const live = createLiveDisplay(stderr, { quiet: out.quiet });
   const address = await resolveAddress(plans[0]!);
   if (!out.quiet) for (const plan of plans) stderr.write(`${describePlan(plan)}\n`);
-  const host: HostFacts = { ports: await readPortFacts(), targetLoopback: isLoopbackAddress(address) };
+  const [ports, openFiles] = await Promise.all([readPortFacts(), readOpenFilesLimit()]);
+  const host: HostFacts = { ports, targetLoopback: isLoopbackAddress(address), openFiles };
   const phases: PhaseResult[] = [];
   let interrupted = false;
   for (const plan of plans) {

@@ -52,6 +52,21 @@ export async function readPortFacts(procRoot = '/proc'): Promise<PortFacts> {
   };
 }
 
+/** The process's open-file limit (soft, hard), from /proc/self/limits; null where it cannot be read. */
+export async function readOpenFilesLimit(procRoot = '/proc'): Promise<{ soft: number; hard: number | null } | null> {
+  const text = await readFile(`${procRoot}/self/limits`, 'utf8').catch(() => '');
+  const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(text);
+  if (m === null || m[1] === 'unlimited') return null;
+  return { soft: Number(m[1]), hard: m[2] === 'unlimited' ? null : Number(m[2]) };
+}
+
+/** One line when connections failed for want of file descriptors (EMFILE), with the limit and how to raise it. */
+export function fileLimitNote(failedEmfile: number, limit: { soft: number; hard: number | null } | null): string | null {
+  if (failedEmfile === 0) return null;
+  const raise = limit === null ? 'raise it with `ulimit -n`' : `the limit is ${limit.soft} open files${limit.hard !== null && limit.hard > limit.soft ? ` (hard limit ${limit.hard})` : ''}: raise it with \`ulimit -n ${limit.hard !== null && limit.hard > limit.soft ? limit.hard : limit.soft * 4}\` before the run`;
+  return `the process ran out of file descriptors: ${failedEmfile} connections could not be opened (EMFILE); ${raise}. Each open connection holds one.`;
+}
+
 function isPort(n: number | undefined): boolean {
   return n !== undefined && Number.isInteger(n) && n >= 0 && n <= 65535;
 }

@@ -7,7 +7,7 @@ import { METRIC_NAMES } from './catalog.js';
 import { sumErrors, type ConnectionCounters, type Http2Counters } from './counters.js';
 import { encodeHistogram, newHistogram, type Histogram } from './histogram.js';
 import { summarizeDistribution, type Distribution } from './merge-kinds.js';
-import { closedByClientFirst, exhaustionAdvice, summarizePorts, type PortFacts } from './ports.js';
+import { closedByClientFirst, exhaustionAdvice, fileLimitNote, summarizePorts, type PortFacts } from './ports.js';
 import type { ConnectionsSummary, Http2Summary, MetricSummary, PhaseResult, PortsSummary, SeriesPoint } from './result.js';
 import { summarizePeers } from './peers.js';
 import { evaluateThresholds, type Threshold } from './thresholds.js';
@@ -95,6 +95,8 @@ export interface HostFacts {
   ports: PortFacts;
   /** the target address is loopback (tcp_tw_reuse=2 covers loopback only) */
   targetLoopback: boolean;
+  /** the process's open-file limit, for the EMFILE note; null when unknown */
+  openFiles?: { soft: number; hard: number | null } | null;
 }
 
 /** A run of the phase as the coordinator returns it. */
@@ -121,8 +123,10 @@ export function phasePorts(facts: PhaseFacts, host: HostFacts, run: PhaseOutcome
   });
 }
 
-function phaseNotes(facts: PhaseFacts, ports: PortsSummary, counters: PhaseAggregate['counters'], http2: Http2Summary | null): string[] {
+function phaseNotes(facts: PhaseFacts, host: HostFacts, ports: PortsSummary, counters: PhaseAggregate['counters'], http2: Http2Summary | null): string[] {
   const notes = ports.exhausted ? exhaustionAdvice(ports, { reusesConnections: facts.reusesConnections, close: facts.close }) : [];
+  const files = fileLimitNote(counters.connections.failedByCode.EMFILE ?? 0, host.openFiles ?? null);
+  if (files !== null) notes.push(files);
   if (facts.close === 'reset' && counters.connections.resetByClient > 0) {
     notes.push('--close reset: connections were aborted with RST, so no TIME_WAIT was left anywhere; this is a trick with a cost: the server sees resets, and data still in flight is lost.');
   }
@@ -171,7 +175,7 @@ export function buildPhaseResult(facts: PhaseFacts, host: HostFacts, run: PhaseO
     backends: facts.backendHeader === null ? null : summarizePeers(facts.backendHeader.toLowerCase(), c.backends),
     thresholds: [],
     series: series(merged, run.timeWait),
-    notes: phaseNotes(facts, ports, c, http2),
+    notes: phaseNotes(facts, host, ports, c, http2),
     interrupted: run.interrupted,
   };
   phase.thresholds = evaluateThresholds(facts.thresholds, phase);
