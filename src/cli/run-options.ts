@@ -28,6 +28,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('split-writes', { type: 'boolean', describe: 'write headers and body separately (shows Nagle + delayed ACK)', group: 'Socket' })
     .option('connect-timeout', { type: 'string', describe: 'connect timeout (default 10s)', group: 'Socket' })
     .option('timeout', { type: 'string', describe: 'response timeout (default 30s)', group: 'Socket' })
+    .option('backend-header', { type: 'string', requiresArg: true, describe: 'response header that names the backend (e.g. X-Served-By): connections and requests per backend', group: 'Output' })
     .option('dns', { type: 'string', choices: ['first', 'round-robin', 'random'], describe: "which address of the name each new connection goes to (first: the system's)", group: 'Socket' })
     .option('dns-refresh', { type: 'string', requiresArg: true, describe: 're-resolve the name this often during the run (e.g. 5s)', group: 'Socket' })
     .option('resolve', { type: 'string', array: true, requiresArg: true, describe: 'pin host:port:addr[,addr] as curl does (repeatable)', group: 'Socket' })
@@ -78,6 +79,7 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
     unixSocket: a['unix-socket'] as string | undefined,
     proxy: a.proxy as string | undefined,
     dns: a.dns as string | undefined,
+    backendHeader: a['backend-header'] as string | undefined,
     dnsRefresh: a['dns-refresh'] as string | undefined,
     resolve: a.resolve as string[] | undefined,
     dnsServer: a['dns-server'] as string | undefined,

@@ -109,6 +109,7 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   ca: string('Path of a PEM file with a private CA.'),
   servername: string('TLS server name (SNI) to send.'),
   tlsSessionReuse: boolean('Resume TLS sessions on new connections.'),
+  backendHeader: string('The response header that names the backend that answered (X-Served-By): connections, requests, share and skew per backend.'),
   dns: accepts('one of "first", "round-robin", "random"', {
     description: "Which address of the target's name each new connection goes to: first (the system's, looked up per connection), round-robin or random over every A and AAAA address.",
     enum: ['first', 'round-robin', 'random'],

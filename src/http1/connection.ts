@@ -125,7 +125,10 @@ export class Http1Connection implements Connection, ParserEvents, SocketUser {
 
   onHeaders(head: ResponseHead): boolean {
     const ex = this.queue[0];
-    if (ex !== undefined) ex.statusCode = head.statusCode;
+    if (ex !== undefined) {
+      ex.statusCode = head.statusCode;
+      ex.backend = head.watchedValue;
+    }
     this.keepAliveHeader = head.keepAliveHeader;
     this.keepAliveMax = head.keepAliveMax;
     if (head.keepAliveTimeoutS !== null) this.idleTimeoutUs = head.keepAliveTimeoutS * 1e6;
@@ -193,6 +196,7 @@ export class Http1Connection implements Connection, ParserEvents, SocketUser {
   private write(ex: Exchange, last: boolean): void {
     const bytes = last ? this.profile.requests[ex.pathIndex]!.last : this.profile.requests[ex.pathIndex]!.keep;
     this.queue.push(ex);
+    ex.peer = this.socket.timing.peer ?? null;
     if (this.profile.splitWrites && bytes.body !== null) {
       this.socket.write(bytes.head);
       this.socket.write(bytes.body);

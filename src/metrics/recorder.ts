@@ -4,11 +4,12 @@
 // a new connection: the reused-connection variants are the totals minus the new ones.
 import type { MetricName } from './catalog.js';
 import { newCounters, type Counters } from './counters.js';
+import type { PeerCounts } from './merge-kinds.js';
 import { UsHistogram } from './histogram.js';
 import { isPortExhaustion } from './ports.js';
 import { nowUs, type ConnectionTiming, type Exchange } from '../transport/timing.js';
 import type { CloseKind } from '../transport/connection.js';
-import type { Http2Observer, SessionTally } from '../http2/observer.js';
+import type { Http2Observer, SessionTally } from './http2-observer.js';
 
 export interface SeriesArrays {
   requests: number[];
@@ -88,6 +89,7 @@ export class Recorder implements Http2Observer {
     c.opened++;
     if (this.openNow > c.peakOpen) c.peakOpen = this.openNow;
     this.bump(this.series.newConnections, t.connectEndUs);
+    if (t.peer) this.peer(this.counters.addresses, t.peer).connections++;
     const tcpStartUs = t.lookupEndUs > 0 ? t.lookupEndUs : t.startUs;
     if (t.lookupEndUs > 0) this.hist('dns').record(t.lookupEndUs - t.startUs);
     this.hist('connect').record(t.connectEndUs - tcpStartUs);
@@ -120,12 +122,12 @@ export class Recorder implements Http2Observer {
     }
   }
 
-  /** A connection that was connected has closed (a failed connect goes to connectFailed). */
   /** A name lookup of the run's own (--dns-refresh), timed as `dns`. */
   lookup(us: number): void {
     if (this.counting) this.hist('dns').record(us);
   }
 
+  /** A connection that was connected has closed (a failed connect goes to connectFailed). */
   closed(kind: CloseKind, t: ConnectionTiming, responses: number): void {
     this.openNow--;
     if (!this.counting || t.startUs < this.countStartUs) return;
@@ -157,6 +159,12 @@ export class Recorder implements Http2Observer {
     const status = ex.statusCode;
     if (status >= 0 && status < 600) this.statusCounts[status]!++;
     this.bump(this.series.requests, ex.endUs);
+    if (ex.peer !== null) this.countPeerRequest(this.counters.addresses, ex.peer, ex.endUs);
+    if (ex.backend !== null) {
+      const b = this.countPeerRequest(this.counters.backends, ex.backend, ex.endUs);
+      // A backend's connections: those whose first response it sent.
+      if (ex.connection !== null) b.connections++;
+    }
     const startUs = ex.intendedUs;
     const ttfb = ex.firstByteUs - startUs;
     const latency = ex.endUs - startUs;
@@ -173,6 +181,18 @@ export class Recorder implements Http2Observer {
       counters.reused++;
     }
     if (this.openModel) this.latencyUncorrected.record(ex.endUs - ex.issueUs);
+  }
+
+  /** The counts of one peer, made at its first sight. */
+  private peer(peers: Record<string, PeerCounts>, name: string): PeerCounts {
+    return (peers[name] ??= { connections: 0, requests: 0, series: [] });
+  }
+
+  private countPeerRequest(peers: Record<string, PeerCounts>, name: string, atUs: number): PeerCounts {
+    const p = this.peer(peers, name);
+    p.requests++;
+    this.bump(p.series, atUs);
+    return p;
   }
 
   page(startUs: number, endUs: number): void {
@@ -234,6 +254,11 @@ export class Recorder implements Http2Observer {
 
   goaway(errorName: string): void {
     if (this.counting) this.counters.http2.goaway[errorName] = (this.counters.http2.goaway[errorName] ?? 0) + 1;
+  }
+
+  /** The round trip of a PING on an HTTP/2 session (the counted part of the phase only). */
+  rtt(rttUs: number): void {
+    if (this.counting) this.hist('rtt').record(rttUs);
   }
 
   streamReset(errorName: string): void {

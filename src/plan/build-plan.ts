@@ -1,7 +1,7 @@
 // Pure: options as given (command line or scenario phase) -> a validated
 // PhasePlan. Every problem is collected and reported at once.
 import { ValidationError } from '../errors.js';
-import { parseThreshold } from '../metrics/thresholds.js';
+import { parseThreshold, type Threshold } from '../metrics/thresholds.js';
 import { strategyFor, strategyProblems } from '../strategies/index.js';
 import { parseLocalAddresses } from './local-address.js';
 import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
@@ -116,6 +116,11 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     }
   }
 
+  const backendHeader = o.backendHeader ?? null;
+  if (backendHeader !== null && (typeof backendHeader !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(backendHeader))) {
+    bad('backendHeader', 'a header name such as X-Served-By', o.backendHeader);
+  }
+
   const dnsRefreshMs = duration('dnsRefresh', null);
   const { dns, problems: dnsProblems } = planDns({ dns: o.dns, dnsRefreshMs, resolve: o.resolve, dnsServer: o.dnsServer }, typeof target === 'string' ? null : target);
   for (const [key, message] of dnsProblems) problems.push(`${input.where(key)}: ${message}`);
@@ -143,10 +148,10 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     if (rate !== null) problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where('rate')} or ${input.where('page')}`);
   }
 
-  const thresholds = o.threshold ?? [];
-  for (const t of thresholds) {
+  const thresholds: Threshold[] = [];
+  for (const t of o.threshold ?? []) {
     try {
-      parseThreshold(t);
+      thresholds.push(parseThreshold(t));
     } catch (err) {
       problems.push(`${input.where('threshold')}: ${(err as Error).message}`);
     }
@@ -179,6 +184,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs)!,
     tls: { insecure: o.insecure ?? false, ca: input.caPem, servername: o.servername ?? null, sessionReuse: o.tlsSessionReuse ?? false },
     unixSocket,
+    backendHeader,
     dns,
     proxy,
     localAddresses,

@@ -39,6 +39,8 @@ export interface RunOptionsInput {
   resolve?: string | string[];
   /** a DNS server asked directly instead of the system's resolver: addr[:port] */
   dnsServer?: string;
+  /** the response header that names the backend that answered (X-Served-By) */
+  backendHeader?: string;
   /** forward proxy, http://[user:pass@]host:port (else HTTP_PROXY / HTTPS_PROXY, unless NO_PROXY) */
   proxy?: string;
   /** path of a Unix domain socket to send the URL's requests over */
@@ -62,7 +64,7 @@ export const RUN_OPTION_KEYS = [
   'strategy', 'connections', 'duration', 'requests', 'warmup', 'method', 'headers', 'body', 'bodyFile',
   'workers', 'depth', 'streams', 'maxRequestsPerConnection', 'maxConnectionAge', 'close', 'nodelay',
   'splitWrites', 'connectTimeout', 'timeout', 'insecure', 'ca', 'servername', 'tlsSessionReuse',
-  'dns', 'dnsRefresh', 'resolve', 'dnsServer', 'proxy', 'unixSocket', 'localAddress', 'rate', 'maxConnections', 'page', 'sampleInterval', 'runnerIndex', 'runnerCount', 'threshold',
+  'backendHeader', 'dns', 'dnsRefresh', 'resolve', 'dnsServer', 'proxy', 'unixSocket', 'localAddress', 'rate', 'maxConnections', 'page', 'sampleInterval', 'runnerIndex', 'runnerCount', 'threshold',
 ] as const satisfies ReadonlyArray<keyof RunOptionsInput>;
 
 export const RUN_DEFAULTS = {

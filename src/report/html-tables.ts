@@ -1,9 +1,9 @@
 // The tables of the HTML report below the charts: connections and ports, errors by code,
 // responses by status, thresholds, notes. Phases are columns so results compare side by side.
-import { METRIC_NAMES } from '../metrics/catalog.js';
+import { isDurationMetric } from '../metrics/catalog.js';
 import { describeTwReuse } from '../metrics/ports.js';
 import type { PhaseResult } from '../metrics/result.js';
-import type { PhaseEntry } from './html-data.js';
+import { peersOf, type PhaseEntry } from './html-data.js';
 import { escapeHtml as h } from './html-escape.js';
 import { fmtInt, fmtMs, fmtNumber, fmtRatio, DASH } from './html-format.js';
 import { badge, phaseColorStyle } from './html-sections.js';
@@ -64,6 +64,19 @@ export function renderConnectionsTable(entries: PhaseEntry[]): string {
   return phaseColumnsTable(entries, body);
 }
 
+/** Connections, requests and share per backend (or address), and the skew, for each phase that has them. */
+export function renderBackendsTables(entries: PhaseEntry[]): string {
+  const tables = entries.flatMap((e) => {
+    const group = peersOf(e.phase);
+    if (group === null) return [];
+    const by = group.by === 'address' ? 'address' : `backend (${group.by})`;
+    const rows = group.peers.map((p) => `<tr><th scope="row">${h(p.name)}</th><td>${fmtInt(p.connections)}</td><td>${fmtInt(p.requests)}</td><td>${(p.share * 100).toFixed(1)}%</td></tr>`).join('');
+    return [`<h3 style="${phaseColorStyle(e.color)}"><span class="swatch" aria-hidden="true"></span>${h(e.label)}: skew ${group.skew.toFixed(2)}</h3>` +
+      `<div class="table-wrap"><table class="numbers"><thead><tr><th>${h(by)}</th><th>connections</th><th>requests</th><th>share</th></tr></thead><tbody>${rows}</tbody></table></div>`];
+  });
+  return tables.join('');
+}
+
 export function renderErrorsTables(entries: PhaseEntry[]): string {
   const errorCodes = unionKeys(entries.map((e) => e.phase.errors));
   const errors = errorCodes.length === 0
@@ -122,5 +135,5 @@ function unionKeys(records: Array<Record<string, number>>): string[] {
 function fmtActual(expression: string, actual: number | null): string {
   if (actual === null) return DASH;
   const metric = /^([A-Za-z]+)[.\s<>=!]/.exec(expression.trim())?.[1];
-  return metric !== undefined && (METRIC_NAMES as string[]).includes(metric) ? fmtMs(actual) : fmtNumber(actual);
+  return metric !== undefined && isDurationMetric(metric) ? fmtMs(actual) : fmtNumber(actual);
 }

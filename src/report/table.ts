@@ -1,7 +1,8 @@
 // Terminal tables: a pure function from the result document to text.
 import type { ChalkInstance } from 'chalk';
-import { PRIMARY_METRICS } from '../metrics/catalog.js';
+import { PRIMARY_METRICS, SPLIT_TABLE_METRICS } from '../metrics/catalog.js';
 import { describeTwReuse } from '../metrics/ports.js';
+import type { PeersSummary } from '../metrics/peers.js';
 import type { PhaseResult, ResultDocument } from '../metrics/result.js';
 import { formatThresholdActual } from '../metrics/thresholds.js';
 import { fmtInt, fmtMs, fmtRatio, makeChalk, table } from './style.js';
@@ -40,7 +41,7 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
       const s = p.metrics[m]!;
       t.push([m, fmtInt(s.count), fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.p999), fmtMs(s.max), fmtMs(s.mean)]);
     }
-    const split = (['ttfbNew', 'ttfbReused'] as const).filter((m) => p.metrics[m] !== undefined);
+    const split = SPLIT_TABLE_METRICS.filter((m) => p.metrics[m] !== undefined);
     for (const m of split) {
       const s = p.metrics[m]!;
       t.push([c.dim(m), fmtInt(s.count), fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.p999), fmtMs(s.max), fmtMs(s.mean)]);
@@ -73,6 +74,10 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
   if (p.tls !== null) conn.push(['TLS', [p.tls.version, p.tls.cipher, p.tls.alpn && `ALPN ${p.tls.alpn}`, `${p.tls.resumed}/${p.tls.handshakes} resumed`].filter(Boolean).join(', ')]);
   out.push(conn.toString());
 
+  // Where the load went: backends named by a header, or addresses when there were several.
+  const peers = p.backends ?? (p.addresses && p.addresses.peers.length > 1 ? p.addresses : null);
+  if (peers) out.push(renderPeers(peers, c));
+
   if (p.requests.errors > 0) {
     const e = table(['error', 'count'], c);
     for (const [code, n] of Object.entries(p.errors).sort((a, b) => b[1] - a[1])) e.push([c.red(code), fmtInt(n)]);
@@ -88,6 +93,14 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
   }
   for (const note of p.notes) out.push(c.yellow(`! ${note}`));
   return out.join('\n');
+}
+
+function renderPeers(group: PeersSummary, c: ChalkInstance): string {
+  const t = table([group.by === 'address' ? 'address' : `backend (${group.by})`, 'connections', 'requests', 'share'], c);
+  for (const peer of group.peers) t.push([peer.name, fmtInt(peer.connections), fmtInt(peer.requests), `${(peer.share * 100).toFixed(1)}%`]);
+  const even = group.skew <= 1.2;
+  t.push([c.dim('skew (largest share / mean)'), '', '', even ? group.skew.toFixed(2) : c.yellow(group.skew.toFixed(2))]);
+  return t.toString();
 }
 
 function renderPorts(p: PhaseResult, c: ChalkInstance): string {

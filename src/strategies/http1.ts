@@ -2,7 +2,7 @@
 // target, and the opener. Each strategy file states only its rules.
 import { Http1Connection, type Http1Profile } from '../http1/connection.js';
 import { buildRequest } from '../http1/request.js';
-import type { ResponseHead } from '../http1/response-parser.js';
+import { watchResponseHeader, type ResponseHead } from '../http1/response-parser.js';
 import type { PhasePlan, StrategyName } from '../plan/types.js';
 import { closeRule } from '../transport/close-policy.js';
 import type { ConnectionFactory } from '../transport/connection.js';
@@ -72,6 +72,8 @@ export function http1Strategy(rules: Http1Rules): Strategy {
         reusable: rules.reusable,
         close,
       };
+      // --backend-header: every response of this thread reports that header's value (a worker runs one phase).
+      watchResponseHeader(plan.backendHeader);
       const target = socketTarget(plan, shared);
       const book = shared.addresses ?? null;
       if (book === null) return (id, events, localAddress) => new Http1Connection(id, events, profile, target, localAddress);

@@ -5,7 +5,7 @@ import type { ClosePolicy, WireProtocol } from '../transport/close-policy.js';
 import type { ConnectionFactory } from '../transport/connection.js';
 import type { AddressBook } from '../transport/resolver.js';
 import type { TlsSessionCache } from '../transport/tls.js';
-import type { Http2Observer } from '../http2/observer.js';
+import type { Http2Observer } from '../metrics/http2-observer.js';
 
 /** What a strategy is, as data: the plan, the engine, the result and the report read it. */
 export interface StrategyTraits {

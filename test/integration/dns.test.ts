@@ -48,6 +48,15 @@ describe('--dns with a DNS server of the test', () => {
     expect(per.reduce((a, b) => a + b)).toBe(300);
     for (const n of per) expect(Math.abs(n - 100)).toBeLessThanOrEqual(2);
     expect(d.queries.every((q) => q.startsWith('svc.test '))).toBe(true);
+    // The result counts connections and requests per address as the servers did.
+    const addresses = result.phases[0].addresses;
+    expect(addresses.by).toBe('address');
+    expect(addresses.peers.map((p: { name: string }) => p.name)).toEqual(ADDRESSES);
+    addresses.peers.forEach((p: { connections: number; requests: number }, i: number) => {
+      expect(p.connections).toBe(per[i]);
+      expect(p.requests).toBe(servers[i]!.stats().requests);
+    });
+    expect(addresses.skew).toBeLessThan(1.05);
   });
 
   it('random reaches every address; first keeps to one', async () => {

@@ -45,6 +45,18 @@ async function nghttpd(maxStreams: number): Promise<number> {
 }
 
 describe('multiplex over h2c', () => {
+  it('reports the round trip of PINGs on each session under load (rtt): one as it opens, then about one a second', async () => {
+    const s = await h2c({ latencyMs: 5 });
+    const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '2', '--streams', '4', '--rate', '200', '-d', '2500ms']);
+    expect(code).toBe(0);
+    const rtt = result.phases[0].metrics.rtt;
+    // Each session (the open model opens as many as the rate needs) had its opening PING and at least
+    // one more during 2.5 s.
+    expect(rtt.count).toBeGreaterThanOrEqual(2 * result.phases[0].connections.opened);
+    expect(rtt.min).toBeGreaterThan(0);
+    expect(rtt.max).toBeLessThan(result.phases[0].metrics.latency.max + 1000);
+  });
+
   it('-c 2 --streams 10 opens exactly 2 sessions with at most 10 streams in flight on each, and close to 10 under load', async () => {
     const s = await h2c({ latencyMs: 5 });
     const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '2', '--streams', '10', '-n', '2000']);

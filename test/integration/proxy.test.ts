@@ -56,6 +56,19 @@ describe.skipIf(!tinyproxyAvailable() && !process.env.CI)('through tinyproxy', (
     expect(r.options.proxy).toBe(p.url);
   });
 
+  it('https with multiplex: h2 by ALPN inside the tunnel', async () => {
+    const s = await origin(true);
+    const p = await proxy();
+    const { code, result, stderr } = await runJson(['run', `${s.url}/`, '--proxy', p.url, '--ca', certs.ca.certPath, '-s', 'multiplex', '-c', '2', '--streams', '8', '-n', '400']);
+    expect(code, stderr).toBe(0);
+    const r = result.phases[0];
+    expect(r.requests.completed).toBe(400);
+    expect(r.tls.alpn).toBe('h2');
+    expect(s.stats().requestsByVersion.h2).toBe(400);
+    expect(await p.requests()).toEqual(Array(2).fill(`CONNECT 127.0.0.1:${s.port} HTTP/1.1`));
+    expect(r.metrics.tunnel.count).toBe(2);
+  });
+
   it('http: absolute-form requests to the proxy, counted by the proxy', async () => {
     const s = await origin(false);
     const p = await proxy();
@@ -118,9 +131,9 @@ describe('a proxy that is down or wrong', () => {
     expect(env.stderr).toContain('HTTP_PROXY: expected a proxy URL without a path');
   });
 
-  it('multiplex does not go through a proxy yet: exit 2 with what to do', async () => {
-    const r = await runCli(['run', 'https://127.0.0.1:9/', '-s', 'multiplex', '--proxy', 'http://127.0.0.1:3128', '-n', '1']);
+  it('multiplex over h2c cannot go through a proxy: exit 2 with what to do', async () => {
+    const r = await runCli(['run', 'http://127.0.0.1:9/', '-s', 'multiplex', '--proxy', 'http://127.0.0.1:3128', '-n', '1']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--strategy multiplex does not go through a forward proxy yet');
+    expect(r.stderr).toContain('--strategy multiplex sends h2c to the server itself, not through a forward proxy');
   });
 });
