@@ -50,6 +50,8 @@ export class Dispatch {
    * `fresh`: the connection is new (no response on it yet), so a retry may go on it.
    */
   next(now: number, fresh: boolean): Exchange | null {
+    // A request that waited for a port was never sent: any connection may take it, and before
+    // anything newer. A retry goes only on a new connection (4.7.3).
     const waiting = this.waitingForPort.shift() ?? this.retries.takeFor(fresh);
     if (waiting !== undefined) return waiting;
     const ex = this.spare.pop() ?? newExchange();
