@@ -10,12 +10,13 @@ import type { CloseKind, Connection, ConnectionEvents, RetireReason } from '../t
 import { TransportSocket, type SocketEnd, type SocketUser } from '../transport/socket.js';
 import type { SecureFacts } from '../transport/tls.js';
 import {
-  COMPRESSION_ERROR, ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, h2ErrorName, NO_ERROR, PROTOCOL_ERROR, REFUSED_STREAM, STREAM_CLOSED,
+  COMPRESSION_ERROR, ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, h2ErrorName, NO_ERROR, PROTOCOL_ERROR, REFUSED_STREAM, SETTINGS_TIMEOUT, STREAM_CLOSED,
 } from './error-codes.js';
 import { FrameDecoder, type FrameHandler } from './frame-decoder.js';
 import {
   CLIENT_PREFACE, dataBytes, DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW_BYTES, FRAME_HEADER_BYTES, headersBytes, MAX_WINDOW_BYTES, Setting,
   settingsBytes, writeData, writeGoaway, writeHeaders, writePing, writePingPayload, writeRstStream, writeSettings, writeWindowUpdate,
+  settingsRecord,
   type SettingsValues,
 } from './frames.js';
 import { FrameWriter } from './frame-writer.js';
@@ -30,11 +31,15 @@ export type { Http2Target } from './transport.js';
 export interface Http2ClientProfile {
   /** HPACK header block of each path (page mode), encoded once without dynamic-table state */
   blocks: Buffer[];
+  /** each block's fields as HTTP/1 text lines would take (header compression) */
+  plainBytes: number[];
   body: Buffer | null;
   streamsAsked: number;
   nodelay: boolean;
   /** --close for HTTP/2 (transport/close-policy.ts) */
   close: CloseRule;
+  /** how long the server may take to acknowledge our SETTINGS (6.5.3): --timeout */
+  settingsAckTimeoutUs: number;
 }
 
 // Flow-control windows as large as browsers and curl open them, so that HTTP/2 flow control
@@ -61,6 +66,8 @@ interface Stream {
   /** body bytes written so far, and the stream's send window */
   bodySent: number;
   sendWindow: number;
+  /** when its body began to wait for window (flow-control waits), or 0 */
+  blockedSinceUs: number;
 }
 
 export class Http2ClientSession implements Connection, FrameHandler, SocketUser {
@@ -101,6 +108,12 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   private readonly pings = new PingClock();
   /** the :status of the header block being decoded */
   private status = 0;
+  /** when our SETTINGS went out, until the server acknowledges them (then 0) */
+  private settingsSentUs = 0;
+  /** plain bytes of the header block being decoded, and blocks each way so far (header compression) */
+  private fieldBytes = 0;
+  private blocksReceived = 0;
+  private blocksSent = 0;
   private accepting = true;
   private goingAway = false;
   /** our GOAWAY went out (a close rule, or a connection error): nothing more is sent */
@@ -196,6 +209,7 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
     let o = this.out.pos;
     o += CLIENT_PREFACE.copy(buf, o);
     o = writeSettings(buf, o, OUR_SETTINGS);
+    this.settingsSentUs = nowUs();
     o = writeWindowUpdate(buf, o, 0, SESSION_WINDOW_BYTES - DEFAULT_WINDOW_BYTES);
     this.out.pos = o;
     this.ping();
@@ -210,6 +224,12 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
 
   onSocketData(chunk: Buffer): void {
     this.decoder.push(chunk);
+    // 6.5.3: SETTINGS not acknowledged in time is a connection error (checked as frames come; a server that
+    // goes silent is ended by --timeout).
+    if (this.settingsSentUs > 0 && this.open && nowUs() - this.settingsSentUs > this.profile.settingsAckTimeoutUs) {
+      this.settingsSentUs = 0;
+      this.connectionError(SETTINGS_TIMEOUT, 'no SETTINGS ACK within --timeout');
+    }
     if (this.connected && !this.goawaySent && this.pings.due(nowUs())) this.ping();
     if (this.open) this.out.flush();
   }
@@ -242,7 +262,11 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   // --- frames in --------------------------------------------------------------
 
   onSettings(settings: SettingsValues | null): void {
-    if (settings === null) return; // our SETTINGS acknowledged
+    if (settings === null) {
+      this.settingsSentUs = 0; // our SETTINGS acknowledged
+      return;
+    }
+    this.observer.settings?.(settingsRecord(settings));
     if (settings.maxFrameSize !== undefined) this.peerMaxFrameSize = settings.maxFrameSize;
     if (settings.initialWindowSize !== undefined) {
       // 6.9.2: a new initial window changes every open stream's window by the difference.
@@ -275,8 +299,10 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
     if (open !== undefined && open.ex.firstByteUs === 0) open.ex.firstByteUs = nowUs();
     // The block is decoded whatever its stream: it changes the session's HPACK table.
     this.status = 0;
+    this.fieldBytes = 0;
     const problem = this.hpack.decode(block, this.onField);
     if (problem !== null) return this.connectionError(COMPRESSION_ERROR, problem);
+    this.observer.headerBlock?.(false, this.blocksReceived++ === 0, block.length, this.fieldBytes);
     const s = open ?? this.streamFor(streamId);
     if (s === null) return;
     const ex = s.ex;
@@ -292,6 +318,8 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   }
 
   private readonly onField = (name: Buffer, value: Buffer): void => {
+    // As an HTTP/1 line: "name: value" CRLF.
+    this.fieldBytes += name.length + value.length + 4;
     if (name.length !== 7 || name[1] !== 0x73 || !name.equals(STATUS)) return;
     if (value.length === 3) this.status = (value[0]! - 48) * 100 + (value[1]! - 48) * 10 + (value[2]! - 48);
     if (this.status < 100 || this.status > 999) this.status = 0;
@@ -366,7 +394,7 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
     this.announcedClose = true;
     if (code !== NO_ERROR) this.socket.noteCode(`GOAWAY_${h2ErrorName(code)}`);
     // A graceful shutdown sends two GOAWAYs (RFC 9113 6.8): the session is counted once.
-    if (!this.goingAway) this.observer.goaway(h2ErrorName(code));
+    if (!this.goingAway) this.observer.goaway(h2ErrorName(code), lastStreamId);
     this.goingAway = true;
     this.refused.push(...this.waiting.splice(0));
     if (this.streams.size === 0) this.endSocket();
@@ -422,9 +450,10 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
     const body = this.profile.body;
     const id = this.nextStreamId;
     this.nextStreamId += 2;
-    const s: Stream = { id, ex, answered: false, unacked: 0, bodySent: 0, sendWindow: this.peerInitialWindow };
+    const s: Stream = { id, ex, answered: false, unacked: 0, bodySent: 0, sendWindow: this.peerInitialWindow, blockedSinceUs: 0 };
     const buf = this.out.room(headersBytes(block.length, this.peerMaxFrameSize));
     this.out.pos = writeHeaders(buf, this.out.pos, id, block, body === null, this.peerMaxFrameSize);
+    this.observer.headerBlock?.(true, this.blocksSent++ === 0, block.length, this.profile.plainBytes[ex.pathIndex]!);
     this.streams.set(id, s);
     if (body !== null) this.sendBody(s, body);
     if (body === null || s.bodySent === body.length) this.unstamped.push(ex);
@@ -444,7 +473,10 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
       this.sendWindow -= n;
     }
     const done = s.bodySent === body.length;
-    if (!done && !this.blocked.includes(s)) this.blocked.push(s);
+    if (!done && !this.blocked.includes(s)) {
+      this.blocked.push(s);
+      s.blockedSinceUs = nowUs();
+    }
     return done;
   }
 
@@ -455,6 +487,7 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
       const s = this.blocked[i]!;
       if (this.sendBody(s, body)) {
         this.blocked.splice(i, 1);
+        this.observer.flowControlWait?.(nowUs() - s.blockedSinceUs);
         this.unstamped.push(s.ex);
       } else i++;
     }

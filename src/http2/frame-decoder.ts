@@ -222,7 +222,9 @@ export class FrameDecoder {
           values.maxHeaderListSize = value;
           break;
         default:
-          break; // 6.5.2: unknown settings are ignored
+          // 6.5.2: unknown settings are ignored; kept only to be shown in the result
+          (values.other ??= {})[id] = value;
+          break;
       }
     }
     this.handler.onSettings(values);

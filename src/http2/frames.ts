@@ -50,6 +50,19 @@ export interface SettingsValues {
   initialWindowSize?: number;
   maxFrameSize?: number;
   maxHeaderListSize?: number;
+  /** settings this codec does not act on (extensions: RFC 8441's 0x8, RFC 9218's 0x9...), by identifier */
+  other?: Record<number, number>;
+}
+
+/** Names of the extension settings the result shows (by identifier); others show as hex. */
+const EXTENSION_SETTING_NAMES: Record<number, string> = { 0x8: 'enableConnectProtocol', 0x9: 'noRfc7540Priorities' };
+
+/** Settings as a name -> value record, for the result. */
+export function settingsRecord(values: SettingsValues): Record<string, number> {
+  const { other, ...known } = values;
+  const out: Record<string, number> = { ...known };
+  for (const [id, value] of Object.entries(other ?? {})) out[EXTENSION_SETTING_NAMES[Number(id)] ?? `0x${Number(id).toString(16)}`] = value;
+  return out;
 }
 
 export function writeFrameHeader(out: Buffer, offset: number, length: number, type: number, flags: number, streamId: number): number {

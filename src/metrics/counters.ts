@@ -30,7 +30,35 @@ export interface Http2Counters {
   resetStreams: Record<string, number>;
   /** sessions by the number of streams they carried ("10": 2 means two sessions carried 10) */
   streamsPerSession: Record<string, number>;
+  /** the server's SETTINGS as first received, by name */
+  serverSettings: Record<string, number>;
+  /** the highest last-stream-id of the GOAWAYs received, or null */
+  goawayLastStreamId: number | null;
+  /** header blocks: HPACK bytes against plain text bytes, a session's first and its later ones, each way */
+  headerBytes: Record<HeaderBlockKind, HeaderBytes>;
 }
+
+export type HeaderBlockKind = 'sentFirst' | 'sentLater' | 'receivedFirst' | 'receivedLater';
+
+export interface HeaderBytes {
+  blocks: number;
+  encoded: number;
+  plain: number;
+}
+
+const newHeaderBytes = (): Record<HeaderBlockKind, HeaderBytes> => ({
+  sentFirst: { blocks: 0, encoded: 0, plain: 0 },
+  sentLater: { blocks: 0, encoded: 0, plain: 0 },
+  receivedFirst: { blocks: 0, encoded: 0, plain: 0 },
+  receivedLater: { blocks: 0, encoded: 0, plain: 0 },
+});
+
+const HEADER_BYTES_MERGE: MergeSpec<HeaderBytes> = { blocks: sum, encoded: sum, plain: sum };
+const addHeaderBytes = (parts: Array<Record<HeaderBlockKind, HeaderBytes>>): Record<HeaderBlockKind, HeaderBytes> => {
+  const out = newHeaderBytes();
+  for (const kind of Object.keys(out) as HeaderBlockKind[]) out[kind] = mergeWith(parts.map((p) => p[kind]), HEADER_BYTES_MERGE);
+  return out;
+};
 
 export interface TlsCounters {
   version: string | null;
@@ -71,7 +99,10 @@ export function newCounters(): Counters {
     },
     tls: { version: null, cipher: null, alpn: null, resumed: 0, handshakes: 0 },
     exhaustedAtSeconds: null,
-    http2: { serverMaxStreams: null, peakConcurrentStreams: 0, goaway: {}, resetStreams: {}, streamsPerSession: {} },
+    http2: {
+      serverMaxStreams: null, peakConcurrentStreams: 0, goaway: {}, resetStreams: {}, streamsPerSession: {},
+      serverSettings: {}, goawayLastStreamId: null, headerBytes: newHeaderBytes(),
+    },
     addresses: {},
     backends: {},
   };
@@ -103,6 +134,10 @@ export const HTTP2_COUNTERS_MERGE: MergeSpec<Http2Counters> = {
   goaway: addCounts,
   resetStreams: addCounts,
   streamsPerSession: addCounts,
+  // the same server's facts wherever seen: the first part's
+  serverSettings: (parts) => parts.find((p) => Object.keys(p).length > 0) ?? {},
+  goawayLastStreamId: maxOrNull,
+  headerBytes: addHeaderBytes,
 };
 
 export const COUNTERS_MERGE: MergeSpec<Counters> = {

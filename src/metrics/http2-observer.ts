@@ -14,10 +14,18 @@ export interface Http2Observer {
   sessionEnded(tally: SessionTally): void;
   /** A stream started; `inSession` streams are now in flight on its session. */
   streamsInFlight(inSession: number): void;
-  goaway(errorName: string): void;
+  /** A GOAWAY came: its error code's name and its last-stream-id. */
+  goaway(errorName: string, lastStreamId: number): void;
   streamReset(errorName: string): void;
   /** A PING's round trip on a session (one when it starts, then about one a second under load), in us. */
   rtt?(rttUs: number): void;
+  /** The server's SETTINGS as received (name -> value), every time a SETTINGS frame comes. */
+  settings?(values: Readonly<Record<string, number>>): void;
+  /** A header block went out (`sent`) or came in: its HPACK bytes against its size as HTTP/1-style
+   *  text lines (name: value CRLF); `first`: the session's first block in that direction. */
+  headerBlock?(sent: boolean, first: boolean, encodedBytes: number, plainBytes: number): void;
+  /** A request body waited this long (us) for the server's flow-control window. */
+  flowControlWait?(waitUs: number): void;
 }
 
 export const IGNORE_HTTP2: Http2Observer = {

@@ -224,6 +224,10 @@ const HTTP2_SUMMARY_MERGE: MergeSpec<Http2Summary> = {
   goaway: HTTP2_COUNTERS_MERGE.goaway,
   resetStreams: HTTP2_COUNTERS_MERGE.resetStreams,
   streamsPerSession: mergeDistribution,
+  // Absent in results written before they existed.
+  serverSettings: (xs) => HTTP2_COUNTERS_MERGE.serverSettings(nonNull(xs.map((x) => x ?? null))),
+  goawayLastStreamId: (xs) => HTTP2_COUNTERS_MERGE.goawayLastStreamId(xs.map((x) => x ?? null)),
+  headerBytes: (xs) => HTTP2_COUNTERS_MERGE.headerBytes(nonNull(xs.map((x) => x ?? null))),
 };
 
 function mergeHttp2(parts: Array<Http2Summary | null>): Http2Summary | null {

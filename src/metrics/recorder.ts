@@ -252,8 +252,29 @@ export class Recorder implements Http2Observer {
     if (this.counting && inSession > h.peakConcurrentStreams) h.peakConcurrentStreams = inSession;
   }
 
-  goaway(errorName: string): void {
-    if (this.counting) this.counters.http2.goaway[errorName] = (this.counters.http2.goaway[errorName] ?? 0) + 1;
+  goaway(errorName: string, lastStreamId: number): void {
+    if (!this.counting) return;
+    const h = this.counters.http2;
+    h.goaway[errorName] = (h.goaway[errorName] ?? 0) + 1;
+    if (h.goawayLastStreamId === null || lastStreamId > h.goawayLastStreamId) h.goawayLastStreamId = lastStreamId;
+  }
+
+  /** A fact of the server: kept during warmup too, the first SETTINGS seen. */
+  settings(values: Readonly<Record<string, number>>): void {
+    const h = this.counters.http2;
+    if (Object.keys(h.serverSettings).length === 0) h.serverSettings = { ...values };
+  }
+
+  headerBlock(sent: boolean, first: boolean, encodedBytes: number, plainBytes: number): void {
+    if (!this.counting) return;
+    const b = this.counters.http2.headerBytes[sent ? (first ? 'sentFirst' : 'sentLater') : first ? 'receivedFirst' : 'receivedLater'];
+    b.blocks++;
+    b.encoded += encodedBytes;
+    b.plain += plainBytes;
+  }
+
+  flowControlWait(waitUs: number): void {
+    if (this.counting) this.hist('flowControlWait').record(waitUs);
   }
 
   /** The round trip of a PING on an HTTP/2 session (the counted part of the phase only). */

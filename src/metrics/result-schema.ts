@@ -107,6 +107,14 @@ const phase = {
       properties: {
         streamsAsked: int, serverMaxStreams: nullable('integer'), limitedByServer: { type: 'boolean' }, peakConcurrentStreams: int,
         goaway: counts, resetStreams: counts, streamsPerSession: distribution,
+        serverSettings: counts, goawayLastStreamId: nullable('integer'),
+        headerBytes: {
+          type: 'object', additionalProperties: false, required: ['sentFirst', 'sentLater', 'receivedFirst', 'receivedLater'],
+          properties: Object.fromEntries(['sentFirst', 'sentLater', 'receivedFirst', 'receivedLater'].map((k) => [k, {
+            type: 'object', additionalProperties: false, required: ['blocks', 'encoded', 'plain'],
+            properties: { blocks: { type: 'integer', minimum: 0 }, encoded: { type: 'integer', minimum: 0 }, plain: { type: 'integer', minimum: 0 } },
+          }])),
+        },
       },
     },
     addresses: peers,

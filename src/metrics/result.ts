@@ -3,6 +3,7 @@
 // encoding (base64) of values recorded in microseconds.
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { MetricName } from './catalog.js';
+import type { HeaderBlockKind, HeaderBytes } from './counters.js';
 import type { PeersSummary } from './peers.js';
 
 export const RESULT_SCHEMA_ID = 'connload/result@1';
@@ -83,6 +84,13 @@ export interface Http2Summary {
   goaway: Record<string, number>;
   resetStreams: Record<string, number>;
   streamsPerSession: { mean: number; max: number; hdr: string };
+  /** The server's SETTINGS as first received, by name (absent in files written before it existed). */
+  serverSettings?: Record<string, number>;
+  /** The highest last-stream-id of the GOAWAYs received, or null. */
+  goawayLastStreamId?: number | null;
+  /** Header blocks, HPACK bytes against the same fields as HTTP/1 text: a session's first block and its
+   *  later ones, each way (HPACK's dynamic table is HTTP/2's "reuse pays"). */
+  headerBytes?: Record<HeaderBlockKind, HeaderBytes>;
 }
 
 export interface ConnectionsSummary {

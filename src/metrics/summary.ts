@@ -56,7 +56,26 @@ export function summarizeHttp2(streamsAsked: number, h: Http2Counters): Http2Sum
     goaway: { ...h.goaway },
     resetStreams: { ...h.resetStreams },
     streamsPerSession: summarizeDistribution(perSession),
+    serverSettings: { ...h.serverSettings },
+    goawayLastStreamId: h.goawayLastStreamId,
+    headerBytes: h.headerBytes,
   };
+}
+
+/** "sent 64% first, 64% later; received 71% first, 9% later": HPACK bytes as a share of the plain text. */
+export function describeHeaderCompression(h: Http2Summary): string | null {
+  const b = h.headerBytes;
+  if (b === undefined) return null;
+  const pct = (x: { encoded: number; plain: number; blocks: number }): string => (x.blocks === 0 || x.plain === 0 ? '-' : `${Math.round((100 * x.encoded) / x.plain)}%`);
+  if (b.sentFirst.blocks + b.receivedFirst.blocks === 0) return null;
+  return `sent ${pct(b.sentFirst)} first, ${pct(b.sentLater)} later; received ${pct(b.receivedFirst)} first, ${pct(b.receivedLater)} later`;
+}
+
+/** "maxConcurrentStreams=100, initialWindowSize=65535" */
+export function describeSettings(h: Http2Summary): string | null {
+  const s = h.serverSettings;
+  if (s === undefined || Object.keys(s).length === 0) return null;
+  return Object.entries(s).map(([k, v]) => `${k}=${v}`).join(', ');
 }
 
 function http2Notes(h: Http2Summary): string[] {

@@ -2,6 +2,7 @@
 // responses by status, thresholds, notes. Phases are columns so results compare side by side.
 import { isDurationMetric } from '../metrics/catalog.js';
 import { describeTwReuse } from '../metrics/ports.js';
+import { describeHeaderCompression, describeSettings } from '../metrics/summary.js';
 import type { PhaseResult } from '../metrics/result.js';
 import { peersOf, type PhaseEntry } from './html-data.js';
 import { escapeHtml as h } from './html-escape.js';
@@ -51,6 +52,9 @@ const HTTP2_ROWS: Row[] = [
   ['peak concurrent streams', (p) => fmtInt(p.http2?.peakConcurrentStreams)],
   ['GOAWAY received', (p) => (p.http2 ? codes(p.http2.goaway) : DASH)],
   ['streams reset', (p) => (p.http2 ? codes(p.http2.resetStreams) : DASH)],
+  ['GOAWAY last stream id', (p) => fmtInt(p.http2?.goawayLastStreamId ?? undefined)],
+  ['HPACK size of plain headers', (p) => (p.http2 ? describeHeaderCompression(p.http2) ?? DASH : DASH)],
+  ['server SETTINGS', (p) => (p.http2 ? describeSettings(p.http2) ?? DASH : DASH)],
 ];
 
 export function renderConnectionsTable(entries: PhaseEntry[]): string {

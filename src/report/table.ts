@@ -2,6 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import { PRIMARY_METRICS, SPLIT_TABLE_METRICS } from '../metrics/catalog.js';
 import { describeTwReuse } from '../metrics/ports.js';
+import { describeHeaderCompression, describeSettings } from '../metrics/summary.js';
 import type { PeersSummary } from '../metrics/peers.js';
 import type { PhaseResult, ResultDocument } from '../metrics/result.js';
 import { formatThresholdActual } from '../metrics/thresholds.js';
@@ -70,6 +71,11 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
     conn.push(['streams per session', `mean ${fmtRatio(h2.streamsPerSession.mean)}, max ${fmtInt(h2.streamsPerSession.max)}`]);
     if (Object.keys(h2.goaway).length > 0) conn.push(['GOAWAY received', codes(h2.goaway)]);
     if (Object.keys(h2.resetStreams).length > 0) conn.push(['streams reset (RST_STREAM)', codes(h2.resetStreams)]);
+    if (h2.goawayLastStreamId !== undefined && h2.goawayLastStreamId !== null) conn.push(['GOAWAY last stream id', fmtInt(h2.goawayLastStreamId)]);
+    const compression = describeHeaderCompression(h2);
+    if (compression !== null) conn.push(['HPACK size of plain headers', compression]);
+    const settings = describeSettings(h2);
+    if (settings !== null) conn.push(['server SETTINGS', settings]);
   }
   if (p.tls !== null) conn.push(['TLS', [p.tls.version, p.tls.cipher, p.tls.alpn && `ALPN ${p.tls.alpn}`, `${p.tls.resumed}/${p.tls.handshakes} resumed`].filter(Boolean).join(', ')]);
   out.push(conn.toString());

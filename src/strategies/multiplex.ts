@@ -31,23 +31,27 @@ export const multiplex: Strategy = {
   prepare(plan: PhasePlan, shared: WorkerShared): ConnectionFactory {
     const { target } = plan;
     const secure = target.protocol === 'https:';
+    const fields = paths(plan).map((path) =>
+      buildStreamHeaders({
+        method: plan.method,
+        scheme: secure ? 'https' : 'http',
+        authority: target.hostHeader,
+        path,
+        headers: plan.headers,
+        bodyBytes: plan.body?.byteLength ?? null,
+        userAgent: USER_AGENT,
+      }),
+    );
     const profile: Http2ClientProfile = {
       // Encoded once per path; no dynamic-table state, so the same bytes are valid on every stream.
-      blocks: paths(plan).map((path) =>
-        encodeStatelessBlock(buildStreamHeaders({
-          method: plan.method,
-          scheme: secure ? 'https' : 'http',
-          authority: target.hostHeader,
-          path,
-          headers: plan.headers,
-          bodyBytes: plan.body?.byteLength ?? null,
-          userAgent: USER_AGENT,
-        })),
-      ),
+      blocks: fields.map(encodeStatelessBlock),
+      // What the same fields take as HTTP/1 text lines ("name: value" CRLF), for header compression.
+      plainBytes: fields.map((f) => f.reduce((n, [name, value]) => n + Buffer.byteLength(name) + Buffer.byteLength(value) + 4, 0)),
       body: plan.body === null ? null : Buffer.from(plan.body),
       streamsAsked: plan.streams,
       nodelay: plan.nodelay,
       close: closeRule('h2', plan.close),
+      settingsAckTimeoutUs: plan.timeoutMs * 1000,
     };
     const host = target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname;
     const h2Target: Http2Target = { ...socketTarget(plan, shared), authority: `${target.protocol}//${host}:${target.port}` };

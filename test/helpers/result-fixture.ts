@@ -63,6 +63,7 @@ function newConnectionPhase(random: () => number, slowdown: number, portsSupport
   const tunnel = values(n, random, 120 * slowdown, 0.4);
   // HTTP/2 PING round trips.
   const rtt = values(Math.max(1, Math.floor(n / 50)), random, 80 * slowdown, 0.5);
+  const flowControlWait = values(Math.max(1, Math.floor(n / 20)), random, 300 * slowdown, 0.7);
   const ttfb = wait.map((w, i) => w + connect[i]! + tls[i]! + dns[i]!);
   const latency = ttfb.map((t, i) => t + download[i]!);
   const page = values(Math.floor(n / 4), random, 6000 * slowdown, 0.4);
@@ -95,6 +96,7 @@ function newConnectionPhase(random: () => number, slowdown: number, portsSupport
       connect: metricSummaryFromValues(connect),
       tunnel: metricSummaryFromValues(tunnel),
       rtt: metricSummaryFromValues(rtt),
+      flowControlWait: metricSummaryFromValues(flowControlWait),
       tls: metricSummaryFromValues(tls),
       wait: metricSummaryFromValues(wait),
       ttfb: metricSummaryFromValues(ttfb),

@@ -166,6 +166,32 @@ describe('multiplex over h2c', () => {
     expect(p.http2.peakConcurrentStreams).toBeLessThanOrEqual(8);
     expect(p.metrics.download.count).toBe(2000);
   });
+
+  it("against nghttpd: its SETTINGS as received, HPACK's dynamic table shrinking later response headers, and bodies waiting for window", async () => {
+    const port = await nghttpd(100);
+    const get = await runJson(['run', `http://127.0.0.1:${port}/index.html`, '-s', 'multiplex', '-c', '1', '--streams', '4', '-n', '200']);
+    expect(get.code).toBe(0);
+    assertValidResult(get.result);
+    const h2 = get.result.phases[0].http2;
+    expect(h2.serverSettings.maxConcurrentStreams).toBe(100);
+    const b = h2.headerBytes;
+    expect(b.sentFirst.blocks).toBe(1);
+    expect(b.sentLater.blocks).toBe(199);
+    expect(b.receivedFirst.blocks).toBe(1);
+    expect(b.receivedLater.blocks).toBeGreaterThanOrEqual(199);
+    // Our request blocks are stateless (the same bytes on every stream); nghttpd indexes its response
+    // headers, so its later blocks are a fraction of its first.
+    expect(b.sentLater.encoded / b.sentLater.plain).toBeCloseTo(b.sentFirst.encoded / b.sentFirst.plain, 2);
+    expect(b.receivedLater.encoded / b.receivedLater.plain).toBeLessThan((b.receivedFirst.encoded / b.receivedFirst.plain) / 2);
+    // 200 KB bodies against nghttpd's 64 KB initial windows: every body waited for WINDOW_UPDATE.
+    const bodyDir = await mkdtemp(path.join(os.tmpdir(), 'connload-body-'));
+    others.push(() => rm(bodyDir, { recursive: true, force: true }));
+    await writeFile(path.join(bodyDir, 'body'), 'x'.repeat(200_000));
+    const post = await runJson(['run', `http://127.0.0.1:${port}/index.html`, '-s', 'multiplex', '-c', '1', '--streams', '2', '-n', '20', '-m', 'POST', '--body-file', path.join(bodyDir, 'body')]);
+    expect(post.code).toBe(0);
+    expect(post.result.phases[0].requests.completed).toBe(20);
+    expect(post.result.phases[0].metrics.flowControlWait.count).toBe(20);
+  });
 });
 
 describe('multiplex: bad input and servers without HTTP/2', () => {

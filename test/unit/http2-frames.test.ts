@@ -68,7 +68,8 @@ const STREAM = frames((out, o) => {
 });
 
 const EXPECTED = [
-  ['SETTINGS', { maxConcurrentStreams: 100, initialWindowSize: 1 << 20 }],
+  // 6.5.2: an unknown setting is not acted on; it is kept apart, for the result to show.
+  ['SETTINGS', { maxConcurrentStreams: 100, initialWindowSize: 1 << 20, other: { 0x99: 7 } }],
   ['SETTINGS', null],
   ['HEADERS', 1, '82868441', false],
   ['DATA', 1, 'hello', true, 5],
