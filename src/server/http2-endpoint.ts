@@ -3,6 +3,7 @@
 import http2, { type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { BodyPool } from './body-pool.js';
+import type { CapacityGate, CapacityTicket } from './capacity.js';
 import { resetConnection, type TrackedConnection } from './connections.js';
 import type { FaultPicker } from './faults.js';
 import { planResponse, statusHasBody, type ResponsePlan } from './request-target.js';
@@ -15,6 +16,8 @@ export interface Http2Context {
   bodies: BodyPool;
   pickFault: FaultPicker;
   defaultPlan: ResponsePlan;
+  /** --capacity: at most N requests in service at once, or null for no limit */
+  capacity: CapacityGate | null;
 }
 
 export interface Http2Endpoint {
@@ -97,6 +100,7 @@ function answerStream(
   stats.streamStarted(session.streamsInFlight);
   let finished = false;
   let timer: NodeJS.Timeout | null = null;
+  let ticket: CapacityTicket | null = null;
   const finish = () => {
     if (finished) return;
     finished = true;
@@ -106,6 +110,7 @@ function answerStream(
   stream.on('error', () => {});
   stream.once('close', () => {
     if (timer) clearTimeout(timer);
+    ticket?.cancel();
     finish();
   });
   stream.resume(); // a request body is read and discarded
@@ -141,8 +146,17 @@ function answerStream(
     finish();
   };
   const delayMs = fault === 'stall' ? options.stallMs : plan.latencyMs;
-  if (delayMs > 0) timer = setTimeout(send, delayMs);
-  else send();
+  // With a capacity, the latency runs only once a slot is free (the stream waits its turn).
+  const serve = (held: CapacityTicket | null) => {
+    const done = () => {
+      held?.cancel();
+      send();
+    };
+    if (delayMs > 0) timer = setTimeout(done, delayMs);
+    else done();
+  };
+  if (context.capacity === null) serve(null);
+  else ticket = context.capacity.acquire(serve);
 }
 
 function respond(stream: ServerHttp2Stream, status: number, body: Buffer, headOnly: boolean): void {
