@@ -1,6 +1,7 @@
 // The plan: everything a phase needs, resolved and validated, no I/O left.
 // Built by buildPlan (pure) from command-line options or a scenario phase.
 import type { ClosePolicy } from '../transport/close-policy.js';
+import type { Stage } from './stages.js';
 
 export const STRATEGY_NAMES = ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', 'multiplex'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -54,8 +55,12 @@ export interface PhasePlan {
   tls: TlsPlan;
   /** Source addresses to spread new connections over (round-robin); empty = the OS picks. */
   localAddresses: string[];
-  /** Open model: requests per second in total, or null for the closed model. */
+  /** Open model: requests per second in total, or null for the closed model. With a ramp, its peak. */
   rate: number | null;
+  /** Open model ramp: the arrival rate moves linearly from startRate through each stage's target; null = a fixed rate. */
+  ramp: { startRate: number; stages: Stage[] } | null;
+  /** Start barrier: the wall-clock epoch ms at which the phase starts, or null for as soon as planned. */
+  startAtEpochMs: number | null;
   /** Open model: cap on sockets (total over workers). */
   maxConnections: number | null;
   /** Page mode: paths fetched as one iteration, or null. */

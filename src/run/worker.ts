@@ -10,6 +10,7 @@ import { strategyFor } from '../strategies/index.js';
 import { Engine, FatalConnectError } from './engine.js';
 import { assertNever, type MainToWorker, type WorkerToMain } from './messages.js';
 import { ClosedSupply, OpenSupply, PageSupply, type Supply } from './supply.js';
+import { RampSchedule, RampSupply } from './ramp-supply.js';
 
 if (parentPort === null) throw new Error('worker.js must run in a worker thread');
 const port = parentPort;
@@ -38,6 +39,10 @@ port.on('message', (msg: MainToWorker) => {
 function makeSupply(plan: WorkerPlan, rec: Recorder, startUs: number): Supply {
   const phase = plan.phase;
   if (phase.page !== null) return new PageSupply(phase.page.length, plan.requests, (s, e) => rec.page(s, e));
+  if (plan.rate !== null && phase.ramp !== null) {
+    const schedule = new RampSchedule(phase.ramp.startRate, phase.ramp.stages);
+    return new RampSupply(startUs, schedule, plan.workerIndex, phase.workers, plan.requests, phase.timeoutMs * 1000, () => rec.dropped());
+  }
   if (plan.rate !== null && phase.rate !== null) {
     // Workers interleave their schedules: worker i is offset by i slots of the total rate.
     const offsetUs = (plan.workerIndex * 1e6) / phase.rate;
