@@ -105,6 +105,7 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
       notes.push('--close reset: connections were aborted with RST, so no TIME_WAIT was left anywhere; this is a trick with a cost: the server sees resets, and data still in flight is lost.');
     }
     const phase = buildPhaseResult(plan, run.merged, run.timeWait, { ports, notes, interrupted: run.interrupted });
+    phase.startedAtEpochMs = run.startedAtEpochMs;
     phase.thresholds = plan.thresholds.map((t) => evaluateThreshold(parseThreshold(t), phase));
     phases.push(phase);
     if (run.interrupted) {

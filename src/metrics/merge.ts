@@ -138,10 +138,12 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: string[] = [])
     tls: mergeTls(parts.map((p) => p.tls)),
     http2: mergeHttp2(parts.map((p) => p.http2)),
     thresholds: [],
-    series: mergeSeries(parts.map((p) => p.series), ports.supported),
+    series: mergeSeries(parts.map((p) => p.series), ports.supported, seriesOffsets(parts)),
     notes,
     interrupted: parts.some((p) => p.interrupted),
   };
+  const starts = parts.map((p) => p.startedAtEpochMs);
+  if (starts.every((s) => typeof s === 'number')) phase.startedAtEpochMs = Math.min(...(starts as number[]));
   const expressions = [...new Set([...parts.flatMap((p) => p.thresholds.map((t) => t.expression)), ...extraThresholds])];
   phase.thresholds = expressions.map((e) => evaluateThreshold(parseThreshold(e), phase));
   return phase;
@@ -271,9 +273,21 @@ function mergeHttp2(parts: Array<Http2Summary | null>): Http2Summary | null {
 }
 
 /** Adds the per-second points with the same `t` (each runner counts from its own start). */
-function mergeSeries(parts: SeriesPoint[][], timeWaitSupported: boolean): SeriesPoint[] {
+/**
+ * Whole seconds by which each runner's series starts after the earliest runner's, when every
+ * runner's wall-clock start is known (runners without a shared --start-at start seconds apart);
+ * all 0 otherwise, as in files written before the start was recorded.
+ */
+function seriesOffsets(parts: PhaseResult[]): number[] {
+  const starts = parts.map((p) => p.startedAtEpochMs);
+  if (!starts.every((s) => typeof s === 'number')) return parts.map(() => 0);
+  const first = Math.min(...(starts as number[]));
+  return (starts as number[]).map((s) => Math.round((s - first) / 1000));
+}
+
+function mergeSeries(parts: SeriesPoint[][], timeWaitSupported: boolean, offsets: number[]): SeriesPoint[] {
   const byT = new Map<number, SeriesPoint>();
-  for (const point of parts.flat()) {
+  for (const point of parts.flatMap((series, i) => series.map((p) => ({ ...p, t: p.t + offsets[i]! })))) {
     const at = byT.get(point.t);
     if (at === undefined) {
       byT.set(point.t, { ...point, timeWait: timeWaitSupported ? point.timeWait : null });
