@@ -52,6 +52,16 @@ export function describePlan(plan: PhasePlan): string {
 }
 
 export async function executePlans(plans: PhasePlan[], out: OutputOptions, signal: AbortSignal): Promise<ResultDocument> {
+  const doc = await runPlans(plans, out, signal);
+  await writeOutputs(doc, out);
+  if (doc.interrupted) throw new InterruptedError();
+  const failed = doc.phases.flatMap((p) => p.thresholds.filter((t) => !t.ok).map((t) => `${p.name}: ${t.expression} (actual ${formatThresholdActual(t.expression, t.actual)})`));
+  if (failed.length > 0) throw new ThresholdFailedError(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n  ${failed.join('\n  ')}`);
+  return doc;
+}
+
+/** Runs the phases in order and builds the document: writes nothing and judges nothing (`connload find` decides step by step). */
+export async function runPlans(plans: PhasePlan[], out: Pick<OutputOptions, 'quiet'>, signal: AbortSignal): Promise<ResultDocument> {
   const stderr = process.stderr;
   const live = createLiveDisplay(stderr, { quiet: out.quiet });
   const address = await resolveAddress(plans[0]!);
@@ -122,10 +132,6 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
     interrupted,
     phases,
   };
-  await writeOutputs(doc, out);
-  if (interrupted) throw new InterruptedError();
-  const failed = phases.flatMap((p) => p.thresholds.filter((t) => !t.ok).map((t) => `${p.name}: ${t.expression} (actual ${formatThresholdActual(t.expression, t.actual)})`));
-  if (failed.length > 0) throw new ThresholdFailedError(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n  ${failed.join('\n  ')}`);
   return doc;
 }
 

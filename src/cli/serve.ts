@@ -120,6 +120,7 @@ export function describeTotals(stats: ServerStats): string {
   if (q !== undefined && q.limit !== null) {
     line += `\ncapacity ${q.limit} at once: peak in service ${q.peakInService}, peak queue ${q.peakQueue}, ${q.waited} requests waited`;
     if (q.waited > 0) line += ` (total ${formatMs(q.waitTotalMs)}, mean ${formatMs(q.waitMeanMs)})`;
+    if (q.served > 0) line += `; mean service ${formatMs(q.serviceMeanMs)}`;
   }
   return line;
 }

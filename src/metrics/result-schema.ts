@@ -111,10 +111,10 @@ const phase = {
 
 const capacityPoint = {
   type: 'object',
-  required: ['load', 'phase', 'ok', 'failedThreshold', 'requestsPerSecond', 'latencyP50Ms', 'latencyP99Ms', 'errors', 'errorRate', 'connectionsOpened', 'timeWaitPeak'],
+  required: ['load', 'phase', 'ok', 'failedThreshold', 'failedActual', 'requestsPerSecond', 'latencyP50Ms', 'latencyP99Ms', 'errors', 'errorRate', 'connectionsOpened', 'timeWaitPeak'],
   additionalProperties: false,
   properties: {
-    load: { type: 'number' }, phase: { type: 'string' }, ok: { type: 'boolean' }, failedThreshold: nullable('string'),
+    load: { type: 'number' }, phase: { type: 'string' }, ok: { type: 'boolean' }, failedThreshold: nullable('string'), failedActual: nullable('number'),
     requestsPerSecond: { type: 'number' }, latencyP50Ms: nullable('number'), latencyP99Ms: nullable('number'),
     errors: int, errorRate: { type: 'number' }, connectionsOpened: int, timeWaitPeak: nullable('integer'),
   },

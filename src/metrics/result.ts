@@ -142,6 +142,8 @@ export interface CapacityPoint {
   ok: boolean;
   /** the first threshold that failed at this load, or null */
   failedThreshold: string | null;
+  /** what that threshold measured there */
+  failedActual: number | null;
   requestsPerSecond: number;
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;

@@ -12,6 +12,10 @@ export interface CapacityStats {
   waited: number;
   /** time spent waiting, summed over those requests */
   waitTotalMs: number;
+  /** requests that held a slot and released it */
+  served: number;
+  /** time slots were held (the service time: latency plus timer lateness), summed */
+  serviceTotalMs: number;
 }
 
 export interface CapacityTicket {
@@ -31,7 +35,7 @@ export class CapacityGate {
   /** index of the first waiter not yet served (the queue is compacted now and then) */
   private head = 0;
   private waiting = 0;
-  readonly stats: CapacityStats = { peakInService: 0, peakQueue: 0, waited: 0, waitTotalMs: 0 };
+  readonly stats: CapacityStats = { peakInService: 0, peakQueue: 0, waited: 0, waitTotalMs: 0, served: 0, serviceTotalMs: 0 };
 
   constructor(readonly limit: number) {}
 
@@ -42,10 +46,13 @@ export class CapacityGate {
    */
   acquire(start: (ticket: CapacityTicket) => void): CapacityTicket {
     let state: 'queued' | 'holding' | 'done' = 'queued';
+    let heldSinceMs = 0;
     const ticket: CapacityTicket = {
       cancel: () => {
         if (state === 'holding') {
           state = 'done';
+          this.stats.served++;
+          this.stats.serviceTotalMs += performance.now() - heldSinceMs;
           this.inService--;
           this.next();
         } else if (state === 'queued') {
@@ -58,6 +65,7 @@ export class CapacityGate {
     const waiter: Waiter = {
       start: () => {
         state = 'holding';
+        heldSinceMs = performance.now();
         start(ticket);
       },
       arrivedMs: performance.now(),

@@ -67,8 +67,17 @@ export class ServerStatsRecorder {
 
   snapshot(): ServerStats {
     const c = this.counts;
-    const q = this.capacity?.stats ?? { peakInService: 0, peakQueue: 0, waited: 0, waitTotalMs: 0 };
-    const capacity = { limit: this.capacity?.limit ?? null, ...q, waitMeanMs: q.waited > 0 ? q.waitTotalMs / q.waited : 0 };
+    const q = this.capacity?.stats ?? { peakInService: 0, peakQueue: 0, waited: 0, waitTotalMs: 0, served: 0, serviceTotalMs: 0 };
+    const capacity = {
+      limit: this.capacity?.limit ?? null,
+      peakInService: q.peakInService,
+      peakQueue: q.peakQueue,
+      waited: q.waited,
+      waitTotalMs: q.waitTotalMs,
+      waitMeanMs: q.waited > 0 ? q.waitTotalMs / q.waited : 0,
+      served: q.served,
+      serviceMeanMs: q.served > 0 ? q.serviceTotalMs / q.served : 0,
+    };
     return { ...c, requestsByVersion: { ...c.requestsByVersion }, faults: { ...c.faults }, capacity };
   }
 }

@@ -75,6 +75,9 @@ export interface ServerStats {
     /** their waits summed, and the mean over them */
     waitTotalMs: number;
     waitMeanMs: number;
+    /** requests served through a slot, and the mean time each held it (the latency plus the timer's lateness) */
+    served: number;
+    serviceMeanMs: number;
   };
 }
 
