@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { buildPhasePlan, type PlanInput } from '../../src/plan/build-plan.js';
 import type { RunOptionsInput } from '../../src/plan/options.js';
+import { describePlan } from '../../src/plan/describe.js';
 import { parseStages } from '../../src/plan/stages.js';
 import { parseStartAt } from '../../src/plan/start-at.js';
 import { RampSchedule } from '../../src/run/ramp-supply.js';
@@ -53,6 +54,12 @@ describe('buildPhasePlan with a ramp', () => {
     expect(plan.rate).toBe(2000);
     expect(plan.durationMs).toBe(100_000);
     expect(buildPhasePlan(input({ stages: '10s:1000' })).ramp!.startRate).toBe(0);
+  });
+
+  it('is printed with its start, stages and start time', () => {
+    const plan = buildPhasePlan(input({ rate: 100, stages: '30s:2000,10s:0', startAt: NOW + 60_000 }));
+    expect(describePlan(plan)).toContain('ramp 100 30s→2000 10s→0 req/s (open model, up to 10 connections), 40s');
+    expect(describePlan(plan)).toContain('starts at 2026-12-03T10:01:00.000Z');
   });
 
   it('splits a ramp between runners', () => {
