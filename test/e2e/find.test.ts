@@ -57,7 +57,7 @@ describe('connload find', () => {
       const result = await runCli(
         [
           'find', `${server.url}/`, '--threshold', 'latency.p99 < 50ms', '-c', '64',
-          '--start', '50', '--warmup', `${warmupS}s`, '--duration', `${durationS}s`, '--max-steps', '10', '--json', '-', '--quiet',
+          '--start', '50', '--warmup', `${warmupS}s`, '--duration', `${durationS}s`, '--precision', '0.02', '--max-steps', '12', '--json', '-', '--quiet',
         ],
         { prefix: PRIORITY },
       );
