@@ -22,6 +22,8 @@ const DRAIN_BACKSTOP_MS = 1000;
 
 let engine: Engine | null = null;
 let stopRequested = false;
+/** Ends the wait for the phase's start (--start-at may be hours ahead): a stop must not wait for it. */
+let endStartWait: (() => void) | null = null;
 
 port.on('message', (msg: MainToWorker) => {
   switch (msg.type) {
@@ -30,6 +32,7 @@ port.on('message', (msg: MainToWorker) => {
       break;
     case 'stop':
       stopRequested = true;
+      endStartWait?.();
       engine?.stop();
       break;
     default:
@@ -60,7 +63,15 @@ async function run(plan: WorkerPlan): Promise<void> {
   // Every address of the name, resolved before the start (a failure here was caught at plan time).
   const book = phase.proxy === null && phase.unixSocket === null && needsAddressBook(phase.target.hostname, phase.dns) ? new AddressBook(phase.target.hostname, phase.dns) : null;
   if (book !== null) await book.refresh();
-  await new Promise((r) => setTimeout(r, Math.max(0, plan.startAtEpochMs - Date.now())));
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, plan.startAtEpochMs - Date.now()));
+    endStartWait = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    if (stopRequested) endStartWait();
+  });
+  endStartWait = null;
   const startUs = nowUs();
   const supply = makeSupply(plan, rec, startUs);
   const eng = new Engine(plan, strategy, rec, supply, book);

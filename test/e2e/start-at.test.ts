@@ -46,6 +46,17 @@ describe('--start-at', () => {
     expect(doc.phases[0]!.requests.completed).toBe(20);
   });
 
+  it('Ctrl-C while waiting for the start stops at once (exit 130), nothing sent', async () => {
+    const target = await acceptClock();
+    const startAt = Date.now() + 60_000;
+    const result = await runCli(['run', target.url, '-n', '5', '--start-at', String(startAt), '--quiet'], {
+      onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), 1000),
+    });
+    expect(result.code).toBe(130);
+    expect(Date.now()).toBeLessThan(startAt); // it did not sit out the wait
+    expect(target.acceptedAtMs).toHaveLength(0);
+  });
+
   it('takes epoch milliseconds too', async () => {
     const target = await acceptClock();
     const startAt = Date.now() + 1500;
