@@ -178,11 +178,13 @@ export function buildPhaseResult(facts: PhaseFacts, host: HostFacts, run: PhaseO
     options: facts.options,
     durationMs: round3(merged.durationMs),
     requests: {
+      sent: c.sent,
       completed: c.completed,
       reused: c.reused,
       errors: sumErrors(c.errors),
       retried: c.retried,
       dropped: c.dropped,
+      unfinished: c.unfinished,
       perSecond: seconds > 0 ? round3(c.completed / seconds) : 0,
       byStatus: c.byStatus,
     },
