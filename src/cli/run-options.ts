@@ -18,6 +18,9 @@ export function runOptions<T>(y: Argv<T>) {
     .option('requests', { alias: 'n', type: 'number', describe: 'stop after this many requests', group: 'Load' })
     .option('warmup', { type: 'string', describe: 'run this long first without counting', group: 'Load' })
     .option('rate', { alias: 'r', type: 'number', describe: 'open model: requests per second in total', group: 'Load' })
+    .option('stage', { type: 'string', array: true, requiresArg: true, describe: 'open model ramp, k6 style: 30s:2000,60s:2000,10s:0 (rate targets in req/s; starts from --rate or 0; the phase lasts as long as the stages)', group: 'Load' })
+    .option('stage-connections', { type: 'string', array: true, requiresArg: true, describe: 'closed model ramp of connections, e.g. 10s:100 (parsed, not run yet)', group: 'Load' })
+    .option('start-at', { type: 'string', describe: 'start barrier: plan, wait until this ISO time or epoch ms, then start (runners on many machines start together)', group: 'Load' })
     .option('max-connections', { type: 'number', describe: 'open model: cap on connections (default -c)', group: 'Load' })
     .option('page', { type: 'string', describe: 'page mode: paths fetched as one iteration, e.g. /index.html,/a.png', group: 'Load' })
     .option('workers', { alias: 'w', type: 'number', describe: 'worker threads (default 1)', group: 'Load' })
@@ -67,6 +70,9 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
     requests: a.requests,
     warmup: numericDuration(a.warmup),
     rate: a.rate,
+    stages: a.stage,
+    connectionStages: a['stage-connections'],
+    startAt: a['start-at'],
     maxConnections: a['max-connections'],
     page: a.page,
     workers: a.workers,
@@ -101,7 +107,7 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
 
 /** CLI spelling of an option key, for error messages. */
 export function cliName(key: string): string {
-  const special: Record<string, string> = { headers: '--header', localAddress: '--local-address', threshold: '--threshold', url: 'url' };
+  const special: Record<string, string> = { stages: '--stage', connectionStages: '--stage-connections', headers: '--header', localAddress: '--local-address', threshold: '--threshold', url: 'url' };
   return special[key] ?? `--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
 }
 

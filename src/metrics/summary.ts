@@ -142,6 +142,8 @@ export interface PhaseOutcome {
   merged: PhaseAggregate;
   timeWait: TimeWaitTrace;
   interrupted: boolean;
+  /** wall-clock epoch ms at which counting began (the phase start after any warmup) */
+  startedAtEpochMs?: number;
 }
 
 /** The ports section: what the sampler saw against the port facts. */
@@ -219,6 +221,7 @@ export function buildPhaseResult(facts: PhaseFacts, host: HostFacts, run: PhaseO
     series: series(merged, run.timeWait),
     notes: phaseNotes(facts, host, ports, c, metrics, http2),
     interrupted: run.interrupted,
+    ...(run.startedAtEpochMs !== undefined ? { startedAtEpochMs: run.startedAtEpochMs } : {}),
   };
   phase.thresholds = evaluateThresholds(facts.thresholds, phase);
   return phase;

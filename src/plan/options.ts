@@ -2,6 +2,7 @@
 // (same names, camelCase). Raw values: buildPlan validates and resolves them.
 import type { StrategyName } from './types.js';
 import type { ClosePolicy } from '../transport/close-policy.js';
+import type { StageInput } from './stages.js';
 
 export interface RunOptionsInput {
   strategy?: StrategyName;
@@ -57,6 +58,12 @@ export interface RunOptionsInput {
   sampleInterval?: string | number;
   runnerIndex?: number;
   runnerCount?: number;
+  /** open model ramp: "30s:2000,60s:2000,10s:0" (CLI --stage) or [{duration, target}] (scenario) */
+  stages?: string | string[] | StageInput[];
+  /** closed model ramp of open connections, written like stages (CLI --stage-connections) */
+  connectionStages?: string | string[] | StageInput[];
+  /** start barrier: ISO time or epoch ms at which the phase starts (runners on many machines start together) */
+  startAt?: string | number;
   /** thresholds for this phase (CLI --threshold) */
   threshold?: string[];
 }
@@ -67,6 +74,7 @@ export const RUN_OPTION_KEYS = [
   'workers', 'depth', 'streams', 'maxRequestsPerConnection', 'maxConnectionAge', 'idleTimeout', 'close', 'nodelay',
   'splitWrites', 'connectTimeout', 'timeout', 'insecure', 'ca', 'servername', 'tlsSessionReuse',
   'backendHeader', 'dns', 'dnsRefresh', 'resolve', 'dnsServer', 'proxy', 'unixSocket', 'localAddress', 'rate', 'maxConnections', 'page', 'sampleInterval', 'runnerIndex', 'runnerCount', 'threshold',
+  'stages', 'connectionStages', 'startAt',
 ] as const satisfies ReadonlyArray<keyof RunOptionsInput>;
 
 export const RUN_DEFAULTS = {
