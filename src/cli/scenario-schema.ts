@@ -113,6 +113,11 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   streams: positiveInteger('multiplex: concurrent HTTP/2 streams per connection.', RUN_DEFAULTS.streams),
   maxRequestsPerConnection: positiveInteger('Retire a connection after this many requests.'),
   maxConnectionAge: duration('Retire a connection older than this.'),
+  connectRate: accepts('a positive number', {
+    description: 'New connections per second, for every strategy: a pool grows to its size at this rate, new-connection is paced by it.',
+    type: 'number',
+    exclusiveMinimum: 0,
+  }),
   idleTimeout: duration("Close a pooled connection idle this long: keep it below the server's keep-alive timeout."),
   close: accepts(`one of ${CLOSE_POLICIES.map((s) => `"${s}"`).join(', ')}`, {
     description: 'Who closes a retired connection: server (Connection: close, the server keeps TIME_WAIT), client (the client\'s port goes to TIME_WAIT), reset (RST, no TIME_WAIT).',

@@ -132,6 +132,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     else startAtEpochMs = parsed;
   }
   const maxConnections = int('maxConnections', null);
+  const connectRate = o.connectRate === undefined ? null : typeof o.connectRate === 'number' && o.connectRate > 0 && Number.isFinite(o.connectRate) ? o.connectRate : (bad('connectRate', 'a number of new connections per second > 0', o.connectRate), null);
   const lanes = rate !== null ? maxConnections ?? connections : connections;
   if (workers > lanes) problems.push(`${input.where('workers')}: ${workers} workers need at least as many connections, got ${lanes}`);
 
@@ -207,6 +208,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     maxRequestsPerConnection: int('maxRequestsPerConnection', null),
     maxConnectionAgeMs: duration('maxConnectionAge', null),
     idleTimeoutMs: duration('idleTimeout', null),
+    connectRate,
     close,
     nodelay: o.nodelay ?? RUN_DEFAULTS.nodelay,
     splitWrites: o.splitWrites ?? false,

@@ -43,6 +43,7 @@ export function describeOptions(plan: PhasePlan): Record<string, unknown> {
     maxRequestsPerConnection: plan.maxRequestsPerConnection,
     maxConnectionAgeMs: plan.maxConnectionAgeMs,
     idleTimeoutMs: plan.idleTimeoutMs ?? undefined,
+    connectRate: plan.connectRate ?? undefined,
     close: plan.close,
     nodelay: plan.nodelay,
     splitWrites: plan.splitWrites,

@@ -22,6 +22,8 @@ export interface RunOptionsInput {
   streams?: number;
   maxRequestsPerConnection?: number;
   maxConnectionAge?: string | number;
+  /** new connections per second, for every strategy */
+  connectRate?: number;
   /** the client closes a pooled connection idle this long */
   idleTimeout?: string | number;
   close?: ClosePolicy;
@@ -71,7 +73,7 @@ export interface RunOptionsInput {
 /** Every option key, for "unknown key" checks and the scenario schema. */
 export const RUN_OPTION_KEYS = [
   'strategy', 'connections', 'duration', 'requests', 'warmup', 'method', 'headers', 'body', 'bodyFile',
-  'workers', 'depth', 'streams', 'maxRequestsPerConnection', 'maxConnectionAge', 'idleTimeout', 'close', 'nodelay',
+  'workers', 'depth', 'streams', 'maxRequestsPerConnection', 'maxConnectionAge', 'idleTimeout', 'connectRate', 'close', 'nodelay',
   'splitWrites', 'connectTimeout', 'timeout', 'insecure', 'ca', 'servername', 'tlsSessionReuse',
   'backendHeader', 'dns', 'dnsRefresh', 'resolve', 'dnsServer', 'proxy', 'unixSocket', 'localAddress', 'rate', 'maxConnections', 'page', 'sampleInterval', 'runnerIndex', 'runnerCount', 'threshold',
   'stages', 'connectionStages', 'startAt',

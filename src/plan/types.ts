@@ -50,6 +50,8 @@ export interface PhasePlan {
   streams: number;
   maxRequestsPerConnection: number | null;
   maxConnectionAgeMs: number | null;
+  /** --connect-rate: new connections per second in total (over workers), or null for no limit. */
+  connectRate: number | null;
   /** --idle-timeout: the client closes a pooled connection idle this long, or null. */
   idleTimeoutMs: number | null;
   close: ClosePolicy;

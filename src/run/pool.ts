@@ -10,7 +10,7 @@ import type { CloseKind, Connection, ConnectionFactory } from '../transport/conn
 import { nowUs, type Exchange } from '../transport/timing.js';
 import type { Dispatch } from './dispatch.js';
 import {
-  CONNECT_BACKOFF_US, EXHAUSTED_BACKOFF_US, FatalConnectError, idleTooLong, isLastRequest, Lane,
+  CONNECT_BACKOFF_US, ConnectPacer, EXHAUSTED_BACKOFF_US, FatalConnectError, idleTooLong, isLastRequest, Lane,
   LocalAddresses, SWEEP_INTERVAL_MS, timedOut, type PoolHooks, type PoolRules,
 } from './lanes.js';
 import { LiveConnections } from './live.js';
@@ -25,6 +25,7 @@ export class Pool {
   private readonly live: LiveConnections;
   private nextId = 1;
   private readonly localAddresses: LocalAddresses;
+  private readonly pacer: ConnectPacer | null;
   private everConnected = false;
   /** True while connects fail for want of a local port; false again after a connect that works. */
   outOfPorts = false;
@@ -45,6 +46,7 @@ export class Pool {
     this.lanes = Array.from({ length: rules.lanes }, () => new Lane(this));
     this.emptyLanes = rules.lanes;
     this.localAddresses = new LocalAddresses(rules.localAddresses);
+    this.pacer = rules.connectRate === null ? null : new ConnectPacer(rules.connectRate);
     this.live = new LiveConnections(rec, () => hooks.settled(this.fatal));
   }
 
@@ -82,6 +84,10 @@ export class Pool {
       } else if (lane.backoffUntilUs > now) {
         this.waker.at(lane.backoffUntilUs);
         return;
+      } else if (this.pacer !== null && this.pacer.nextAllowedUs() > now) {
+        // --connect-rate: this lane's connection waits for its slot.
+        this.waker.at(this.pacer.nextAllowedUs());
+        return;
       }
       const ex = this.work.next(now, conn === null || conn.responses === 0);
       if (ex === null) {
@@ -90,7 +96,10 @@ export class Pool {
         this.armWake(now); // a connection is free: wake it when the next request is due
         return;
       }
-      if (conn === null) conn = this.openOn(lane);
+      if (conn === null) {
+        this.pacer?.opened(now);
+        conn = this.openOn(lane);
+      }
       this.send(conn, ex, now);
     }
   }
