@@ -62,9 +62,9 @@ export function explain(phases: PhaseResult[]): string {
   const ka = by('http10-keepalive');
   if (ka) lines.push(`- http10-keepalive: HTTP/1.0 asks "Connection: Keep-Alive" and reuses only when the server says so too; here reuse ${ka.connections.reuseRatio}${ka.connections.keepAliveHeader ? `, server header "Keep-Alive: ${ka.connections.keepAliveHeader}"` : ''} (4.5.2-4.5.5).`);
   const pipe = by('pipeline');
-  if (pipe) lines.push(`- pipeline keeps ${pipe.options.depth} requests in flight per connection, so the server's latency overlaps: ${Math.round(pipe.requests.perSecond)} req/s (4.6).`);
+  if (pipe) lines.push(`- pipeline keeps ${String(pipe.options.depth)} requests in flight per connection, so the server's latency overlaps: ${Math.round(pipe.requests.perSecond)} req/s (4.6).`);
   const mux = by('multiplex');
-  if (mux) lines.push(`- multiplex runs ${mux.options.streams} HTTP/2 streams on each connection: ${Math.round(mux.requests.perSecond)} req/s over ${mux.connections.opened} connections.`);
+  if (mux) lines.push(`- multiplex runs ${String(mux.options.streams)} HTTP/2 streams on each connection: ${Math.round(mux.requests.perSecond)} req/s over ${mux.connections.opened} connections.`);
   // The lab scenarios, each with the claim it reproduces (test/lab/chapter.test.ts runs them).
   const labScenarios = [
     ['scenarios/lab-handshake.json', '4.2.3 the handshake is half a small transaction; persistent halves latency'],
