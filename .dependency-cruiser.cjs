@@ -108,7 +108,7 @@ module.exports = {
       'plan-imports-below',
       '^src/plan/',
       BELOW_RUN.filter((p) => p !== '^src/plan/'),
-      'The plan is pure data built from options; it may read the strategies\' traits and the types below, never the engine or the commands.',
+      "The plan is pure data built from options; it may read the strategies' traits and the types below, never the engine or the commands.",
     ),
     layer(
       'strategies-import-below',
@@ -134,12 +134,7 @@ module.exports = {
       ['^src/transport/'],
       'Metrics record and merge timings (transport/timing.ts); they must not depend on the plan, the strategies, the engine or a protocol.',
     ),
-    layer(
-      'transport-imports-nothing',
-      '^src/transport/',
-      [],
-      'transport/ is the bottom: it owns sockets and imports no other project folder.',
-    ),
+    layer('transport-imports-nothing', '^src/transport/', [], 'transport/ is the bottom: it owns sockets and imports no other project folder.'),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
