@@ -62,7 +62,10 @@ describe('request options', () => {
     // 30 requests of about 20 ms on connections that live 100 ms: several connections, each with a few requests.
     expect(p.connections.opened).toBeGreaterThanOrEqual(3);
     expect(p.connections.requestsPerConnection.max).toBeLessThanOrEqual(7);
-    expect(p.connections.closedByServer).toBe(p.connections.opened);
+    // Each retired connection is closed by the server; the last one may still be open when the budget
+    // ends (its age not reached yet): then it is stopped at the end, and counted so.
+    expect(p.connections.stoppedAtEnd).toBeLessThanOrEqual(1);
+    expect(p.connections.closedByServer + p.connections.stoppedAtEnd).toBe(p.connections.opened);
   });
 });
 
@@ -89,6 +92,9 @@ describe('connload demo', () => {
     for (const s of ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', 'multiplex']) expect(r.stdout).toContain(s);
     expect(r.stdout).toMatch(/new-connection opened 300 TCP connections for 300 requests/);
     expect(r.stdout).toMatch(/persistent opened 10 for 300/);
+    // Pipelining and HTTP/2 at the same concurrency on one connection, compared in words that follow the numbers.
+    expect(r.stdout).toMatch(/pipeline kept 10 requests in flight on one connection, .*(about the|\d\.\dx the) requests per second of persistent with 10 connections \(ttfb p50 [\d.]+ ms against [\d.]+ ms\), with 9 fewer connections/);
+    expect(r.stdout).toMatch(/multiplex ran 10 HTTP\/2 streams on one connection .*persistent with 10 connections/);
     expect(r.stdout).toMatch(/scenarios\/lab-page-load\.json/);
     expect(r.stdout).toMatch(/The server accepted \d+ connections and answered 1500 requests/);
   });
