@@ -8,7 +8,7 @@
 // protocols and transport; metrics takes transport only; transport takes nothing.
 // Decided: probe may take report/style.ts (chalk, table and number formats) so that
 // its tables look like every other report; no other module of report.
-// test/ may import anything. Type-only imports count: they couple layers too.
+// test/ may import anything. Type-only imports count (layers and cycles): they couple modules too.
 
 const SHARED = '^src/(errors|version)\\.ts$';
 
@@ -28,7 +28,8 @@ module.exports = {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'A cycle ties modules into one unit that cannot be read, tested or replaced apart; data flows one way.',
+      comment:
+        'No cycles, `import type` included: a run-time cycle loads modules in an order that depends on who came first, and a type-only one still ties the modules into one unit that cannot be read or replaced apart (the shared type belongs in the lower module). To let type-only cycles pass, add viaOnly: { dependencyTypesNot: ["type-only"] } to `to`.',
       severity: 'error',
       from: {},
       to: { circular: true },
