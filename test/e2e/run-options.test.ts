@@ -65,7 +65,7 @@ describe('request options', () => {
     // Each retired connection is closed by the server; the last one may still be open when the budget
     // ends (its age not reached yet): then it is stopped at the end, and counted so.
     expect(p.connections.stoppedAtEnd).toBeLessThanOrEqual(1);
-    expect(p.connections.closedByServer + p.connections.stoppedAtEnd).toBe(p.connections.opened);
+    expect(p.connections.closedByServer + p.connections.stoppedAtEnd!).toBe(p.connections.opened);
   });
 });
 
