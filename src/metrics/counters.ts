@@ -162,6 +162,12 @@ export function mergeCounters(parts: Counters[]): Counters {
   return mergeWith(parts, COUNTERS_MERGE);
 }
 
+/** The errors of requests: every code but port-exhausted, which counts failed connects while their
+ *  requests wait for a port (they are not failed), so that sent = completed + errors + dropped + unfinished. */
+export function requestErrors(errors: Record<string, number>): number {
+  return sumErrors(errors) - (errors['port-exhausted'] ?? 0);
+}
+
 export function sumErrors(errors: Record<string, number>): number {
   let n = 0;
   for (const v of Object.values(errors)) n += v;

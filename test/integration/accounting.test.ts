@@ -23,7 +23,6 @@ afterEach(async () => {
 function expectAccounted(p: any, what: string): void {
   const r = p.requests;
   const c = p.connections;
-  // port-exhausted counts failed connects, not requests (none here).
   expect(r.sent, `${what}: sent ${JSON.stringify(r)}`).toBe(r.completed + r.errors + r.dropped + r.unfinished);
   const ends = c.closedByServer + c.closedByClient + c.resetByServer + c.resetByClient + c.closedByTimeout + c.stoppedAtEnd;
   expect(ends, `${what}: opened ${JSON.stringify(c)}`).toBe(c.opened);
@@ -56,7 +55,8 @@ describe.each(STRATEGIES)('%s: sent and opened add up', (strategy) => {
     assertValidResult(result);
     const p = result.phases[0];
     expect(p.requests.sent).toBe(100);
-    expect(p.requests.errors).toBeGreaterThan(0);
+    // Resets on a reused connection are retried (4.7.3) and may then succeed: some were met either way.
+    expect(p.requests.errors + p.requests.retried).toBeGreaterThan(0);
     expectAccounted(p, 'open model');
   });
 });

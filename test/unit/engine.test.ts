@@ -2,7 +2,7 @@
 // answer, close), the real Recorder and the real supplies, on a fake clock.
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sumErrors } from '../../src/metrics/counters.js';
+import { requestErrors as requestErrorsOf } from '../../src/metrics/counters.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { buildPhasePlan } from '../../src/plan/build-plan.js';
 import type { RunOptionsInput } from '../../src/plan/options.js';
@@ -91,7 +91,7 @@ function expectSame(actual: readonly Exchange[], expected: readonly Exchange[]):
 function expectIdentities(run: Run): void {
   const c = run.c;
   // port-exhausted counts failed connects, not requests: those requests wait for a port.
-  const requestErrors = sumErrors(c.errors) - (c.errors['port-exhausted'] ?? 0);
+  const requestErrors = requestErrorsOf(c.errors);
   expect(c.sent).toBe(run.supply.issued);
   expect(c.completed + requestErrors + c.dropped + c.unfinished, 'sent = completed + errors + dropped + unfinished').toBe(c.sent);
   const k = c.connections;
