@@ -11,6 +11,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('streams', { type: 'number', describe: 'multiplex: concurrent streams per HTTP/2 session (default 100)', group: 'Strategy' })
     .option('max-requests-per-connection', { type: 'number', describe: 'retire a connection after this many requests', group: 'Strategy' })
     .option('max-connection-age', { type: 'string', describe: 'retire a connection after this long (e.g. 5s)', group: 'Strategy' })
+    .option('idle-timeout', { type: 'string', describe: "close a pooled connection idle this long (keep it below the server's keep-alive timeout)", group: 'Strategy' })
     .option('close', { type: 'string', describe: 'who closes a retired connection: server (Connection: close), client (client FIN first), reset (RST)', group: 'Strategy' })
     .option('duration', { alias: 'd', type: 'string', describe: 'how long to run (default 10s)', group: 'Load' })
     .option('requests', { alias: 'n', type: 'number', describe: 'stop after this many requests', group: 'Load' })
@@ -59,6 +60,7 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
     streams: a.streams,
     maxRequestsPerConnection: a['max-requests-per-connection'],
     maxConnectionAge: numericDuration(a['max-connection-age']),
+    idleTimeout: numericDuration(a['idle-timeout']),
     close: a.close as RunOptionsInput['close'],
     duration: numericDuration(a.duration),
     requests: a.requests,

@@ -96,6 +96,7 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   streams: positiveInteger('multiplex: concurrent HTTP/2 streams per connection.', RUN_DEFAULTS.streams),
   maxRequestsPerConnection: positiveInteger('Retire a connection after this many requests.'),
   maxConnectionAge: duration('Retire a connection older than this.'),
+  idleTimeout: duration("Close a pooled connection idle this long: keep it below the server's keep-alive timeout."),
   close: accepts(`one of ${CLOSE_POLICIES.map((s) => `"${s}"`).join(', ')}`, {
     description: 'Who closes a retired connection: server (Connection: close, the server keeps TIME_WAIT), client (the client\'s port goes to TIME_WAIT), reset (RST, no TIME_WAIT).',
     enum: [...CLOSE_POLICIES],

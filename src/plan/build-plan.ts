@@ -177,6 +177,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     streams: int('streams', RUN_DEFAULTS.streams)!,
     maxRequestsPerConnection: int('maxRequestsPerConnection', null),
     maxConnectionAgeMs: duration('maxConnectionAge', null),
+    idleTimeoutMs: duration('idleTimeout', null),
     close,
     nodelay: o.nodelay ?? RUN_DEFAULTS.nodelay,
     splitWrites: o.splitWrites ?? false,

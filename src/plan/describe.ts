@@ -39,6 +39,7 @@ export function describeOptions(plan: PhasePlan): Record<string, unknown> {
     streams: shows.streams ? plan.streams : undefined,
     maxRequestsPerConnection: plan.maxRequestsPerConnection,
     maxConnectionAgeMs: plan.maxConnectionAgeMs,
+    idleTimeoutMs: plan.idleTimeoutMs ?? undefined,
     close: plan.close,
     nodelay: plan.nodelay,
     splitWrites: plan.splitWrites,

@@ -21,6 +21,8 @@ export interface RunOptionsInput {
   streams?: number;
   maxRequestsPerConnection?: number;
   maxConnectionAge?: string | number;
+  /** the client closes a pooled connection idle this long */
+  idleTimeout?: string | number;
   close?: ClosePolicy;
   nodelay?: boolean;
   splitWrites?: boolean;
@@ -62,7 +64,7 @@ export interface RunOptionsInput {
 /** Every option key, for "unknown key" checks and the scenario schema. */
 export const RUN_OPTION_KEYS = [
   'strategy', 'connections', 'duration', 'requests', 'warmup', 'method', 'headers', 'body', 'bodyFile',
-  'workers', 'depth', 'streams', 'maxRequestsPerConnection', 'maxConnectionAge', 'close', 'nodelay',
+  'workers', 'depth', 'streams', 'maxRequestsPerConnection', 'maxConnectionAge', 'idleTimeout', 'close', 'nodelay',
   'splitWrites', 'connectTimeout', 'timeout', 'insecure', 'ca', 'servername', 'tlsSessionReuse',
   'backendHeader', 'dns', 'dnsRefresh', 'resolve', 'dnsServer', 'proxy', 'unixSocket', 'localAddress', 'rate', 'maxConnections', 'page', 'sampleInterval', 'runnerIndex', 'runnerCount', 'threshold',
 ] as const satisfies ReadonlyArray<keyof RunOptionsInput>;

@@ -49,6 +49,8 @@ export interface PhasePlan {
   streams: number;
   maxRequestsPerConnection: number | null;
   maxConnectionAgeMs: number | null;
+  /** --idle-timeout: the client closes a pooled connection idle this long, or null. */
+  idleTimeoutMs: number | null;
   close: ClosePolicy;
   nodelay: boolean;
   splitWrites: boolean;

@@ -61,6 +61,7 @@ export class Engine {
       lanes: plan.connections,
       perConnection: opener.perConnection,
       maxAgeUs: (phase.maxConnectionAgeMs ?? 0) * 1000,
+      idleTimeoutUs: (phase.idleTimeoutMs ?? 0) * 1000,
       timeoutUs: phase.timeoutMs * 1000,
       connectTimeoutUs: phase.connectTimeoutMs * 1000,
       localAddresses: phase.localAddresses,

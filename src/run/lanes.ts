@@ -28,6 +28,8 @@ export interface PoolRules {
   perConnection: number | null;
   /** --max-connection-age in us, or 0. */
   maxAgeUs: number;
+  /** --idle-timeout in us, or 0: the client closes a pooled connection idle this long. */
+  idleTimeoutUs: number;
   timeoutUs: number;
   connectTimeoutUs: number;
   /** Source addresses, used in turn; empty: the OS picks. */
@@ -63,9 +65,11 @@ export class Lane implements ConnectionEvents {
   }
 }
 
-/** 4.5.5: an idle connection the server is about to close for idleness is not reused. */
-export function idleTooLong(conn: Connection, now: number): boolean {
-  return conn.idleTimeoutUs > 0 && now - conn.lastActiveUs > conn.idleTimeoutUs * IDLE_MARGIN;
+/** 4.5.5: an idle connection the server is about to close for idleness is not reused; nor one idle for
+ *  longer than --idle-timeout (the client's half of the keep-alive agreement). */
+export function idleTooLong(conn: Connection, now: number, rules: Pick<PoolRules, 'idleTimeoutUs'>): boolean {
+  const idleUs = now - conn.lastActiveUs;
+  return (conn.idleTimeoutUs > 0 && idleUs > conn.idleTimeoutUs * IDLE_MARGIN) || (rules.idleTimeoutUs > 0 && idleUs > rules.idleTimeoutUs);
 }
 
 /** The request about to go on `conn` is its last: the per-connection count or the age is reached. */

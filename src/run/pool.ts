@@ -99,7 +99,7 @@ export class Pool {
   private mustEvict(conn: Connection, now: number): boolean {
     if (conn.inFlight > 0) return false;
     // 4.5.5: do not reuse a connection the server is about to close for idleness.
-    if (idleTooLong(conn, now)) return true;
+    if (idleTooLong(conn, now, this.rules)) return true;
     // 4.7.3: retries need a new connection; a used idle one makes room when no lane is empty.
     return conn.responses > 0 && this.emptyLanes === 0 && this.work.retryWaiting;
   }
@@ -240,7 +240,15 @@ export class Pool {
   /** Timeouts without a timer per request: one sweep over the connections. */
   private sweep(): void {
     const now = nowUs();
-    for (const lane of this.lanes) if (lane.conn !== null && timedOut(lane.conn, now, this.rules)) lane.conn.destroy('timeout');
+    for (const lane of this.lanes) {
+      const conn = lane.conn;
+      if (conn === null) continue;
+      if (timedOut(conn, now, this.rules)) conn.destroy('timeout');
+      // --idle-timeout: an idle pooled connection is closed by the client before the server does it.
+      else if (this.rules.idleTimeoutUs > 0 && conn.inFlight === 0 && conn.responses > 0 && now - conn.lastActiveUs > this.rules.idleTimeoutUs) {
+        this.setAsideConn(lane, conn, true);
+      }
+    }
     this.live.sweep(now, this.rules);
     this.armWake();
   }
