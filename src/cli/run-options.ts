@@ -1,7 +1,6 @@
 // The run options on the command line (yargs), mapped to RunOptionsInput.
 import type { Argv } from 'yargs';
 import { STRATEGY_NAMES } from '../plan/types.js';
-import { CLOSE_POLICIES } from '../transport/close-policy.js';
 import type { RunOptionsInput } from '../plan/options.js';
 
 export function runOptions<T>(y: Argv<T>) {

@@ -257,7 +257,7 @@ function alignOnX(curves: Array<Array<[number, number | null]>>): { x: number[];
   const x = [...new Set(curves.flatMap((curve) => curve.map(([px]) => px)))].sort((a, b) => a - b);
   const position = new Map(x.map((value, i) => [value, i]));
   const columns = curves.map((curve) => {
-    const column: Array<number | null> = new Array(x.length).fill(null);
+    const column = new Array<number | null>(x.length).fill(null);
     for (const [px, py] of curve) column[position.get(px)!] = py;
     return column;
   });

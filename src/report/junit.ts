@@ -4,6 +4,7 @@ import { formatThresholdActual } from '../metrics/thresholds.js';
 import type { PhaseResult, ResultDocument, ThresholdResult } from '../metrics/result.js';
 
 // Characters XML 1.0 cannot carry at all, even escaped.
+// eslint-disable-next-line no-control-regex -- these control characters are what it finds
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function escapeXmlText(text: string): string {

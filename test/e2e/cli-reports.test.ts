@@ -68,7 +68,7 @@ describe('connload report', () => {
     for (const metric of recorded) {
       const summary = phase.metrics[metric]!;
       const rows = parseHgrm(await readFile(join(file('hgrm-run'), `persistent.${metric}.hgrm`), 'utf8'));
-      expect(rows.at(-1), metric).toEqual({ valueMs: expect.any(Number), percentile: 1, totalCount: summary.count });
+      expect(rows.at(-1), metric).toEqual({ valueMs: expect.any(Number) as number, percentile: 1, totalCount: summary.count });
       expectSameValue(rows[0]!.valueMs, summary.min, `${metric} min`);
       expectSameValue(rows.at(-1)!.valueMs, summary.max, `${metric} max`);
       // 50% and 90% are rows of HdrHistogram's default ticks; 99% and 99.9% fall between two rows.

@@ -208,8 +208,8 @@ describe('HTML report of one result', () => {
       expectCleanLoad(report);
       expect(await report.page.evaluate(() => (window as unknown as { __injected?: number }).__injected)).toBeUndefined();
       expect(await report.page.textContent('#notes')).toContain('</script><script>window.__injected = 1</script>');
-      const embedded = await report.page.evaluate(() => JSON.parse(document.getElementById('connload-result')!.textContent!));
-      expect(embedded.phases[0].notes).toEqual(hostile.phases[0]!.notes);
+      const embedded = await report.page.evaluate(() => JSON.parse(document.getElementById('connload-result')!.textContent!) as ResultDocument);
+      expect(embedded.phases[0]!.notes).toEqual(hostile.phases[0]!.notes);
     } finally {
       await report.close();
     }

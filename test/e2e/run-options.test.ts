@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ResultDocument } from '../../src/metrics/result.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { runCli, runJson } from '../helpers/cli.js';
 import { rawServer, type RawServer } from '../helpers/raw-server.js';
@@ -64,7 +65,7 @@ describe('request options', () => {
     // Each retired connection is closed by the server; the last one may still be open when the budget
     // ends (its age not reached yet): then it is stopped at the end, and counted so.
     expect(p.connections.stoppedAtEnd).toBeLessThanOrEqual(1);
-    expect(p.connections.closedByServer + p.connections.stoppedAtEnd).toBe(p.connections.opened);
+    expect(p.connections.closedByServer + p.connections.stoppedAtEnd!).toBe(p.connections.opened);
   });
 });
 
@@ -79,8 +80,8 @@ describe('secrets', () => {
     expect(r.code, r.stderr).toBe(0);
     const outputs = [r.stdout, r.stderr, await readFile(json, 'utf8'), await readFile(html, 'utf8')];
     for (const text of outputs) expect(text).not.toMatch(/s3cr3t/);
-    const doc = JSON.parse(outputs[2]!);
-    expect(doc.phases[0].options.headers).toEqual({ Authorization: '[redacted]', Cookie: '[redacted]', 'Proxy-Authorization': '[redacted]', 'X-Api-Token': '[redacted]' });
+    const doc = JSON.parse(outputs[2]!) as ResultDocument;
+    expect(doc.phases[0]!.options.headers).toEqual({ Authorization: '[redacted]', Cookie: '[redacted]', 'Proxy-Authorization': '[redacted]', 'X-Api-Token': '[redacted]' });
   });
 });
 

@@ -35,9 +35,11 @@ const readJson = async (name: string): Promise<ResultDocument> => JSON.parse(awa
 /** Test cases of a JUnit file, as a JUnit reader sees them: suite name, case name, failure message. */
 function junitCases(xml: string): Array<{ suite: string; name: string; failure: string | null }> {
   expect(XMLValidator.validate(xml)).toBe(true);
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name) }).parse(xml);
-  return (doc.testsuites.testsuite as any[]).flatMap((suite) =>
-    ((suite.testcase ?? []) as any[]).map((c) => ({ suite: suite.name as string, name: c.name as string, failure: c.failure ? (c.failure.message as string) : null })),
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name) }).parse(xml) as {
+    testsuites: { testsuite: Array<{ name: string; testcase?: Array<{ name: string; failure?: { message: string } }> }> };
+  };
+  return doc.testsuites.testsuite.flatMap((suite) =>
+    (suite.testcase ?? []).map((c) => ({ suite: suite.name, name: c.name, failure: c.failure ? c.failure.message : null })),
   );
 }
 

@@ -2,7 +2,6 @@
 // ("new-connection" with client close and page mode, "persistent" in the open model), every
 // metric of the catalogue with a real HDR encoding of recorded values, 10 series points, a
 // supported ports block, one passed and one failed threshold, errors by code.
-import type { MetricName } from '../../src/metrics/catalog.js';
 import { encodeHistogram, newHistogram, recordUs } from '../../src/metrics/histogram.js';
 import { summarizeHistogram } from '../../src/metrics/summary.js';
 import {
@@ -89,7 +88,7 @@ function newConnectionPhase(random: () => number, slowdown: number, portsSupport
       keepAliveHeader: null,
       keepAliveMaxObserved: null,
       staleReuse: 0,
-      requestsPerConnection: rpcSummary(new Array(completed + 5).fill(1).map((one, i) => (i % 97 === 0 ? 0 : one))),
+      requestsPerConnection: rpcSummary(new Array<number>(completed + 5).fill(1).map((one, i) => (i % 97 === 0 ? 0 : one))),
     },
     metrics: {
       dns: metricSummaryFromValues(dns),

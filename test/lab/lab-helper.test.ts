@@ -96,8 +96,8 @@ describe.skipIf(!labReady)('lab helper', () => {
       expect(server.url).toMatch(new RegExp(`^http://${lab.serverAddress.replaceAll('.', '\\.')}:\\d+$`));
       const run = await runJsonInLab(lab, ['run', `${server.url}/`, '-c', '2', '--requests', '10']);
       expect(run.code).toBe(0);
-      expect(run.result.phases[0].requests.completed).toBe(10);
-      expect(run.result.phases[0].metrics.connect.count).toBe(2);
+      expect(run.result.phases[0]!.requests.completed).toBe(10);
+      expect(run.result.phases[0]!.metrics.connect?.count).toBe(2);
     } finally {
       await lab.destroy();
     }

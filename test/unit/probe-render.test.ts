@@ -49,7 +49,7 @@ describe('renderProbe', () => {
     expect(rowOf(text, 'DNS lookup')).toMatch(/│ 1\.50ms\s+│ lookup of example\.test/);
     expect(text).toContain('2001:db8::1');
     expect(text).not.toContain('Interrupted');
-    expect(text).not.toMatch(/\x1b\[/);
+    expect(text).not.toContain('\x1b[');
   });
 
   it('shows lower bounds and an interrupted probe', () => {
@@ -64,7 +64,7 @@ describe('renderProbe', () => {
   });
 
   it('colours verdicts only when asked', () => {
-    expect(renderProbe(fixture(), { colorLevel: 1 })).toMatch(/\x1b\[32myes/);
+    expect(renderProbe(fixture(), { colorLevel: 1 })).toContain('\x1b[32myes');
   });
 });
 
