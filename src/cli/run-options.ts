@@ -13,14 +13,34 @@ export function runOptions<T>(y: Argv<T>) {
     .option('max-connection-age', { type: 'string', describe: 'retire a connection after this long (e.g. 5s)', group: 'Strategy' })
     .option('connect-rate', { type: 'number', describe: 'new connections per second, for every strategy (a pool grows to -c at this rate)', group: 'Load' })
     .option('idle-timeout', { type: 'string', describe: "close a pooled connection idle this long (keep it below the server's keep-alive timeout)", group: 'Strategy' })
-    .option('close', { type: 'string', describe: 'who closes a retired connection: server (Connection: close), client (client FIN first), reset (RST)', group: 'Strategy' })
+    .option('close', {
+      type: 'string',
+      describe: 'who closes a retired connection: server (Connection: close), client (client FIN first), reset (RST)',
+      group: 'Strategy',
+    })
     .option('duration', { alias: 'd', type: 'string', describe: 'how long to run (default 10s)', group: 'Load' })
     .option('requests', { alias: 'n', type: 'number', describe: 'stop after this many requests', group: 'Load' })
     .option('warmup', { type: 'string', describe: 'run this long first without counting', group: 'Load' })
     .option('rate', { alias: 'r', type: 'number', describe: 'open model: requests per second in total', group: 'Load' })
-    .option('stage', { type: 'string', array: true, requiresArg: true, describe: 'open model ramp, k6 style: 30s:2000,60s:2000,10s:0 (rate targets in req/s; starts from --rate or 0; the phase lasts as long as the stages)', group: 'Load' })
-    .option('stage-connections', { type: 'string', array: true, requiresArg: true, describe: 'closed model ramp of connections, e.g. 10s:100 (parsed, not run yet)', group: 'Load' })
-    .option('start-at', { type: 'string', describe: 'start barrier: plan, wait until this ISO time or epoch ms, then start (runners on many machines start together)', group: 'Load' })
+    .option('stage', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'open model ramp, k6 style: 30s:2000,60s:2000,10s:0 (rate targets in req/s; starts from --rate or 0; the phase lasts as long as the stages)',
+      group: 'Load',
+    })
+    .option('stage-connections', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'closed model ramp of connections, e.g. 10s:100 (parsed, not run yet)',
+      group: 'Load',
+    })
+    .option('start-at', {
+      type: 'string',
+      describe: 'start barrier: plan, wait until this ISO time or epoch ms, then start (runners on many machines start together)',
+      group: 'Load',
+    })
     .option('max-connections', { type: 'number', describe: 'open model: cap on connections (default -c)', group: 'Load' })
     .option('page', { type: 'string', describe: 'page mode: paths fetched as one iteration, e.g. /index.html,/a.png', group: 'Load' })
     .option('workers', { alias: 'w', type: 'number', describe: 'worker threads (default 1)', group: 'Load' })
@@ -32,28 +52,49 @@ export function runOptions<T>(y: Argv<T>) {
     .option('split-writes', { type: 'boolean', describe: 'write headers and body separately (shows Nagle + delayed ACK)', group: 'Socket' })
     .option('connect-timeout', { type: 'string', describe: 'connect timeout (default 10s)', group: 'Socket' })
     .option('timeout', { type: 'string', describe: 'response timeout (default 30s)', group: 'Socket' })
-    .option('backend-header', { type: 'string', requiresArg: true, describe: 'response header that names the backend (e.g. X-Served-By): connections and requests per backend', group: 'Output' })
-    .option('dns', { type: 'string', choices: ['first', 'round-robin', 'random'], describe: "which address of the name each new connection goes to (first: the system's)", group: 'Socket' })
+    .option('backend-header', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'response header that names the backend (e.g. X-Served-By): connections and requests per backend',
+      group: 'Output',
+    })
+    .option('dns', {
+      type: 'string',
+      choices: ['first', 'round-robin', 'random'],
+      describe: "which address of the name each new connection goes to (first: the system's)",
+      group: 'Socket',
+    })
     .option('dns-refresh', { type: 'string', requiresArg: true, describe: 're-resolve the name this often during the run (e.g. 5s)', group: 'Socket' })
     .option('resolve', { type: 'string', array: true, requiresArg: true, describe: 'pin host:port:addr[,addr] as curl does (repeatable)', group: 'Socket' })
     .option('dns-server', { type: 'string', requiresArg: true, describe: "ask this DNS server (addr[:port]) instead of the system's resolver", group: 'Socket' })
-    .option('proxy', { type: 'string', requiresArg: true, describe: 'forward proxy http://[user:pass@]host:port (default: HTTP_PROXY / HTTPS_PROXY unless NO_PROXY)', group: 'Socket' })
+    .option('proxy', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'forward proxy http://[user:pass@]host:port (default: HTTP_PROXY / HTTPS_PROXY unless NO_PROXY)',
+      group: 'Socket',
+    })
     .option('unix-socket', { type: 'string', requiresArg: true, describe: 'send the requests over this Unix domain socket', group: 'Socket' })
     .option('local-address', { type: 'string', describe: 'source addresses: list, range (127.0.0.2-127.0.0.9) or CIDR', group: 'Socket' })
     .option('insecure', { alias: 'k', type: 'boolean', describe: 'do not verify TLS certificates', group: 'TLS' })
     .option('ca', { type: 'string', describe: 'PEM file of a CA to trust', group: 'TLS' })
     .option('servername', { type: 'string', describe: 'TLS SNI name', group: 'TLS' })
     .option('tls-session-reuse', { type: 'boolean', describe: 'resume TLS sessions on new connections', group: 'TLS' })
-    .option('threshold', { alias: 't', type: 'string', array: true, requiresArg: true, describe: 'pass/fail expression, e.g. "ttfb.p99 < 50ms" (repeatable)', group: 'Output' })
+    .option('threshold', {
+      alias: 't',
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'pass/fail expression, e.g. "ttfb.p99 < 50ms" (repeatable)',
+      group: 'Output',
+    })
     .option('sample-interval', { type: 'string', describe: 'TIME_WAIT sampling interval (default 500ms)', group: 'Output' })
-    .option('runner-index', { type: 'number', describe: 'this runner\'s index when several machines share the load', group: 'Load' })
+    .option('runner-index', { type: 'number', describe: "this runner's index when several machines share the load", group: 'Load' })
     .option('runner-count', { type: 'number', describe: 'how many runners share the load', group: 'Load' });
 }
 
 type Parsed = Awaited<ReturnType<typeof runOptions>['argv']>;
 
-const numericDuration = (v: string | undefined): string | number | undefined =>
-  v === undefined ? undefined : /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+const numericDuration = (v: string | undefined): string | number | undefined => (v === undefined ? undefined : /^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
 
 /** Only the options the user gave: scenario defaults fill the rest. */
 export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
@@ -108,7 +149,14 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
 
 /** CLI spelling of an option key, for error messages. */
 export function cliName(key: string): string {
-  const special: Record<string, string> = { stages: '--stage', connectionStages: '--stage-connections', headers: '--header', localAddress: '--local-address', threshold: '--threshold', url: 'url' };
+  const special: Record<string, string> = {
+    stages: '--stage',
+    connectionStages: '--stage-connections',
+    headers: '--header',
+    localAddress: '--local-address',
+    threshold: '--threshold',
+    url: 'url',
+  };
   return special[key] ?? `--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
 }
 

@@ -24,7 +24,10 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
 }
 
 class JsonSyntax extends Error {
-  constructor(readonly offset: number, readonly expected: string) {
+  constructor(
+    readonly offset: number,
+    readonly expected: string,
+  ) {
     super(`expected ${expected} at offset ${offset}`);
   }
 }

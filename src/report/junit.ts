@@ -28,14 +28,8 @@ function renderTestcase(phase: PhaseResult, t: ThresholdResult): string[] {
   const open = `    <testcase name="${escapeXmlAttribute(t.expression)}" classname="${escapeXmlAttribute(`connload.${phase.name}`)}" time="0"`;
   if (t.ok) return [`${open}/>`];
   const message = thresholdFailureMessage(t);
-  const detail = t.actual === null
-    ? `Phase ${phase.name}: the metric of "${t.expression}" was not measured in this phase.`
-    : `Phase ${phase.name}: ${message}.`;
-  return [
-    `${open}>`,
-    `      <failure message="${escapeXmlAttribute(message)}" type="threshold">${escapeXmlText(detail)}</failure>`,
-    '    </testcase>',
-  ];
+  const detail = t.actual === null ? `Phase ${phase.name}: the metric of "${t.expression}" was not measured in this phase.` : `Phase ${phase.name}: ${message}.`;
+  return [`${open}>`, `      <failure message="${escapeXmlAttribute(message)}" type="threshold">${escapeXmlText(detail)}</failure>`, '    </testcase>'];
 }
 
 function renderSuite(doc: ResultDocument, phase: PhaseResult): string[] {

@@ -81,7 +81,12 @@ describe('secrets', () => {
     const outputs = [r.stdout, r.stderr, await readFile(json, 'utf8'), await readFile(html, 'utf8')];
     for (const text of outputs) expect(text).not.toMatch(/s3cr3t/);
     const doc = JSON.parse(outputs[2]!) as ResultDocument;
-    expect(doc.phases[0]!.options.headers).toEqual({ Authorization: '[redacted]', Cookie: '[redacted]', 'Proxy-Authorization': '[redacted]', 'X-Api-Token': '[redacted]' });
+    expect(doc.phases[0]!.options.headers).toEqual({
+      Authorization: '[redacted]',
+      Cookie: '[redacted]',
+      'Proxy-Authorization': '[redacted]',
+      'X-Api-Token': '[redacted]',
+    });
   });
 });
 
@@ -93,7 +98,9 @@ describe('connload demo', () => {
     expect(r.stdout).toMatch(/new-connection opened 300 TCP connections for 300 requests/);
     expect(r.stdout).toMatch(/persistent opened 10 for 300/);
     // Pipelining and HTTP/2 at the same concurrency on one connection, compared in words that follow the numbers.
-    expect(r.stdout).toMatch(/pipeline kept 10 requests in flight on one connection, .*(about the|\d\.\dx the) requests per second of persistent with 10 connections \(ttfb p50 [\d.]+ ms against [\d.]+ ms\), with 9 fewer connections/);
+    expect(r.stdout).toMatch(
+      /pipeline kept 10 requests in flight on one connection, .*(about the|\d\.\dx the) requests per second of persistent with 10 connections \(ttfb p50 [\d.]+ ms against [\d.]+ ms\), with 9 fewer connections/,
+    );
     expect(r.stdout).toMatch(/multiplex ran 10 HTTP\/2 streams on one connection .*persistent with 10 connections/);
     expect(r.stdout).toMatch(/scenarios\/lab-page-load\.json/);
     expect(r.stdout).toMatch(/The server accepted \d+ connections and answered 1500 requests/);

@@ -18,7 +18,10 @@ const LAB_HOLDER = fileURLToPath(new URL('./fixtures/lab-holder.mjs', import.met
 
 async function namespaces(): Promise<string[]> {
   const listed = await exec('ip', ['netns', 'list']);
-  return listed.stdout.split('\n').map((line) => line.split(' ')[0]!).filter(Boolean);
+  return listed.stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0]!)
+    .filter(Boolean);
 }
 
 async function pidsIn(ns: string): Promise<number[]> {

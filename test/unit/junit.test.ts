@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { renderJunit } from '../../src/report/junit.js';
 import { phaseResult, resultDocument } from './thresholds-fixture.js';
 
-const parser = new XMLParser({ ignoreAttributes: false, htmlEntities: true, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  htmlEntities: true,
+  attributeNamePrefix: '',
+  isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name),
+});
 
 interface JunitCase {
   name: string;
@@ -69,15 +74,17 @@ describe('renderJunit', () => {
     const [gate] = parse(renderJunit(doc)).testsuite;
     const properties = Object.fromEntries(gate!.properties.property.map((p) => [p.name, p.value]));
     expect(properties).toEqual({
-      target: 'http://127.0.0.1:8080/', strategy: 'persistent', 'requests.completed': '990', 'requests.errors': '10', 'connections.opened': '4',
+      target: 'http://127.0.0.1:8080/',
+      strategy: 'persistent',
+      'requests.completed': '990',
+      'requests.errors': '10',
+      'connections.opened': '4',
     });
   });
 
   it('escapes names and values so the XML stays well-formed', () => {
     const nasty = 'a<b>&"c\' \u0001\nline2';
-    const xml = renderJunit(resultDocument([
-      phaseResult({ name: nasty, thresholds: [{ expression: 'rps >= 1000 <&>', ok: false, actual: 5 }] }),
-    ]));
+    const xml = renderJunit(resultDocument([phaseResult({ name: nasty, thresholds: [{ expression: 'rps >= 1000 <&>', ok: false, actual: 5 }] })]));
     const [suite] = parse(xml).testsuite;
     expect(suite!.name).toBe('a<b>&"c\' \uFFFD\nline2');
     expect(suite!.testcase[0]!.classname).toBe(`connload.${suite!.name}`);

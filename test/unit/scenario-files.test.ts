@@ -10,7 +10,9 @@ import { RUN_OPTION_KEYS } from '../../src/plan/options.js';
 
 const SCENARIOS_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 const SCHEMA_FILE = 'scenario.schema.json';
-const exampleFiles = readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')).sort();
+const exampleFiles = readdirSync(SCENARIOS_DIR)
+  .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
+  .sort();
 
 describe('scenarios/scenario.schema.json', () => {
   it('is the schema the code validates with (npx vitest run -u rewrites it)', async () => {
