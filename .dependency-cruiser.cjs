@@ -3,14 +3,14 @@
 // layers below it:
 //   main -> cli -> {report, server, probe} -> run -> plan -> strategies
 //        -> protocols (http1, http2) -> metrics -> transport
-// src/errors.ts and src/version.ts may be imported from anywhere (and import nothing).
+// src/errors.ts, src/version.ts and src/units.ts may be imported from anywhere (and import nothing).
 // Narrower than the order: report takes metrics only; server and probe take the
 // protocols and transport; metrics takes transport only; transport takes nothing.
 // Decided: probe may take report/style.ts (chalk, table and number formats) so that
 // its tables look like every other report; no other module of report.
 // test/ may import anything. Type-only imports count (layers and cycles): they couple modules too.
 
-const SHARED = '^src/(errors|version)\\.ts$';
+const SHARED = '^src/(errors|version|units)\\.ts$';
 
 /** The paths under src/ that a layer may import besides its own folder and errors/version. */
 const layer = (name, from, allowed, comment) => ({
@@ -96,8 +96,8 @@ module.exports = {
     layer(
       'probe-imports-protocols-transport',
       '^src/probe/',
-      [...PROTOCOLS, '^src/transport/', '^src/report/style\\.ts$'],
-      'The probe speaks the protocols over the transport; it takes only the styling helpers of report/ (report/style.ts), so its tables look like the others.',
+      [...PROTOCOLS, '^src/transport/', '^src/report/style\\.ts$', '^src/plan/target\\.ts$'],
+      'The probe speaks the protocols over the transport; it parses its URL as a run does (plan/target.ts) and takes only the styling helpers of report/ (report/style.ts), so its tables look like the others.',
     ),
     layer(
       'run-imports-below',
@@ -114,8 +114,8 @@ module.exports = {
     layer(
       'strategies-import-below',
       '^src/strategies/',
-      [...PROTOCOLS, '^src/metrics/', '^src/transport/'],
-      'A strategy is one record of traits over a protocol; it does not read the plan or drive the engine.',
+      [...PROTOCOLS, '^src/metrics/', '^src/transport/', '^src/plan/types\\.ts$'],
+      "A strategy is one record of traits over a protocol; it reads the plan's data (plan/types.ts, no code) to prepare its connections, and never builds a plan or drives the engine.",
     ),
     layer(
       'http1-imports-below',

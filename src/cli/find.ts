@@ -6,7 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { InterruptedError, ThresholdFailedError, UsageError } from '../errors.js';
 import { RESULT_SCHEMA_ID, type CapacityPoint, type CapacityResult, type PhaseResult, type ResultDocument } from '../metrics/result.js';
 import type { RunOptionsInput } from '../plan/options.js';
-import { parseDurationMs } from '../plan/units.js';
+import { parseDurationMs } from '../units.js';
 import { renderCapacity } from '../report/capacity.js';
 import { colorLevel } from '../report/style.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';

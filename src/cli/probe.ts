@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { InterruptedError, UsageError, ValidationError } from '../errors.js';
 import { parseTarget } from '../plan/build-plan.js';
-import { formatMs, parseDurationMs } from '../plan/units.js';
+import { formatMs, parseDurationMs } from '../units.js';
 import { CHECK_NAMES, probeBoundMs, runProbe, SEQUENTIAL_CHECKS } from '../probe/probe.js';
 import { renderProbe } from '../probe/render.js';
 import { colorLevel } from '../report/style.js';

@@ -4,7 +4,7 @@
 import { RUN_DEFAULTS, RUN_OPTION_KEYS } from '../plan/options.js';
 import { STRATEGY_NAMES } from '../plan/types.js';
 import { CLOSE_POLICIES } from '../transport/close-policy.js';
-import { formatMs } from '../plan/units.js';
+import { formatMs } from '../units.js';
 
 export type SchemaNode = { [key: string]: unknown };
 

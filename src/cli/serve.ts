@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
-import { parseDurationMs, parseSizeBytes } from '../plan/units.js';
+import { parseDurationMs, parseSizeBytes } from '../units.js';
 import { DEFAULT_SERVER_OPTIONS, startServer, type ServerOptions, type ServerStats } from '../server/server.js';
 import { FAULT_NAMES, type FaultName, type FaultRates } from '../server/types.js';
 import { context } from './context.js';

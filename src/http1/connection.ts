@@ -19,7 +19,7 @@ export interface Http1Profile {
   /** Requests in flight at once (pipeline depth, 1 otherwise). */
   depth: number;
   /** The strategy's rule: may the connection carry another request after this response? */
-  reusable(head: ResponseHead): boolean;
+  reusable: (head: ResponseHead) => boolean;
   /** --close for this protocol (transport/close-policy.ts) */
   close: CloseRule;
 }

@@ -1,7 +1,11 @@
 // The closed catalogue of metrics: name, kind, unit, and how each is read from a
 // phase result. Thresholds parse and evaluate through it, the tables pick their
 // rows from it, and merging adds each kind its one way (metrics/merge-kinds.ts).
+import { DURATION_METRICS, METRIC_NAMES, type MetricName } from './durations.js';
 import type { MetricSummary, PhaseResult } from './result.js';
+
+export { DURATION_METRICS, METRIC_NAMES, type DurationMetric, type MetricName, type TableRow } from './durations.js';
+export { HISTOGRAM_DIGITS, HISTOGRAM_MAX_US } from './histogram.js';
 
 /**
  * - duration: an HDR histogram of microseconds, reported in ms (merged by adding buckets);
@@ -13,44 +17,6 @@ import type { MetricSummary, PhaseResult } from './result.js';
  */
 export type MetricKind = 'duration' | 'count' | 'rate' | 'ratio' | 'gauge' | 'flag';
 export type MetricUnit = 'ms' | 'requests' | 'connections' | 'requests/s' | 'fraction' | 'entries' | 'times the mean' | 'yes/no';
-
-/** Where a duration shows in the terminal tables: a row, a dimmed row under them, or only in JSON, HTML and hgrm. */
-export type TableRow = 'row' | 'dim-row' | null;
-
-export interface DurationMetric {
-  kind: 'duration';
-  unit: 'ms';
-  description: string;
-  table: TableRow;
-}
-
-const duration = (description: string, table: TableRow = 'row'): DurationMetric => ({ kind: 'duration', unit: 'ms', description, table });
-
-/** Timing metrics (recorded in microseconds, reported in milliseconds). Order is the order of reports. */
-export const DURATION_METRICS = {
-  dns: duration('name lookup, on a new connection to a host name'),
-  connect: duration('TCP handshake: socket start (after lookup) to connected'),
-  tunnel: duration('forward proxy: the CONNECT round trip, connected to the proxy until it answered'),
-  tls: duration('TLS handshake: connected (or tunnelled) to secure'),
-  wait: duration('request fully written to first response byte (server time)'),
-  ttfb: duration('start to first response byte, connection set-up included'),
-  download: duration('first response byte to last'),
-  latency: duration('start to last response byte'),
-  page: duration('start of a page iteration to its last response (page mode)'),
-  ttfbNew: duration('ttfb of requests sent on a new connection', 'dim-row'),
-  ttfbReused: duration('ttfb of requests sent on a reused connection', 'dim-row'),
-  latencyNew: duration('latency of requests sent on a new connection', null),
-  latencyReused: duration('latency of requests sent on a reused connection', null),
-  downloadNew: duration('download of responses on a new connection (slow start shows here)', null),
-  downloadReused: duration('download of responses on a reused connection', null),
-  flowControlWait: duration("HTTP/2: how long a request body waited for the server's flow-control window (streams that waited)"),
-  idleBeforeFailure: duration('keep-alive race: how long a reused connection had been idle when a request that got no answer on it was written'),
-  rtt: duration('HTTP/2: the round trip of PING frames on each session under load (one as it opens, then about one a second)'),
-  latencyUncorrected: duration('open model: issue to last byte, without the wait for a connection (service time)'),
-} satisfies Record<string, DurationMetric>;
-
-export type MetricName = keyof typeof DURATION_METRICS;
-export const METRIC_NAMES = Object.keys(DURATION_METRICS) as MetricName[];
 
 /** name -> description of the timing metrics. */
 export const METRICS = Object.fromEntries(METRIC_NAMES.map((n) => [n, DURATION_METRICS[n].description])) as Record<MetricName, string>;
@@ -125,7 +91,3 @@ export function valueMetric(name: string): ValueMetric | null {
   const code = /^errors\.(.+)$/.exec(name)?.[1];
   return code === undefined ? null : errorCodeMetric(code);
 }
-
-/** Histogram range: 1 us to 1 hour, 3 significant digits. */
-export const HISTOGRAM_MAX_US = 3_600_000_000;
-export const HISTOGRAM_DIGITS = 3;

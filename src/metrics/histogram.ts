@@ -4,7 +4,10 @@
 import { createRequire } from 'node:module';
 import { deflateSync } from 'node:zlib';
 import type * as Hdr from 'hdr-histogram-js';
-import { HISTOGRAM_DIGITS, HISTOGRAM_MAX_US } from './catalog.js';
+
+/** Histogram range: 1 us to 1 hour, 3 significant digits. */
+export const HISTOGRAM_MAX_US = 3_600_000_000;
+export const HISTOGRAM_DIGITS = 3;
 
 export type Histogram = Hdr.Histogram;
 

@@ -2,7 +2,7 @@
 // Durations in milliseconds (floats). `hdr` is the compressed HdrHistogram
 // encoding (base64) of values recorded in microseconds.
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import type { MetricName } from './catalog.js';
+import type { MetricName } from './durations.js';
 import type { HeaderBlockKind, HeaderBytes } from './counters.js';
 import type { PeersSummary } from './peers.js';
 

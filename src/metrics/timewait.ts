@@ -63,8 +63,11 @@ export function createTimeWaitSampler(target: TimeWaitTarget, options: TimeWaitS
     if (existsSync(`${procRoot}/net/tcp`)) return createProcSampler(procRoot, address, target.port, countServer);
   }
   if (process.platform === 'darwin') return createNetstatSampler(address, target.port, countServer);
-  return { supported: false, source: null, sample: async () => null };
+  return UNSUPPORTED_SAMPLER;
 }
+
+/** Where TIME_WAIT cannot be read (or there is no TCP, as over a Unix socket): every sample is null, never a made-up zero. */
+export const UNSUPPORTED_SAMPLER: TimeWaitSampler = { supported: false, source: null, sample: () => Promise.resolve(null) };
 
 /** The remote address the kernel records: connecting to 0.0.0.0 or :: reaches loopback. */
 function connectedAddress(address: string): string {

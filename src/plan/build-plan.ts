@@ -9,7 +9,7 @@ import { CLOSE_POLICIES, type ClosePolicy } from '../transport/close-policy.js';
 import { planDns } from './dns.js';
 import { parseProxy, proxyFromEnv, type ProxyPlan } from './proxy.js';
 import { STRATEGY_NAMES, type PhasePlan, type StrategyName, type TargetPlan } from './types.js';
-import { parseDurationMs } from './units.js';
+import { parseDurationMs } from '../units.js';
 import { parseStages, stagesDurationMs, type Stage } from './stages.js';
 import { parseStartAt } from './start-at.js';
 

@@ -3,7 +3,7 @@
 // linearly from the phase's starting rate through each target; a connection ramp
 // (--stage-connections, `connectionStages`) is written the same way with a
 // connection target, under another name so the two cannot be confused.
-import { parseDurationMs } from './units.js';
+import { parseDurationMs } from '../units.js';
 
 export interface Stage {
   durationMs: number;

@@ -7,7 +7,7 @@ import { addHistograms } from '../metrics/merge-kinds.js';
 import type { Progress } from '../metrics/progress.js';
 import type { RecorderFinal } from '../metrics/recorder.js';
 import type { PhaseOutcome } from '../metrics/summary.js';
-import { createTimeWaitSampler, type TimeWaitSampler, type TimeWaitTrace } from '../metrics/timewait.js';
+import { createTimeWaitSampler, UNSUPPORTED_SAMPLER, type TimeWaitTrace } from '../metrics/timewait.js';
 import { share } from '../plan/build-plan.js';
 import { firstHop } from '../plan/proxy.js';
 import type { PhasePlan, WorkerPlan } from '../plan/types.js';
@@ -35,8 +35,6 @@ export function sampleIntervalMs(baseIntervalMs: number, tookMs: number): number
   return Math.max(baseIntervalMs, Math.min(tookMs * SAMPLE_COST_FACTOR, SAMPLE_MAX_INTERVAL_MS));
 }
 
-const NO_TCP_SAMPLER: TimeWaitSampler = { supported: false, source: null, sample: async () => null };
-
 export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promise<PhaseRun> {
   // --start-at: every runner starts at the same wall-clock time; otherwise as soon as the workers are up.
   const startAtEpochMs = plan.startAtEpochMs ?? Date.now() + 30 + 20 * plan.workers;
@@ -50,7 +48,7 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     address: options.address,
   }));
   // A Unix socket leaves no TIME_WAIT and holds no local port: nothing to sample.
-  const sampler = plan.unixSocket !== null ? NO_TCP_SAMPLER : createTimeWaitSampler({ address: options.address, port: firstHop(plan).port });
+  const sampler = plan.unixSocket !== null ? UNSUPPORTED_SAMPLER : createTimeWaitSampler({ address: options.address, port: firstHop(plan).port });
   const trace: TimeWaitTrace = { supported: sampler.supported, source: sampler.source, peakClient: null, peakServer: null, last: null, perSecond: [] };
   const snapshots: Array<LiveSnapshot | null> = plans.map(() => null);
   const finals: RecorderFinal[] = [];
@@ -100,9 +98,9 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     const startedMs = performance.now();
     await sampleTimeWait();
     const tookMs = performance.now() - startedMs;
-    if (!samplerStopped) samplerTimer = setTimeout(sampleAndReschedule, Math.max(0, sampleIntervalMs(plan.sampleIntervalMs, tookMs) - tookMs));
+    if (!samplerStopped) samplerTimer = setTimeout(() => void sampleAndReschedule(), Math.max(0, sampleIntervalMs(plan.sampleIntervalMs, tookMs) - tookMs));
   };
-  if (sampling) samplerTimer = setTimeout(sampleAndReschedule, plan.sampleIntervalMs);
+  if (sampling) samplerTimer = setTimeout(() => void sampleAndReschedule(), plan.sampleIntervalMs);
 
   const report = (): void => {
     const live = snapshots.filter((s): s is LiveSnapshot => s !== null);

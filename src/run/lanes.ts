@@ -3,7 +3,6 @@
 // and which local address the next one binds. The pool (pool.ts) applies them.
 import type { CloseKind, Connection, ConnectionEvents } from '../transport/connection.js';
 import type { Exchange } from '../transport/timing.js';
-import type { Pool } from './pool.js';
 
 export const SWEEP_INTERVAL_MS = 100;
 /** Back-off after a failed connect; out of ports (EADDRNOTAVAIL/EADDRINUSE), wait for ports to leave TIME_WAIT. */
@@ -48,11 +47,20 @@ export interface PoolHooks {
   settled(fatal: FatalConnectError | null): void;
 }
 
+/** What a lane hands its connection's events to (the pool, pool.ts), with the lane named. */
+export interface LaneOwner {
+  connected(conn: Connection): void;
+  connectFailed(lane: Lane, conn: Connection, code: string, message: string): void;
+  response(lane: Lane, conn: Connection, ex: Exchange): void;
+  requestFailed(lane: Lane, conn: Connection, ex: Exchange, code: string): void;
+  closed(lane: Lane, conn: Connection, kind: CloseKind, code: string | null): void;
+}
+
 /** One slot of the pool: at most one connection, and the back-off after a failed connect. */
 export class Lane implements ConnectionEvents {
   conn: Connection | null = null;
   backoffUntilUs = 0;
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: LaneOwner) {}
   onConnected(conn: Connection): void {
     this.pool.connected(conn);
   }

@@ -20,13 +20,14 @@ import {
   LocalAddresses,
   SWEEP_INTERVAL_MS,
   timedOut,
+  type LaneOwner,
   type PoolHooks,
   type PoolRules,
 } from './lanes.js';
 import { LiveConnections } from './live.js';
 import { Waker } from './wake.js';
 
-export class Pool {
+export class Pool implements LaneOwner {
   private readonly lanes: Lane[];
   /** lanes without a connection (a retry may need one to make room) */
   private emptyLanes: number;

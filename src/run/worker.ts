@@ -104,7 +104,7 @@ async function run(plan: WorkerPlan): Promise<void> {
     timers.push(
       setInterval(
         () =>
-          book.refresh().then(
+          void book.refresh().then(
             (us) => rec.lookup(us),
             () => {},
           ),

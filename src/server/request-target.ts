@@ -1,7 +1,7 @@
 // What a request asks for: per-request overrides in the query string
 // (?size=N&latency=MS&status=N) and the /echo-headers path.
 import { STATUS_CODES } from 'node:http';
-import { parseDurationMs, parseSizeBytes } from '../plan/units.js';
+import { parseDurationMs, parseSizeBytes } from '../units.js';
 
 export const ECHO_HEADERS_PATH = '/echo-headers';
 const MAX_BODY_BYTES = 1024 ** 3;

@@ -15,7 +15,7 @@ export interface Http1Rules {
   name: StrategyName;
   traits: StrategyTraits;
   /** May the connection carry another request after this response? */
-  reusable(head: ResponseHead): boolean;
+  reusable: (head: ResponseHead) => boolean;
 }
 
 export function paths(plan: PhasePlan): string[] {

@@ -3,6 +3,7 @@
 // rules carried out, and cleartext sockets connected again. A protocol is handed
 // a TransportSocket and hears its events through SocketUser; it never touches
 // net or tls itself (undici's split: who owns the socket, what runs on it).
+/* eslint-disable @typescript-eslint/unbound-method -- the listeners below are written for Node calling them with `this` = the socket they were added to (shared by every socket, no closure each) */
 import net from 'node:net';
 import type tls from 'node:tls';
 import type { ClientClose } from './close-policy.js';
@@ -328,7 +329,7 @@ function flushReady(): void {
  *  it keeps). Returns true: keep reading. */
 const cleartextRead: net.OnReadOpts = {
   buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
-  callback(this: net.Socket, bytes: number, buf: Uint8Array): boolean {
+  callback: function (this: net.Socket, bytes: number, buf: Uint8Array): boolean {
     owner(this).onData((buf as Buffer).subarray(0, bytes));
     return true;
   },
@@ -337,25 +338,25 @@ const cleartextRead: net.OnReadOpts = {
 // What every socket of the thread shares: Node calls these with `this` = the socket, which carries
 // its TransportSocket. 10,000 open connections do not hold 10,000 sets of closures.
 const listeners = {
-  lookup(this: net.Socket): void {
+  lookup: function (this: net.Socket): void {
     owner(this).onLookup();
   },
-  connect(this: net.Socket): void {
+  connect: function (this: net.Socket): void {
     owner(this).onConnect();
   },
-  data(this: net.Socket, chunk: Buffer): void {
+  data: function (this: net.Socket, chunk: Buffer): void {
     owner(this).onData(chunk);
   },
-  end(this: net.Socket): void {
+  end: function (this: net.Socket): void {
     owner(this).onEnd();
   },
-  error(this: net.Socket, err: NodeJS.ErrnoException): void {
+  error: function (this: net.Socket, err: NodeJS.ErrnoException): void {
     owner(this).onError(err);
   },
-  close(this: net.Socket): void {
+  close: function (this: net.Socket): void {
     owner(this).onClose();
   },
-  tunnel(this: net.Socket, chunk: Buffer): void {
+  tunnel: function (this: net.Socket, chunk: Buffer): void {
     owner(this).onTunnelData(chunk);
   },
 };

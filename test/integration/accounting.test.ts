@@ -3,6 +3,7 @@
 // its duration (requests in flight: unfinished; connections open: stoppedAtEnd)
 // or at the end of an open-model schedule, and with a server that resets.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { PhaseResult } from '../../src/metrics/result.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { runJson } from '../helpers/cli.js';
 import { assertValidResult } from '../helpers/schema.js';
@@ -20,11 +21,11 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-function expectAccounted(p: any, what: string): void {
+function expectAccounted(p: PhaseResult, what: string): void {
   const r = p.requests;
   const c = p.connections;
-  expect(r.sent, `${what}: sent ${JSON.stringify(r)}`).toBe(r.completed + r.errors + r.dropped + r.unfinished);
-  const ends = c.closedByServer + c.closedByClient + c.resetByServer + c.resetByClient + c.closedByTimeout + c.stoppedAtEnd;
+  expect(r.sent, `${what}: sent ${JSON.stringify(r)}`).toBe(r.completed + r.errors + r.dropped + (r.unfinished ?? 0));
+  const ends = c.closedByServer + c.closedByClient + c.resetByServer + c.resetByClient + c.closedByTimeout + (c.stoppedAtEnd ?? 0);
   expect(ends, `${what}: opened ${JSON.stringify(c)}`).toBe(c.opened);
 }
 

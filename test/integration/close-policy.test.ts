@@ -73,7 +73,7 @@ describe('an evicted idle connection is closed by the close policy', () => {
     ['reset', 'rst'],
   ] as const)('--close %s: evicted with %s', async ([policy, how]) => {
     const s = await keepAliveServer();
-    cleanups.push(s.close);
+    cleanups.push(() => s.close());
     const { code, result } = await runJson(['run', s.url, '-s', 'persistent', '--close', policy, ...args]);
     expect(code).toBe(0);
     const p = result.phases[0];

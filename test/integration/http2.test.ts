@@ -1,7 +1,7 @@
 // --strategy multiplex (HTTP/2, h2c by prior knowledge) against the built-in
 // server, whose session and stream counts are the ground truth, and against
 // nghttpd from Debian. Runs are bounded by request count.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -80,7 +80,7 @@ describe('multiplex over h2c', () => {
     expect(p.http2.streamsPerSession.mean).toBeCloseTo(1000, -1);
     expect(p.http2.goaway).toEqual({});
     expect(p.http2.resetStreams).toEqual({});
-    for (const m of ['connect', 'wait', 'ttfb', 'download', 'latency']) expect(p.metrics[m].count, m).toBeGreaterThan(0);
+    for (const m of ['connect', 'wait', 'ttfb', 'download', 'latency'] as const) expect(p.metrics[m]!.count, m).toBeGreaterThan(0);
     expect(p.metrics.connect.count).toBe(2);
     expect(p.metrics.ttfb.count).toBe(2000);
     // cleartext: no TLS time, no TLS facts

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PhaseResult, ResultDocument } from '../../src/metrics/result.js';
 import { afterEach, expect, it } from 'vitest';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
 import { createNamespace, describeIfNamespaces, type Netns } from '../helpers/netns.js';
@@ -62,7 +63,7 @@ function serve(netns: Netns, port: number): Promise<string> {
 interface Run {
   cli: CliResult;
   /** The phase of the result document. */
-  phase: any;
+  phase: PhaseResult;
 }
 
 /** `connload run URL args` inside the namespace, JSON to a file so stdout has the tables and stderr the live lines. */
@@ -78,7 +79,7 @@ async function connload(netns: Netns, url: string, args: string[], options: { qu
     },
   });
   if (cli.code !== 0) throw new Error(`connload ${args.join(' ')} exited ${cli.code}:\n${cli.stdout}\n${cli.stderr}`);
-  const doc = JSON.parse(await readFile(file, 'utf8'));
+  const doc = JSON.parse(await readFile(file, 'utf8')) as ResultDocument;
   assertValidResult(doc);
   return { cli, phase: doc.phases[0] };
 }
@@ -177,7 +178,7 @@ await describeIfNamespaces(`port exhaustion: ${RANGE_SIZE} local ports, tcp_tw_r
     expect(p.series.length).toBeLessThan(SCHEDULE_SECONDS + 2 + 10);
     // series.timeWait: a sample a second, rising to the plateau. A second can be a gap (null) when a
     // busy machine made a sample slow and the sampler waited longer (coordinator.ts): never a made-up count.
-    const series: Array<number | null> = p.series.map((s: any) => s.timeWait);
+    const series: Array<number | null> = p.series.map((s) => s.timeWait);
     expect(series.length).toBeGreaterThanOrEqual(SCHEDULE_SECONDS);
     const sampled = series.filter((n): n is number => n !== null);
     expect(sampled.length).toBeGreaterThanOrEqual(series.length / 2);
@@ -238,7 +239,7 @@ await describeIfNamespaces(`port exhaustion: ${RANGE_SIZE} local ports, tcp_tw_r
 
   it('--local-address over 4 loopback addresses sustains 4 times the rate before running out', async () => {
     const four = ['--local-address', '127.0.0.1-127.0.0.4'];
-    const runs: Record<string, any> = {};
+    const runs: Record<string, PhaseResult> = {};
     for (const [name, rate, extra] of [
       ['1 address', RATE, []],
       ['4 addresses', RATE, four],

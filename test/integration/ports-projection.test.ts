@@ -5,6 +5,7 @@
 // rate a 60 s hold sustains, where a projection from the new-connection rate warned.
 // Bounded by --rate x --duration.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultDocument } from '../../src/metrics/result.js';
 import { readPortFacts, usableTuples, type PortFacts } from '../../src/metrics/ports.js';
 import { startServer } from '../../src/server/server.js';
 import { runCli } from '../helpers/cli.js';
@@ -35,7 +36,7 @@ async function run(close: 'server' | 'client') {
   closers.push(() => server.close());
   const cli = await runCli(['run', `${server.url}/`, '-s', 'new-connection', '--close', close, '--rate', String(rate), '-d', `${SECONDS}s`, '--json', '-']);
   if (cli.code !== 0) throw new Error(`connload --close ${close} exited ${cli.code}:\n${cli.stderr}`);
-  const doc = JSON.parse(cli.stdout);
+  const doc = JSON.parse(cli.stdout) as ResultDocument;
   assertValidResult(doc);
   const phase = doc.phases[0];
   // The load the old projection (new connections / 60 s hold) warned about.

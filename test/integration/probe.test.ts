@@ -283,7 +283,8 @@ describe('connload probe (CLI)', () => {
     expect(table.stdout).toMatch(/max requests per connection\s+│ 4\s+│ 4 \(server closed after the 4th/);
     expect(table.stdout).toContain('timeout=1, max=4');
     expect(table.stderr).toBe('');
-    const { code, result } = await runJson(['probe', `${s.url}/`, '--idle-max', '3s']);
+    const { code, result: doc } = await runJson(['probe', `${s.url}/`, '--idle-max', '3s']);
+    const result = doc as unknown as ProbeResult;
     expect(code).toBe(0);
     expect(result.schema).toBe('connload/probe@1');
     expect(result.checks.maxRequests.requests).toBe(4);
@@ -297,7 +298,7 @@ describe('connload probe (CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/13 checks, at most 26s/);
     expect(r.stdout).toContain('pipelining: 3 back to back');
-    expect(JSON.parse(readFileSync(file, 'utf8')).checks.pipelining.verdict).toBe('yes');
+    expect((JSON.parse(readFileSync(file, 'utf8')) as ProbeResult).checks.pipelining.verdict).toBe('yes');
   });
 
   it('exits 3 with one line when the target is unreachable', async () => {

@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { makeCertificates, type TestCertificates } from '../helpers/certs.js';
 import { runCli, runJson } from '../helpers/cli.js';
 import { freePort } from '../helpers/listen.js';
+import type { ResultDocument } from '../../src/metrics/result.js';
 import { startTinyproxy, tinyproxyAvailable, type Tinyproxy } from '../helpers/tinyproxy.js';
 
 let certDir: string;
@@ -118,7 +119,7 @@ describe.skipIf(!tinyproxyAvailable() && !process.env.CI)('through tinyproxy', (
     const withAuth = `http://alice:pw-SECRET-42@127.0.0.1:${p.port}`;
     const ok = await runCli(['run', `${s.url}/`, '--proxy', withAuth, '--ca', certs.ca.certPath, '-c', '1', '-n', '10', '--json', '-']);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout).phases[0].options.proxy).toBe(`http://alice:redacted@127.0.0.1:${p.port}`);
+    expect((JSON.parse(ok.stdout) as ResultDocument).phases[0]!.options.proxy).toBe(`http://alice:redacted@127.0.0.1:${p.port}`);
     expect(ok.stdout + ok.stderr).not.toContain('pw-SECRET-42');
     // Without credentials the proxy answers CONNECT with 407: one line naming the status, exit 3.
     const refused = await runCli(['run', `${s.url}/`, '--proxy', p.url, '--ca', certs.ca.certPath, '-n', '5', '--quiet']);

@@ -41,7 +41,7 @@ describe.each(HTTP1)('%s', (strategy) => {
       expect(p.connections.reuseRatio).toBe(0.99);
       expect(p.metrics.connect.count).toBe(4);
     }
-    for (const m of ['connect', 'wait', 'ttfb', 'download', 'latency']) expect(p.metrics[m].count).toBeGreaterThan(0);
+    for (const m of ['connect', 'wait', 'ttfb', 'download', 'latency'] as const) expect(p.metrics[m]!.count).toBeGreaterThan(0);
     expect(p.metrics.ttfb.count).toBe(400);
     expect(p.metrics.ttfbNew.count + (p.metrics.ttfbReused?.count ?? 0)).toBe(400);
     expect(p.metrics.tls).toBeUndefined();

@@ -2,7 +2,7 @@
 // by openssl (test/helpers/certs.ts): verification by default, --ca, --insecure, --servername,
 // clear one-line certificate errors (exit 3), session resumption, and h2 by
 // ALPN (also against nghttpd). Runs are bounded by request count.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
