@@ -46,7 +46,7 @@ export const probeCommand: CommandModule = {
       .example('$0 probe https://staging.example.com/ --idle-max 70s --json probe.json', 'wait longer for the idle close, save the result'),
   handler: async (argv) => {
     const a = argv as unknown as ProbeArgs;
-    const { timeoutMs, idleMaxMs } = checkArgs(a);
+    const { timeoutMs, idleMaxMs, displayUrl } = checkArgs(a);
     const caPem = a.ca === undefined ? null : await readCa(a.ca);
     const stderr = process.stderr;
     const progress = !a.quiet && stderr.isTTY === true;
@@ -63,7 +63,7 @@ export const probeCommand: CommandModule = {
         // Said once the target is reached: an unreachable target gets just the one error line.
         onReachable: a.quiet
           ? undefined
-          : (address) => stderr.write(`probe ${a.url} (${address}): ${SEQUENTIAL_CHECKS.length + 1} checks, at most ${formatMs(probeBoundMs(timeoutMs, idleMaxMs))}\n`),
+          : (address) => stderr.write(`probe ${displayUrl} (${address}): ${SEQUENTIAL_CHECKS.length + 1} checks, at most ${formatMs(probeBoundMs(timeoutMs, idleMaxMs))}\n`),
         onCheck: progress ? (name, i, total) => stderr.write(`\r\x1b[2Kchecking ${name} (${i + 1}/${total})`) : undefined,
       });
     } catch (err) {
@@ -82,7 +82,7 @@ export const probeCommand: CommandModule = {
 };
 
 /** Every bad input at once, before anything is sent. */
-function checkArgs(a: ProbeArgs): { timeoutMs: number; idleMaxMs: number } {
+function checkArgs(a: ProbeArgs): { timeoutMs: number; idleMaxMs: number; displayUrl: string } {
   const problems: string[] = [];
   const target = parseTarget(a.url);
   if (typeof target === 'string') problems.push(`url: ${target}`);
@@ -95,7 +95,8 @@ function checkArgs(a: ProbeArgs): { timeoutMs: number; idleMaxMs: number } {
   const idleMaxMs = duration('idle-max', a['idle-max']);
   if (problems.length === 1) throw new UsageError(problems[0]!);
   if (problems.length > 1) throw new ValidationError('invalid options', problems);
-  return { timeoutMs, idleMaxMs };
+  // the URL as every output shows it: a password in it redacted
+  return { timeoutMs, idleMaxMs, displayUrl: typeof target === 'string' ? '' : target.url };
 }
 
 async function readCa(file: string): Promise<string> {

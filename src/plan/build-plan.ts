@@ -3,6 +3,7 @@
 import { ValidationError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import { strategyFor, strategyProblems } from '../strategies/index.js';
+import { badRequestTarget, checkHeaders, splitHeaderLines } from './headers.js';
 import { parseLocalAddresses } from './local-address.js';
 import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
 import { CLOSE_POLICIES, type ClosePolicy } from '../transport/close-policy.js';
@@ -28,10 +29,14 @@ export function parseTarget(url: string): TargetPlan | string {
   try {
     u = new URL(url);
   } catch {
-    return `${show(url)} is not a URL: expected http://host[:port]/path or https://...`;
+    // Unparsed, so the password is cut out by its place: scheme://user:PASSWORD@
+    return `${show(url.replace(/^([^/]*\/\/[^/@:]*:)[^/]*@/, '$1redacted@'))} is not a URL: expected http://host[:port]/path or https://...`;
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${show(url)} uses ${u.protocol.replace(':', '')}: expected http or https`;
-  if (u.hostname === '') return `${show(url)} has no host`;
+  // connload sends no Authorization from the URL's user info (hostHeader is u.host): the password
+  // only has to be kept out of every output, and the plan's display URL is where they all read it.
+  if (u.password !== '') u.password = 'redacted';
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${show(u.toString())} uses ${u.protocol.replace(':', '')}: expected http or https`;
+  if (u.hostname === '') return `${show(u.toString())} has no host`;
   const port = u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port);
   return {
     url: u.toString(),
@@ -82,19 +87,13 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   const method = (o.method ?? RUN_DEFAULTS.method).toUpperCase();
   if (!/^[A-Z][A-Z0-9_-]*$/.test(method)) bad('method', 'an HTTP method such as GET or POST', o.method);
 
-  const headers: Array<[string, string]> = [];
-  if (Array.isArray(o.headers)) {
-    for (const h of o.headers) {
-      const i = h.indexOf(':');
-      if (i <= 0 || /\s/.test(h.slice(0, i))) bad('headers', '"Name: value"', h);
-      else headers.push([h.slice(0, i), h.slice(i + 1).trim()]);
-    }
-  } else if (o.headers) {
-    for (const [k, v] of Object.entries(o.headers)) headers.push([k, String(v)]);
-  }
-
   if (o.body !== undefined && o.bodyFile !== undefined) problems.push(`${input.where('body')}: give either a body or a body file, not both`);
   const body = o.body !== undefined ? new TextEncoder().encode(o.body) : input.bodyFileBytes;
+
+  const given = Array.isArray(o.headers) ? splitHeaderLines(o.headers) : Object.entries(o.headers ?? {}).map(([k, v]): [string, string] => [k, String(v)]);
+  const checked = checkHeaders(given, body?.byteLength ?? null);
+  const headers = checked.headers;
+  for (const p of checked.problems) problems.push(`${input.where('headers')} ${p}`);
 
   const connections = int('connections', RUN_DEFAULTS.connections)!;
   const workers = int('workers', RUN_DEFAULTS.workers)!;
@@ -115,7 +114,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   let page: string[] | null = null;
   if (o.page !== undefined) {
     page = (Array.isArray(o.page) ? o.page : o.page.split(',')).map((p) => p.trim()).filter((p) => p !== '');
-    if (page.length === 0 || page.some((p) => !p.startsWith('/'))) bad('page', 'paths starting with "/", e.g. /index.html,/a.png', o.page);
+    if (page.length === 0 || page.some(badRequestTarget)) bad('page', 'paths starting with "/" of visible ASCII (no spaces or controls), e.g. /index.html,/a.png', o.page);
     if (rate !== null) problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where('rate')} or ${input.where('page')}`);
   }
 
