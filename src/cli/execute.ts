@@ -13,7 +13,7 @@ import { runPhase } from '../run/coordinator.js';
 import { createLiveDisplay } from '../report/live.js';
 import { renderMarkdownSummary } from '../report/markdown.js';
 import { colorLevel } from '../report/style.js';
-import { writeReportFiles } from './report.js';
+import { writeFailure, writeReportFiles } from './report.js';
 import { renderTables } from '../report/table.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
@@ -128,14 +128,24 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
   return doc;
 }
 
+/** Writes every output asked for; one that fails (disk full, removed directory) does not stop the others. */
 export async function writeOutputs(doc: ResultDocument, out: OutputOptions): Promise<void> {
   const jsonText = JSON.stringify(doc, null, 2) + '\n';
   const tableStream = out.json === '-' ? process.stderr : process.stdout;
   tableStream.write(renderTables(doc, { colorLevel: colorLevel(tableStream), comparisonOnly: out.comparisonOnly }));
   if (out.json === '-') process.stdout.write(jsonText);
-  else if (out.json) await writeFile(out.json, jsonText);
-  await writeReportFiles(doc, out);
+  const failures: string[] = [];
+  const attempt = async (what: string, write: () => Promise<unknown>): Promise<void> => {
+    try {
+      await write();
+    } catch (err) {
+      failures.push(err instanceof RunError ? err.message : `${what}: ${writeFailure(err)}`);
+    }
+  };
+  if (out.json && out.json !== '-') await attempt(`--json ${out.json}`, () => writeFile(out.json!, jsonText));
+  await attempt('report files', () => writeReportFiles(doc, out));
   const summary = process.env.GITHUB_STEP_SUMMARY;
   // A line break first: an earlier step may not have ended its last line, which would swallow the heading.
-  if (summary) await appendFile(summary, `\n${renderMarkdownSummary(doc)}`);
+  if (summary) await attempt(`GITHUB_STEP_SUMMARY ${summary}`, () => appendFile(summary, `\n${renderMarkdownSummary(doc)}`));
+  if (failures.length > 0) throw new RunError(`could not write ${failures.join('; ')}`, 'EOUTPUT');
 }

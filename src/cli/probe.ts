@@ -8,6 +8,8 @@ import { probeBoundMs, runProbe, SEQUENTIAL_CHECKS } from '../probe/probe.js';
 import { renderProbe } from '../probe/render.js';
 import { colorLevel } from '../report/style.js';
 import { context } from './context.js';
+import { assertOutputsWritable } from './output-paths.js';
+import { caProblem } from './ca-file.js';
 
 const DEFAULT_TIMEOUT = '5s';
 const DEFAULT_IDLE_MAX = '20s';
@@ -47,6 +49,7 @@ export const probeCommand: CommandModule = {
   handler: async (argv) => {
     const a = argv as unknown as ProbeArgs;
     const { timeoutMs, idleMaxMs, displayUrl } = checkArgs(a);
+    await assertOutputsWritable({ json: a.json });
     const caPem = a.ca === undefined ? null : await readCa(a.ca);
     const stderr = process.stderr;
     const progress = !a.quiet && stderr.isTTY === true;
@@ -101,8 +104,12 @@ function checkArgs(a: ProbeArgs): { timeoutMs: number; idleMaxMs: number; displa
 
 async function readCa(file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    const pem = await readFile(file, 'utf8');
+    const problem = caProblem('--ca', file, pem);
+    if (problem !== null) throw new UsageError(problem);
+    return pem;
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`--ca: cannot read ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : code}`);
   }

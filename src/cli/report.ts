@@ -5,7 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { CommandModule } from 'yargs';
-import { UsageError, ValidationError } from '../errors.js';
+import { RunError, UsageError, ValidationError } from '../errors.js';
 import { RESULT_SCHEMA_ID, type ResultDocument } from '../metrics/result.js';
 import { RESULT_JSON_SCHEMA } from '../metrics/result-schema.js';
 import { hgrmFiles } from '../report/hgrm.js';
@@ -14,6 +14,7 @@ import { renderJunit } from '../report/junit.js';
 import { colorLevel } from '../report/style.js';
 import { renderTables } from '../report/table.js';
 import { parseJsonText } from './scenario-json.js';
+import { assertOutputsWritable } from './output-paths.js';
 import { reportFileOptions } from './run-options.js';
 import { describeValue } from './scenario-problems.js';
 
@@ -78,25 +79,40 @@ export interface ReportOutputs {
   junit?: string;
 }
 
-/** Writes the files asked for; returns their paths (the .hgrm directory's files one by one). */
+/** Why a write failed, by its code: "EACCES", "ENOSPC". */
+export function writeFailure(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+}
+
+/**
+ * Writes the files asked for; returns their paths (the .hgrm directory's files one by one). One that
+ * fails does not stop the others: a RunError (exit 3) names every file that could not be written.
+ */
 export async function writeReportFiles(doc: ResultDocument, out: ReportOutputs): Promise<string[]> {
   const written: string[] = [];
-  if (out.html) {
-    await writeFile(out.html, renderHtml([doc]));
-    written.push(out.html);
-  }
-  if (out.hgrm) {
-    await mkdir(out.hgrm, { recursive: true });
-    for (const f of hgrmFiles(doc)) {
-      const file = path.join(out.hgrm, f.name);
-      await writeFile(file, f.content);
+  const failures: string[] = [];
+  const attempt = async (what: string, file: string, write: () => Promise<void>): Promise<void> => {
+    try {
+      await write();
       written.push(file);
+    } catch (err) {
+      failures.push(`${what} ${file}: ${writeFailure(err)}`);
+    }
+  };
+  if (out.html) await attempt('--html', out.html, () => writeFile(out.html!, renderHtml([doc])));
+  if (out.hgrm) {
+    const dir = out.hgrm;
+    const made = await mkdir(dir, { recursive: true }).then(
+      () => true,
+      (err: unknown) => (failures.push(`--hgrm ${dir}: ${writeFailure(err)}`), false),
+    );
+    for (const f of made ? hgrmFiles(doc) : []) {
+      const file = path.join(dir, f.name);
+      await attempt('--hgrm', file, () => writeFile(file, f.content));
     }
   }
-  if (out.junit) {
-    await writeFile(out.junit, renderJunit(doc));
-    written.push(out.junit);
-  }
+  if (out.junit) await attempt('--junit', out.junit, () => writeFile(out.junit!, renderJunit(doc)));
+  if (failures.length > 0) throw new RunError(`could not write ${failures.join('; ')}`, 'EOUTPUT');
   return written;
 }
 
@@ -110,6 +126,7 @@ export const reportCommand: CommandModule = {
       .example('$0 report result.json --html report.html --hgrm hgrm/', 'an HTML report and HdrHistogram files'),
   handler: async (argv) => {
     const a = argv as unknown as ReportOutputs & { result: string };
+    await assertOutputsWritable(a);
     const doc = await readResultFile(a.result);
     process.stdout.write(renderTables(doc, { colorLevel: colorLevel(process.stdout) }));
     await writeReportFiles(doc, a);

@@ -8,6 +8,9 @@ import type { RunOptionsInput } from '../plan/options.js';
 import type { PhasePlan } from '../plan/types.js';
 import { context } from './context.js';
 import { executePlans, type OutputOptions } from './execute.js';
+import { caProblem } from './ca-file.js';
+import { readMachineLimits } from './machine-limits.js';
+import { outputPathProblems, type OutputPaths } from './output-paths.js';
 import { cliName, reportFileOptions, runInputFromArgs, runOptions } from './run-options.js';
 import { loadScenario, looksLikeScenarioPath, scenarioPhaseOptions } from './scenario.js';
 
@@ -27,8 +30,8 @@ async function readInputFile(what: string, file: string | undefined): Promise<Bu
   }
 }
 
-/** Builds every phase's plan; problems of all phases are reported together. */
-export async function plansFor(target: string, cli: RunOptionsInput): Promise<PhasePlan[]> {
+/** Builds every phase's plan; problems of all phases (and `earlier` ones, such as output paths) are reported together. */
+export async function plansFor(target: string, cli: RunOptionsInput, earlier: string[] = []): Promise<PhasePlan[]> {
   const inputs: Array<{ name: string; url: string; options: RunOptionsInput; where: (k: string) => string }> = [];
   if (looksLikeScenarioPath(target)) {
     const scenario = await loadScenario(target);
@@ -44,15 +47,19 @@ export async function plansFor(target: string, cli: RunOptionsInput): Promise<Ph
   } else {
     inputs.push({ name: cli.strategy ?? 'persistent', url: target, options: cli, where: cliName });
   }
-  const problems: string[] = [];
+  const problems: string[] = [...earlier];
   const plans: PhasePlan[] = [];
+  const limits = readMachineLimits();
   for (const input of inputs) {
     try {
       const [body, ca] = await Promise.all([
         readInputFile(input.where('bodyFile'), input.options.bodyFile),
         readInputFile(input.where('ca'), input.options.ca),
       ]);
-      plans.push(buildPhasePlan({ ...input, bodyFileBytes: body, caPem: ca?.toString('utf8') ?? null, where: input.where }));
+      const caPem = ca?.toString('utf8') ?? null;
+      const badCa = caPem === null ? null : caProblem(input.where('ca'), input.options.ca!, caPem);
+      if (badCa !== null && !problems.includes(badCa)) problems.push(badCa);
+      plans.push(buildPhasePlan({ ...input, bodyFileBytes: body, caPem, limits, where: input.where }));
     } catch (err) {
       if (err instanceof ValidationError) problems.push(...err.problems);
       else if (err instanceof UsageError) problems.push(err.message);
@@ -76,7 +83,7 @@ export const runCommand: CommandModule = {
       .example('$0 run scenarios/keepalive-vs-new.json --json result.json', 'every phase of a scenario'),
   handler: async (argv) => {
     const a = argv as unknown as Record<string, unknown> & { target: string };
-    const plans = await plansFor(a.target, runInputFromArgs(a));
+    const plans = await plansFor(a.target, runInputFromArgs(a), await outputPathProblems(a as OutputPaths));
     await executePlans(plans, a as unknown as OutputOptions, context.signal);
   },
 };

@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import { strategyFor, strategyProblems } from '../strategies/index.js';
 import { badRequestTarget, checkHeaders, splitHeaderLines } from './headers.js';
+import { connectionsBound, MAX_CONNECTIONS, MAX_DEPTH, MAX_RATE_PER_RUNNER, MAX_STREAMS, MAX_TIMER_MS, WORKERS_PER_CPU, workersBound, type MachineLimits } from './limits.js';
 import { parseLocalAddresses } from './local-address.js';
 import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
 import { CLOSE_POLICIES, type ClosePolicy } from '../transport/close-policy.js';
@@ -18,11 +19,14 @@ export interface PlanInput {
   bodyFileBytes: Uint8Array | null;
   /** PEM text of --ca, read by the caller */
   caPem: string | null;
+  /** what this machine can do (cli/machine-limits.ts); without it only the fixed bounds are checked */
+  limits?: MachineLimits;
   /** names an option in messages: "--depth" on the command line, "phases[1].depth" in a scenario */
   where: (key: keyof RunOptionsInput | 'url') => string;
 }
 
-const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
+// Infinity and NaN as themselves: JSON would say null
+const show = (v: unknown): string => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v) ?? String(v));
 
 export function parseTarget(url: string): TargetPlan | string {
   let u: URL;
@@ -54,21 +58,29 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   const bad = (key: keyof RunOptionsInput | 'url', expected: string, got: unknown): void => {
     problems.push(`${input.where(key)}: expected ${expected}, got ${show(got)}`);
   };
-  const int = (key: keyof RunOptionsInput, fallback: number | null, min = 1): number | null => {
+  const int = (key: keyof RunOptionsInput, fallback: number | null, min = 1, bound: Bound = { max: Number.MAX_SAFE_INTEGER, why: 'the largest exact integer' }): number | null => {
     const v = o[key];
     if (v === undefined || v === null) return fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
       bad(key, min === 0 ? 'a whole number >= 0' : 'a positive integer', v);
       return fallback;
     }
+    if (v > bound.max) {
+      bad(key, `at most ${bound.max} (${bound.why})`, v);
+      return fallback;
+    }
     return v;
   };
-  const duration = (key: keyof RunOptionsInput, fallbackMs: number | null, unit: 'ms' | 's' = 's'): number | null => {
+  const duration = (key: keyof RunOptionsInput, fallbackMs: number | null, unit: 'ms' | 's' = 's', positive = false): number | null => {
     const v = o[key];
     if (v === undefined || v === null) return fallbackMs;
     const ms = parseDurationMs(v, unit);
-    if (ms === null) {
-      bad(key, 'a duration like 10s, 500ms or 2m', v);
+    if (ms === null || (positive && ms <= 0)) {
+      bad(key, `a duration${positive ? ' > 0' : ''} like 10s, 500ms or 2m`, v);
+      return fallbackMs;
+    }
+    if (ms > MAX_TIMER_MS) {
+      bad(key, `at most ${MAX_TIMER_MS} ms, about 24.8 days (the longest delay Node's timers take)`, v);
       return fallbackMs;
     }
     return ms;
@@ -95,10 +107,12 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   const headers = checked.headers;
   for (const p of checked.problems) problems.push(`${input.where('headers')} ${p}`);
 
-  const connections = int('connections', RUN_DEFAULTS.connections)!;
-  const workers = int('workers', RUN_DEFAULTS.workers)!;
-  const rate = o.rate === undefined ? null : typeof o.rate === 'number' && o.rate > 0 ? o.rate : (bad('rate', 'a number of requests per second > 0', o.rate), null);
-  const maxConnections = int('maxConnections', null);
+  const limits = input.limits ?? null;
+  const sockets: Bound = limits !== null ? connectionsBound(limits) : { max: MAX_CONNECTIONS, why: 'one machine\'s sockets; split the load with --runner-count' };
+  const connections = int('connections', RUN_DEFAULTS.connections, 1, sockets)!;
+  const workers = int('workers', RUN_DEFAULTS.workers, 1, limits !== null ? { max: workersBound(limits), why: `${WORKERS_PER_CPU} per CPU, ${limits.cpus} CPUs here` } : undefined)!;
+  const rate = rateOf(o.rate, o.runnerCount, (expected) => bad('rate', expected, o.rate));
+  const maxConnections = int('maxConnections', null, 1, sockets);
   const lanes = rate !== null ? maxConnections ?? connections : connections;
   if (workers > lanes) problems.push(`${input.where('workers')}: ${workers} workers need at least as many connections, got ${lanes}`);
 
@@ -106,6 +120,12 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   if (o.localAddress !== undefined) {
     try {
       localAddresses = parseLocalAddresses(o.localAddress);
+      const absent = limits?.localAddresses ? localAddresses.filter((a) => !limits.localAddresses!.has(a)) : [];
+      // Bound to an address this host does not have, every connect fails with EADDRNOTAVAIL (not port exhaustion).
+      if (absent.length > 0) {
+        const shown = absent.slice(0, 3).join(', ') + (absent.length > 3 ? ` and ${absent.length - 3} more` : '');
+        problems.push(`${input.where('localAddress')}: ${shown} ${absent.length === 1 ? 'is' : 'are'} not an address of this host; expected addresses of its interfaces (ip addr) or of the loopback block 127.0.0.0/8`);
+      }
     } catch (err) {
       problems.push(`${input.where('localAddress')}: ${(err as Error).message.replace(/^--local-address: /, '')}`);
     }
@@ -143,22 +163,22 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     headers,
     body,
     workers,
-    depth: strategyFor(strategy)?.traits.inFlight === 'depth' ? int('depth', RUN_DEFAULTS.depth)! : (int('depth', 1), 1),
-    streams: int('streams', RUN_DEFAULTS.streams)!,
+    depth: strategyFor(strategy)?.traits.inFlight === 'depth' ? int('depth', RUN_DEFAULTS.depth, 1, DEPTH_BOUND)! : (int('depth', 1, 1, DEPTH_BOUND), 1),
+    streams: int('streams', RUN_DEFAULTS.streams, 1, STREAMS_BOUND)!,
     maxRequestsPerConnection: int('maxRequestsPerConnection', null),
     maxConnectionAgeMs: duration('maxConnectionAge', null),
     close,
     nodelay: o.nodelay ?? RUN_DEFAULTS.nodelay,
     splitWrites: o.splitWrites ?? false,
-    connectTimeoutMs: duration('connectTimeout', RUN_DEFAULTS.connectTimeoutMs)!,
-    timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs)!,
+    connectTimeoutMs: duration('connectTimeout', RUN_DEFAULTS.connectTimeoutMs, 's', true)!,
+    timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs, 's', true)!,
     tls: { insecure: o.insecure ?? false, ca: input.caPem, servername: o.servername ?? null, sessionReuse: o.tlsSessionReuse ?? false },
     localAddresses,
     rate,
     maxConnections,
     page,
     thresholds,
-    sampleIntervalMs: duration('sampleInterval', RUN_DEFAULTS.sampleIntervalMs, 'ms')!,
+    sampleIntervalMs: duration('sampleInterval', RUN_DEFAULTS.sampleIntervalMs, 'ms', true)!,
     runnerIndex,
     runnerCount,
   };
@@ -169,6 +189,30 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   }
   if (problems.length > 0) throw new ValidationError(problems.length === 1 ? 'invalid option' : 'invalid options', problems);
   return runnerShare(plan);
+}
+
+interface Bound {
+  max: number;
+  /** why this is the bound, for the message */
+  why: string;
+}
+
+const DEPTH_BOUND: Bound = { max: MAX_DEPTH, why: 'requests in flight on one connection' };
+const STREAMS_BOUND: Bound = { max: MAX_STREAMS, why: 'HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS is 31 bits' };
+
+/** --rate: a finite number > 0 that one runner can schedule (a request every microsecond at most). */
+function rateOf(value: unknown, runnerCount: unknown, bad: (expected: string) => void): number | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    bad('a finite number of requests per second > 0');
+    return null;
+  }
+  const runners = typeof runnerCount === 'number' && Number.isInteger(runnerCount) && runnerCount > 0 ? runnerCount : 1;
+  if (value / runners > MAX_RATE_PER_RUNNER) {
+    bad(`at most ${MAX_RATE_PER_RUNNER * runners} (${MAX_RATE_PER_RUNNER} per runner, a request every microsecond; split the load with --runner-count)`);
+    return null;
+  }
+  return value;
 }
 
 /** Splits `total` into `parts` shares that differ by at most one. */
