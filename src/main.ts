@@ -1,9 +1,9 @@
 // The entry module: the only place that exits the process. Commands throw;
 // errors become exit codes here (0 ok, 1 threshold failed, 2 bad input,
-// 3 run failed, 130 interrupted).
+// 3 run failed, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ConnloadError, EXIT, UsageError } from './errors.js';
+import { ConnloadError, EXIT, STOP_SIGNALS, UsageError, type StopSignal } from './errors.js';
 import { interrupt } from './cli/context.js';
 import { compareCommand } from './cli/compare.js';
 import { demoCommand } from './cli/demo.js';
@@ -14,12 +14,22 @@ import { runCommand } from './cli/run.js';
 import { serveCommand } from './cli/serve.js';
 import { TOOL_VERSION } from './version.js';
 
-let interrupts = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+let stops = 0;
+for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) {
   process.on(signal, () => {
-    // First Ctrl-C: stop and write the partial report. Second: leave now.
-    if (++interrupts > 1) process.exit(EXIT.interrupted);
-    interrupt();
+    // First signal: stop and write the partial report. Second: leave now, whatever the workers do
+    // (process.exit ends their threads too).
+    if (++stops > 1) process.exit(STOP_SIGNALS[signal]);
+    interrupt(signal);
+  });
+}
+
+// A reader that went away (`connload run --json - | head -c 10`, `| true`): EPIPE on stdout or stderr.
+// Nothing more can be shown there; the files asked for are still written, and the exit code is the run's.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    throw err;
   });
 }
 

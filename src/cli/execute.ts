@@ -13,6 +13,7 @@ import { runPhase } from '../run/coordinator.js';
 import { createLiveDisplay } from '../report/live.js';
 import { renderMarkdownSummary } from '../report/markdown.js';
 import { colorLevel } from '../report/style.js';
+import { context } from './context.js';
 import { writeFailure, writeReportFiles } from './report.js';
 import { renderTables } from '../report/table.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -61,7 +62,11 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
   const phases: PhaseResult[] = [];
   let interrupted = false;
   for (const plan of plans) {
-    if (signal.aborted) break;
+    // Stopped before this phase began (even before the first): what was done is the partial report.
+    if (signal.aborted) {
+      interrupted = true;
+      break;
+    }
     let warned = false;
     // 0 when the OS picks the source: tcp_tw_reuse does not help sockets bound to a --local-address.
     const localAddresses = plan.localAddresses.length;
@@ -122,7 +127,7 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
     phases,
   };
   await writeOutputs(doc, out);
-  if (interrupted) throw new InterruptedError();
+  if (interrupted) throw new InterruptedError(context.stoppedBy ?? undefined);
   const failed = phases.flatMap((p) => p.thresholds.filter((t) => !t.ok).map((t) => `${p.name}: ${t.expression} (actual ${formatThresholdActual(t.expression, t.actual)})`));
   if (failed.length > 0) throw new ThresholdFailedError(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n  ${failed.join('\n  ')}`);
   return doc;

@@ -70,7 +70,7 @@ export const probeCommand: CommandModule = {
         onCheck: progress ? (name, i, total) => stderr.write(`\r\x1b[2Kchecking ${name} (${i + 1}/${total})`) : undefined,
       });
     } catch (err) {
-      if (context.signal.aborted) throw new InterruptedError();
+      if (context.signal.aborted) throw new InterruptedError(context.stoppedBy ?? undefined);
       throw err;
     } finally {
       if (progress) stderr.write('\r\x1b[2K');
@@ -80,7 +80,7 @@ export const probeCommand: CommandModule = {
     const jsonText = `${JSON.stringify(result, null, 2)}\n`;
     if (a.json === '-') process.stdout.write(jsonText);
     else if (a.json !== undefined) await writeFile(a.json, jsonText);
-    if (result.interrupted) throw new InterruptedError();
+    if (result.interrupted) throw new InterruptedError(context.stoppedBy ?? undefined);
   },
 };
 
