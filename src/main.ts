@@ -1,7 +1,8 @@
 // The entry module: the only place that exits the process. Commands throw;
 // errors become exit codes here (0 ok, 1 threshold failed, 2 bad input,
 // 3 run failed, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM).
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
+import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConnloadError, EXIT, STOP_SIGNALS, UsageError, type StopSignal } from './errors.js';
 import { interrupt } from './cli/context.js';
@@ -13,6 +14,10 @@ import { reportCommand } from './cli/report.js';
 import { runCommand } from './cli/run.js';
 import { serveCommand } from './cli/serve.js';
 import { TOOL_VERSION } from './version.js';
+
+// yargs' CommonJS build: its ESM build wraps help text at the width without regard to words
+// ("pipelini" / "ng"); the CommonJS one wraps between words (wrap-ansi).
+const yargs = createRequire(import.meta.url)('yargs/yargs') as (args: string[]) => Argv;
 
 let stops = 0;
 for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) {
@@ -50,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
       .version(TOOL_VERSION)
       .help()
       .alias('h', 'help')
+      // the terminal's width, at most 120; 100 when the help goes to a file or a pipe
       .wrap(Math.min(120, process.stdout.columns ?? 100))
       .fail((message, err) => {
         // yargs' own complaints (missing value, unknown option) are bad input; our errors keep their code.

@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { CommandModule } from 'yargs';
 import { RunError, UsageError, ValidationError } from '../errors.js';
 import { RESULT_SCHEMA_ID, type ResultDocument } from '../metrics/result.js';
+import { decodeHistogram } from '../metrics/histogram.js';
 import { RESULT_JSON_SCHEMA } from '../metrics/result-schema.js';
 import { hgrmFiles } from '../report/hgrm.js';
 import { renderHtml } from '../report/html.js';
@@ -54,7 +55,30 @@ export function parseResultText(text: string, file: string): ResultDocument {
     if (unique.length > listed.length) listed.push(`... and ${unique.length - listed.length} more`);
     throw new ValidationError(`${what} (does not match scenarios/result.schema.json)`, listed);
   }
+  const broken = brokenHistograms(data);
+  if (broken.length > 0) throw new ValidationError(`${what} (a histogram cannot be decoded)`, broken);
   return data as ResultDocument;
+}
+
+/** Every `hdr` string of the document that is not a compressed HdrHistogram, by path: the reports and merge decode them all. */
+function brokenHistograms(data: unknown): string[] {
+  const problems: string[] = [];
+  const stack: Array<[unknown, string]> = [[data, '']];
+  while (stack.length > 0 && problems.length < MAX_LISTED_PROBLEMS) {
+    const [value, at] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    for (const [key, child] of Object.entries(value)) {
+      const path = Array.isArray(value) ? `${at}[${key}]` : at === '' ? key : `${at}.${key}`;
+      if (key === 'hdr' && typeof child === 'string') {
+        try {
+          decodeHistogram(child);
+        } catch (err) {
+          problems.push(`${path}: expected a compressed base64 HdrHistogram as --json writes it (${(err as Error).message})`);
+        }
+      } else stack.push([child, path]);
+    }
+  }
+  return problems.sort();
 }
 
 function schemaProblem(error: ErrorObject, data: unknown): string {

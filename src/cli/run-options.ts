@@ -7,19 +7,19 @@ import type { RunOptionsInput } from '../plan/options.js';
 export function runOptions<T>(y: Argv<T>) {
   return y
     .option('strategy', { alias: 's', type: 'string', describe: `connection strategy: ${STRATEGY_NAMES.join(', ')} (default persistent)`, group: 'Strategy' })
-    .option('connections', { alias: 'c', type: 'string', describe: 'connections in total (default 10)', group: 'Strategy' })
-    .option('depth', { type: 'string', describe: 'pipeline: requests in flight per connection (default 10)', group: 'Strategy' })
-    .option('streams', { type: 'string', describe: 'multiplex: concurrent streams per HTTP/2 session (default 100)', group: 'Strategy' })
-    .option('max-requests-per-connection', { type: 'string', describe: 'retire a connection after this many requests', group: 'Strategy' })
+    .option('connections', { alias: 'c', requiresArg: true, describe: 'connections in total (default 10)', group: 'Strategy' })
+    .option('depth', { requiresArg: true, describe: 'pipeline: requests in flight per connection (default 10)', group: 'Strategy' })
+    .option('streams', { requiresArg: true, describe: 'multiplex: concurrent streams per HTTP/2 session (default 100)', group: 'Strategy' })
+    .option('max-requests-per-connection', { requiresArg: true, describe: 'retire a connection after this many requests', group: 'Strategy' })
     .option('max-connection-age', { type: 'string', describe: 'retire a connection after this long (e.g. 5s)', group: 'Strategy' })
     .option('close', { type: 'string', describe: 'who closes a retired connection: server (Connection: close), client (client FIN first), reset (RST)', group: 'Strategy' })
     .option('duration', { alias: 'd', type: 'string', describe: 'how long to run (default 10s)', group: 'Load' })
-    .option('requests', { alias: 'n', type: 'string', describe: 'stop after this many requests', group: 'Load' })
+    .option('requests', { alias: 'n', requiresArg: true, describe: 'stop after this many requests', group: 'Load' })
     .option('warmup', { type: 'string', describe: 'run this long first without counting', group: 'Load' })
-    .option('rate', { alias: 'r', type: 'string', describe: 'open model: requests per second in total', group: 'Load' })
-    .option('max-connections', { type: 'string', describe: 'open model: cap on connections (default -c)', group: 'Load' })
+    .option('rate', { alias: 'r', requiresArg: true, describe: 'open model: requests per second in total', group: 'Load' })
+    .option('max-connections', { requiresArg: true, describe: 'open model: cap on connections (default -c)', group: 'Load' })
     .option('page', { type: 'string', describe: 'page mode: paths fetched as one iteration, e.g. /index.html,/a.png', group: 'Load' })
-    .option('workers', { alias: 'w', type: 'string', describe: 'worker threads (default 1)', group: 'Load' })
+    .option('workers', { alias: 'w', requiresArg: true, describe: 'worker threads (default 1)', group: 'Load' })
     .option('method', { alias: 'm', type: 'string', describe: 'HTTP method (default GET)', group: 'Request' })
     .option('header', { alias: 'H', type: 'string', array: true, requiresArg: true, describe: 'request header "Name: value" (repeatable)', group: 'Request' })
     .option('body', { type: 'string', describe: 'request body', group: 'Request' })
@@ -35,21 +35,24 @@ export function runOptions<T>(y: Argv<T>) {
     .option('tls-session-reuse', { type: 'boolean', describe: 'resume TLS sessions on new connections', group: 'TLS' })
     .option('threshold', { alias: 't', type: 'string', array: true, requiresArg: true, describe: 'pass/fail expression, e.g. "ttfb.p99 < 50ms" (repeatable)', group: 'Output' })
     .option('sample-interval', { type: 'string', describe: 'TIME_WAIT sampling interval (default 500ms)', group: 'Output' })
-    .option('runner-index', { type: 'string', describe: 'this runner\'s index when several machines share the load', group: 'Load' })
-    .option('runner-count', { type: 'string', describe: 'how many runners share the load', group: 'Load' });
+    .option('runner-index', { requiresArg: true, describe: 'this runner\'s index when several machines share the load', group: 'Load' })
+    .option('runner-count', { requiresArg: true, describe: 'how many runners share the load', group: 'Load' });
 }
 
 type Parsed = Awaited<ReturnType<typeof runOptions>['argv']>;
 
 /**
- * A number option as given: a number when the text is one ("8", "1e3", "Infinity"), else the text
- * itself, so the plan's message says what was given ("abc", "") instead of yargs' NaN.
+ * A number option as given (declared without a type, so yargs keeps text it cannot read as a number):
+ * a number when the text is one ("8", "1e3", "Infinity"), else the text itself, so the plan's message
+ * says what was given ("abc", "") instead of the NaN of yargs' number type. Text reaches the plan as
+ * it is, and the plan's check names it.
  */
-const numeric = (v: string | string[] | undefined): number | string | undefined => {
+const numeric = (v: unknown): number | undefined => {
   if (v === undefined) return undefined;
-  if (Array.isArray(v)) return v.length === 1 ? numeric(v[0]) : (v.join(' ') as string);
+  if (Array.isArray(v)) return v.length === 1 ? numeric(v[0]) : (v.join(' ') as unknown as number);
+  if (typeof v !== 'string') return v as number;
   const t = v.trim();
-  return t !== '' && !Number.isNaN(Number(t)) ? Number(t) : v;
+  return (t !== '' && !Number.isNaN(Number(t)) ? Number(t) : v) as number;
 };
 
 const numericDuration = (v: string | undefined): string | number | undefined =>
@@ -59,19 +62,19 @@ const numericDuration = (v: string | undefined): string | number | undefined =>
 export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
   const o: RunOptionsInput = {
     strategy: a.strategy as RunOptionsInput['strategy'],
-    connections: numeric(a.connections) as number,
-    depth: numeric(a.depth) as number,
-    streams: numeric(a.streams) as number,
-    maxRequestsPerConnection: numeric(a['max-requests-per-connection']) as number,
+    connections: numeric(a.connections),
+    depth: numeric(a.depth),
+    streams: numeric(a.streams),
+    maxRequestsPerConnection: numeric(a['max-requests-per-connection']),
     maxConnectionAge: numericDuration(a['max-connection-age']),
     close: a.close as RunOptionsInput['close'],
     duration: numericDuration(a.duration),
-    requests: numeric(a.requests) as number,
+    requests: numeric(a.requests),
     warmup: numericDuration(a.warmup),
-    rate: numeric(a.rate) as number,
-    maxConnections: numeric(a['max-connections']) as number,
+    rate: numeric(a.rate),
+    maxConnections: numeric(a['max-connections']),
     page: a.page,
-    workers: numeric(a.workers) as number,
+    workers: numeric(a.workers),
     method: a.method,
     headers: a.header,
     body: a.body,
@@ -87,8 +90,8 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
     tlsSessionReuse: a['tls-session-reuse'],
     threshold: a.threshold,
     sampleInterval: a['sample-interval'] === undefined ? undefined : /^\d+$/.test(a['sample-interval']) ? `${a['sample-interval']}ms` : a['sample-interval'],
-    runnerIndex: numeric(a['runner-index']) as number,
-    runnerCount: numeric(a['runner-count']) as number,
+    runnerIndex: numeric(a['runner-index']),
+    runnerCount: numeric(a['runner-count']),
   };
   for (const k of Object.keys(o) as Array<keyof RunOptionsInput>) if (o[k] === undefined) delete o[k];
   return o;

@@ -78,7 +78,9 @@ export function scenarioPhaseOptions(scenario: Scenario): Array<RunOptionsInput 
     if (isHeaderObject(scenario.defaults.headers) && isHeaderObject(phase.headers)) {
       merged.headers = { ...scenario.defaults.headers, ...phase.headers };
     }
-    const threshold = [...(scenario.thresholds['*'] ?? []), ...(scenario.thresholds[phase.name] ?? [])];
+    // Own keys only: a phase named "constructor" or "toString" must not find Object.prototype's.
+    const named = (key: string): string[] => (Object.hasOwn(scenario.thresholds, key) ? scenario.thresholds[key]! : []);
+    const threshold = [...named('*'), ...named(phase.name)];
     if (threshold.length > 0) merged.threshold = threshold;
     return merged;
   });
