@@ -30,7 +30,7 @@ async function dirProblem(dir: string, what: string): Promise<string | null> {
       if (!s.isDirectory()) return `cannot be created: ${JSON.stringify(existing)} is not a directory`;
       return (await writable(existing)) ? null : `cannot be created: ${what} ${JSON.stringify(existing)} is not writable`;
     }
-    if (s.code !== 'ENOENT') return `cannot be checked: ${s.code}`;
+    if (s.code !== 'ENOENT' && s.code !== 'ENOTDIR') return `cannot be checked: ${s.code}`;
     const parent = path.dirname(existing);
     if (parent === existing) return `cannot be created: no part of ${JSON.stringify(dir)} exists`;
     existing = parent;
