@@ -9,6 +9,7 @@ import { strategyFor } from '../strategies/index.js';
 import { context } from './context.js';
 import { executePlans, type OutputOptions } from './execute.js';
 import { assertOutputsWritable } from './output-paths.js';
+import { numeric } from './run-options.js';
 import { outputOptions } from './run.js';
 
 const DEMO_STRATEGIES: StrategyName[] = ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', 'multiplex'];
@@ -18,8 +19,9 @@ export const demoCommand: CommandModule = {
   describe: 'start the built-in server and compare every connection strategy on it',
   builder: (y) =>
     outputOptions(y)
-      .option('requests', { alias: 'n', type: 'number', default: 3000, describe: 'requests per strategy' })
-      .option('connections', { alias: 'c', type: 'number', default: 10, describe: 'connections per strategy' })
+      // untyped (as run's): text that is not a number reaches the plan's message as given
+      .option('requests', { alias: 'n', requiresArg: true, default: 3000, describe: 'requests per strategy' })
+      .option('connections', { alias: 'c', requiresArg: true, default: 10, describe: 'connections per strategy' })
       .option('latency', { type: 'number', default: 2, describe: 'server latency in ms' })
       .example('$0 demo', 'compare the strategies against the built-in server'),
   handler: async (argv) => {
@@ -32,7 +34,7 @@ export const demoCommand: CommandModule = {
         buildPhasePlan({
           name: strategy,
           url: `${server.url}/`,
-          options: { strategy, connections: a.connections, requests: a.requests, duration: '30s', depth: 10, streams: 10 },
+          options: { strategy, connections: numeric(a.connections), requests: numeric(a.requests), duration: '30s', depth: 10, streams: 10 },
           bodyFileBytes: null,
           caPem: null,
           where: (k) => `--${k}`,

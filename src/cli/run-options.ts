@@ -47,7 +47,7 @@ type Parsed = Awaited<ReturnType<typeof runOptions>['argv']>;
  * says what was given ("abc", "") instead of the NaN of yargs' number type. Text reaches the plan as
  * it is, and the plan's check names it.
  */
-const numeric = (v: unknown): number | undefined => {
+export const numeric = (v: unknown): number | undefined => {
   if (v === undefined) return undefined;
   if (Array.isArray(v)) return v.length === 1 ? numeric(v[0]) : (v.join(' ') as unknown as number);
   if (typeof v !== 'string') return v as number;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
+import { MAX_TIMER_MS } from '../plan/limits.js';
 import { parseDurationMs, parseSizeBytes } from '../plan/units.js';
 import { DEFAULT_SERVER_OPTIONS, startServer, type ServerOptions, type ServerStats } from '../server/server.js';
 import { FAULT_NAMES, type FaultName, type FaultRates } from '../server/types.js';
@@ -32,6 +33,7 @@ const NEVER = ['off', 'never', 'none', '0'];
 function duration(option: string, value: string): number {
   const ms = parseDurationMs(value, 'ms');
   if (ms === null) throw new UsageError(`--${option}: expected a duration ("20", "20ms", "1.5s"), got "${value}"`);
+  if (ms > MAX_TIMER_MS) throw new UsageError(`--${option}: expected at most ${MAX_TIMER_MS} ms, about 24.8 days (the longest delay Node's timers take), got "${value}"`);
   return ms;
 }
 
