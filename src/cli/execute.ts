@@ -1,13 +1,15 @@
-// Runs planned phases in order and writes every requested output. Shared by
-// `run` (URL or scenario) and `demo`.
-import { lookup } from 'node:dns/promises';
-import net from 'node:net';
+// Runs planned phases in order and writes every requested output: the command's
+// flow (plan -> run -> result -> outputs -> exit code). Shared by `run` (URL or
+// scenario) and `demo`.
+import { ResolveError, resolveAll } from '../transport/resolver.js';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { InterruptedError, RunError, ThresholdFailedError } from '../errors.js';
-import { closedByClientFirst, exhaustionAdvice, exhaustionWarning, isLoopbackAddress, readPortFacts, summarizePorts } from '../metrics/ports.js';
-import { RESULT_SCHEMA_ID, type PhaseResult, type ResultDocument } from '../metrics/result.js';
-import { buildPhaseResult } from '../metrics/summary.js';
-import { evaluateThreshold, formatThresholdActual, parseThreshold } from '../metrics/thresholds.js';
+import { exhaustionWatch, isLoopbackAddress, readOpenFilesLimit, readPortFacts } from '../metrics/ports.js';
+import { resultDocument, type PhaseResult, type ResultDocument } from '../metrics/result.js';
+import { buildPhaseResult, type HostFacts } from '../metrics/summary.js';
+import { thresholdFailures } from '../metrics/thresholds.js';
+import { describePlan, phaseFacts } from '../plan/describe.js';
+import { firstHop } from '../plan/proxy.js';
 import type { PhasePlan } from '../plan/types.js';
 import { runPhase } from '../run/coordinator.js';
 import { createLiveDisplay } from '../report/live.js';
@@ -16,7 +18,6 @@ import { colorLevel } from '../report/style.js';
 import { context } from './context.js';
 import { writeFailure, writeReportFiles } from './report.js';
 import { renderTables } from '../report/table.js';
-import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 export interface OutputOptions {
   json?: string;
@@ -29,27 +30,16 @@ export interface OutputOptions {
 }
 
 export async function resolveAddress(plan: PhasePlan): Promise<string> {
-  const host = plan.target.hostname;
-  if (net.isIP(host)) return host;
+  if (plan.unixSocket !== null) return plan.unixSocket;
+  const host = firstHop(plan).host;
+  // The proxy's name is the system's to resolve; the target's as --dns-server / --resolve say.
+  const options = plan.proxy !== null ? { policy: 'first' as const, pinned: null, server: null } : plan.dns;
   try {
-    return (await lookup(host)).address;
+    return (await resolveAll(host, options))[0]!;
   } catch (err) {
-    throw new RunError(`cannot resolve ${host}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'ENOTFOUND');
+    if (err instanceof ResolveError) throw new RunError(`${err.message}${plan.dns.server !== null && plan.proxy === null ? ` (asked ${plan.dns.server})` : ''}`, 'ENOTFOUND');
+    throw err;
   }
-}
-
-export function describePlan(plan: PhasePlan): string {
-  const load = plan.rate !== null ? `${plan.rate} req/s (open model, up to ${plan.maxConnections ?? plan.connections} connections)` : `${plan.connections} connections`;
-  const stop = [plan.requests !== null ? `${plan.requests} requests` : null, `${plan.durationMs / 1000}s`].filter(Boolean).join(' or ');
-  const extra = [
-    plan.strategy === 'pipeline' ? `depth ${plan.depth}` : null,
-    plan.strategy === 'multiplex' ? `${plan.streams} streams` : null,
-    plan.page ? `page of ${plan.page.length}` : null,
-    plan.warmupMs > 0 ? `warmup ${plan.warmupMs / 1000}s` : null,
-    plan.workers > 1 ? `${plan.workers} workers` : null,
-    `close ${plan.close}`,
-  ].filter(Boolean).join(', ');
-  return `${plan.name}: ${plan.strategy}, ${load}, ${stop}, ${extra} -> ${plan.method} ${plan.target.url}`;
 }
 
 export async function executePlans(plans: PhasePlan[], out: OutputOptions, signal: AbortSignal): Promise<ResultDocument> {
@@ -57,8 +47,8 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
   const live = createLiveDisplay(stderr, { quiet: out.quiet });
   const address = await resolveAddress(plans[0]!);
   if (!out.quiet) for (const plan of plans) stderr.write(`${describePlan(plan)}\n`);
-  const facts = await readPortFacts();
-  const targetLoopback = isLoopbackAddress(address);
+  const [ports, openFiles] = await Promise.all([readPortFacts(), readOpenFilesLimit()]);
+  const host: HostFacts = { ports, targetLoopback: isLoopbackAddress(address), openFiles };
   const phases: PhaseResult[] = [];
   let interrupted = false;
   for (const plan of plans) {
@@ -67,9 +57,8 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
       interrupted = true;
       break;
     }
-    let warned = false;
-    // 0 when the OS picks the source: tcp_tw_reuse does not help sockets bound to a --local-address.
-    const localAddresses = plan.localAddresses.length;
+    const facts = phaseFacts(plan);
+    const watchPorts = exhaustionWatch({ facts: host.ports, localAddresses: facts.localAddresses, targetLoopback: host.targetLoopback });
     let run;
     try {
       run = await runPhase(plan, {
@@ -77,58 +66,23 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
         signal,
         onProgress: (p) => {
           live.update(p);
-          if (warned || p.timeWait === null) return;
-          const now = summarizePorts({
-            supported: true, source: null, facts, localAddresses, targetLoopback, timeWaitPeak: p.timeWait, timeWaitPeakServer: null,
-            clientClosesPerSecond: p.clientClosesPerSecond, timeWaitNow: p.timeWait, exhaustedAtSeconds: null,
-          });
-          const warning = exhaustionWarning(now);
-          if (warning !== null) {
-            warned = true;
-            live.warn(warning);
-          }
+          const warning = watchPorts(p);
+          if (warning !== null) live.warn(warning);
         },
       });
     } finally {
       live.clear();
     }
-    const seconds = run.merged.durationMs / 1000;
-    const ports = summarizePorts({
-      supported: run.timeWait.supported,
-      source: run.timeWait.source,
-      facts,
-      localAddresses,
-      targetLoopback,
-      timeWaitPeak: run.timeWait.peakClient,
-      timeWaitPeakServer: run.timeWait.peakServer,
-      clientClosesPerSecond: seconds > 0 ? closedByClientFirst(run.merged.counters.connections) / seconds : 0,
-      timeWaitNow: run.timeWait.last,
-      exhaustedAtSeconds: run.merged.counters.exhaustedAtSeconds,
-    });
-    const notes = [...(ports.exhausted ? exhaustionAdvice(ports, { strategy: plan.strategy, close: plan.close }) : [])];
-    if (plan.close === 'reset' && run.merged.counters.connections.resetByClient > 0) {
-      notes.push('--close reset: connections were aborted with RST, so no TIME_WAIT was left anywhere; this is a trick with a cost: the server sees resets, and data still in flight is lost.');
-    }
-    const phase = buildPhaseResult(plan, run.merged, run.timeWait, { ports, notes, interrupted: run.interrupted });
-    phase.thresholds = plan.thresholds.map((t) => evaluateThreshold(parseThreshold(t), phase));
-    phases.push(phase);
+    phases.push(buildPhaseResult(facts, host, run));
     if (run.interrupted) {
       interrupted = true;
       break;
     }
   }
-  const doc: ResultDocument = {
-    schema: RESULT_SCHEMA_ID,
-    tool: { name: TOOL_NAME, version: TOOL_VERSION },
-    target: { url: plans[0]!.target.url, address },
-    startedAt: new Date().toISOString(),
-    ok: phases.every((p) => p.thresholds.every((t) => t.ok)) && !interrupted,
-    interrupted,
-    phases,
-  };
+  const doc = resultDocument({ url: plans[0]!.target.url, address }, new Date().toISOString(), phases, interrupted);
   await writeOutputs(doc, out);
   if (interrupted) throw new InterruptedError(context.stoppedBy ?? undefined);
-  const failed = phases.flatMap((p) => p.thresholds.filter((t) => !t.ok).map((t) => `${p.name}: ${t.expression} (actual ${formatThresholdActual(t.expression, t.actual)})`));
+  const failed = thresholdFailures(phases);
   if (failed.length > 0) throw new ThresholdFailedError(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n  ${failed.join('\n  ')}`);
   return doc;
 }

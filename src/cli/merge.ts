@@ -3,7 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { ThresholdFailedError } from '../errors.js';
 import { mergeResults } from '../metrics/merge.js';
-import { formatThresholdActual, parseThresholds } from '../metrics/thresholds.js';
+import { parseThresholds, thresholdFailures } from '../metrics/thresholds.js';
 import { writeOutputs } from './execute.js';
 import { assertOutputsWritable } from './output-paths.js';
 import { readResultFile } from './report.js';
@@ -30,17 +30,14 @@ export const mergeCommand: CommandModule = {
       .example('$0 merge a.json b.json -o merged.json --threshold "ttfb.p99 < 100ms"', 'a threshold on the merged percentiles'),
   handler: async (argv) => {
     const a = argv as unknown as MergeArgs;
-    const thresholds = a.threshold ?? [];
-    parseThresholds(thresholds); // every bad expression at once, before any file is read
+    const thresholds = parseThresholds(a.threshold ?? []); // every bad expression at once, before any file is read
     await assertOutputsWritable({ json: a.out, html: a.html, hgrm: a.hgrm, junit: a.junit });
     const docs = await Promise.all(a.results.map((file) => readResultFile(file)));
     const merged = mergeResults(docs, thresholds, a.results);
     const partial = a.results.filter((_, i) => docs[i]!.interrupted);
     if (partial.length > 0) process.stderr.write(`connload: warning: ${partial.join(', ')} ${partial.length > 1 ? 'were' : 'was'} interrupted: the merged result is partial (ok: false)\n`);
     await writeOutputs(merged, { json: a.out, html: a.html, hgrm: a.hgrm, junit: a.junit, quiet: true });
-    const failed = merged.phases.flatMap((p) =>
-      p.thresholds.filter((t) => !t.ok).map((t) => `${p.name}: ${t.expression} (actual ${formatThresholdActual(t.expression, t.actual)})`),
-    );
+    const failed = thresholdFailures(merged.phases);
     if (failed.length > 0) throw new ThresholdFailedError(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed on the merged data:\n  ${failed.join('\n  ')}`);
   },
 };

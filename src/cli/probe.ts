@@ -5,7 +5,7 @@ import { InterruptedError, UsageError, ValidationError } from '../errors.js';
 import { parseTarget } from '../plan/build-plan.js';
 import { MAX_TIMER_MS } from '../plan/limits.js';
 import { formatMs, parseDurationMs } from '../plan/units.js';
-import { probeBoundMs, runProbe, SEQUENTIAL_CHECKS } from '../probe/probe.js';
+import { CHECK_NAMES, probeBoundMs, runProbe, SEQUENTIAL_CHECKS } from '../probe/probe.js';
 import { renderProbe } from '../probe/render.js';
 import { colorLevel } from '../report/style.js';
 import { context } from './context.js';
@@ -42,7 +42,7 @@ export const probeCommand: CommandModule = {
       .option('json', { type: 'string', requiresArg: true, describe: 'write the probe result to a file, or - for stdout', group: 'Output' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress on stderr', group: 'Output' })
       .epilog(
-        `Bounded in time: the probe ends within 2 x --timeout (DNS, connect) + max(${SEQUENTIAL_CHECKS.length} x --timeout, --timeout + --idle-max), ` +
+        `Bounded in time: the probe ends within 2 x --timeout (DNS, connect) + max(${SEQUENTIAL_CHECKS.length} x --timeout, 3 x --timeout + 2 x --idle-max), ` +
           `${defaultBound} with the defaults; most servers take a few seconds plus their idle timeout.`,
       )
       .example('$0 probe http://127.0.0.1:8080/', 'every check, as a table')
@@ -67,7 +67,7 @@ export const probeCommand: CommandModule = {
         // Said once the target is reached: an unreachable target gets just the one error line.
         onReachable: a.quiet
           ? undefined
-          : (address) => stderr.write(`probe ${displayUrl} (${address}): ${SEQUENTIAL_CHECKS.length + 1} checks, at most ${formatMs(probeBoundMs(timeoutMs, idleMaxMs))}\n`),
+          : (address) => stderr.write(`probe ${displayUrl} (${address}): ${CHECK_NAMES.length} checks, at most ${formatMs(probeBoundMs(timeoutMs, idleMaxMs))}\n`),
         onCheck: progress ? (name, i, total) => stderr.write(`\r\x1b[2Kchecking ${name} (${i + 1}/${total})`) : undefined,
       });
     } catch (err) {

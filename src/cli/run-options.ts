@@ -28,6 +28,13 @@ export function runOptions<T>(y: Argv<T>) {
     .option('split-writes', { type: 'boolean', describe: 'write headers and body separately (shows Nagle + delayed ACK)', group: 'Socket' })
     .option('connect-timeout', { type: 'string', describe: 'connect timeout (default 10s)', group: 'Socket' })
     .option('timeout', { type: 'string', describe: 'response timeout (default 30s)', group: 'Socket' })
+    .option('backend-header', { type: 'string', requiresArg: true, describe: 'response header that names the backend (e.g. X-Served-By): connections and requests per backend', group: 'Output' })
+    .option('dns', { type: 'string', choices: ['first', 'round-robin', 'random'], describe: "which address of the name each new connection goes to (first: the system's)", group: 'Socket' })
+    .option('dns-refresh', { type: 'string', requiresArg: true, describe: 're-resolve the name this often during the run (e.g. 5s)', group: 'Socket' })
+    .option('resolve', { type: 'string', array: true, requiresArg: true, describe: 'pin host:port:addr[,addr] as curl does (repeatable)', group: 'Socket' })
+    .option('dns-server', { type: 'string', requiresArg: true, describe: "ask this DNS server (addr[:port]) instead of the system's resolver", group: 'Socket' })
+    .option('proxy', { type: 'string', requiresArg: true, describe: 'forward proxy http://[user:pass@]host:port (default: HTTP_PROXY / HTTPS_PROXY unless NO_PROXY)', group: 'Socket' })
+    .option('unix-socket', { type: 'string', requiresArg: true, describe: 'send the requests over this Unix domain socket', group: 'Socket' })
     .option('local-address', { type: 'string', describe: 'source addresses: list, range (127.0.0.2-127.0.0.9) or CIDR', group: 'Socket' })
     .option('insecure', { alias: 'k', type: 'boolean', describe: 'do not verify TLS certificates', group: 'TLS' })
     .option('ca', { type: 'string', describe: 'PEM file of a CA to trust', group: 'TLS' })
@@ -83,6 +90,13 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
     splitWrites: a['split-writes'],
     connectTimeout: numericDuration(a['connect-timeout']),
     timeout: numericDuration(a.timeout),
+    unixSocket: a['unix-socket'] as string | undefined,
+    proxy: a.proxy as string | undefined,
+    dns: a.dns as string | undefined,
+    backendHeader: a['backend-header'] as string | undefined,
+    dnsRefresh: a['dns-refresh'] as string | undefined,
+    resolve: a.resolve as string[] | undefined,
+    dnsServer: a['dns-server'] as string | undefined,
     localAddress: a['local-address'],
     insecure: a.insecure,
     ca: a.ca,

@@ -1,6 +1,6 @@
 // `connload run <url|scenario.json>`: one phase from the command line, or every
 // phase of a scenario file, with thresholds.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { UsageError, ValidationError } from '../errors.js';
 import { buildPhasePlan } from '../plan/build-plan.js';
@@ -30,6 +30,21 @@ async function readInputFile(what: string, file: string | undefined): Promise<Bu
   }
 }
 
+/** A --unix-socket path must be a socket that exists now: one line otherwise, before anything is sent. */
+async function checkUnixSocket(what: string, file: string | undefined): Promise<void> {
+  if (typeof file !== 'string' || file === '') return; // the plan names a bad value
+  let kind: string;
+  try {
+    const s = await stat(file);
+    if (s.isSocket()) return;
+    kind = s.isDirectory() ? 'a directory' : s.isFile() ? 'a regular file' : 'not a socket';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    kind = code === 'ENOENT' ? 'no such file' : `unreadable (${code})`;
+  }
+  throw new UsageError(`${what}: expected a Unix domain socket, ${JSON.stringify(file)} is ${kind}`);
+}
+
 /** Builds every phase's plan; problems of all phases (and `earlier` ones, such as output paths) are reported together. */
 export async function plansFor(target: string, cli: RunOptionsInput, earlier: string[] = []): Promise<PhasePlan[]> {
   const inputs: Array<{ name: string; url: string; options: RunOptionsInput; where: (k: string) => string }> = [];
@@ -55,11 +70,12 @@ export async function plansFor(target: string, cli: RunOptionsInput, earlier: st
       const [body, ca] = await Promise.all([
         readInputFile(input.where('bodyFile'), input.options.bodyFile),
         readInputFile(input.where('ca'), input.options.ca),
+        checkUnixSocket(input.where('unixSocket'), input.options.unixSocket),
       ]);
       const caPem = ca?.toString('utf8') ?? null;
       const badCa = caPem === null ? null : caProblem(input.where('ca'), input.options.ca!, caPem);
       if (badCa !== null && !problems.includes(badCa)) problems.push(badCa);
-      plans.push(buildPhasePlan({ ...input, bodyFileBytes: body, caPem, limits, where: input.where }));
+      plans.push(buildPhasePlan({ ...input, bodyFileBytes: body, caPem, limits, proxyEnv: process.env, where: input.where }));
     } catch (err) {
       if (err instanceof ValidationError) problems.push(...err.problems);
       else if (err instanceof UsageError) problems.push(err.message);

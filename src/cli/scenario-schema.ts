@@ -109,6 +109,16 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   ca: string('Path of a PEM file with a private CA.'),
   servername: string('TLS server name (SNI) to send.'),
   tlsSessionReuse: boolean('Resume TLS sessions on new connections.'),
+  backendHeader: string('The response header that names the backend that answered (X-Served-By): connections, requests, share and skew per backend.'),
+  dns: accepts('one of "first", "round-robin", "random"', {
+    description: "Which address of the target's name each new connection goes to: first (the system's, looked up per connection), round-robin or random over every A and AAAA address.",
+    enum: ['first', 'round-robin', 'random'],
+  }),
+  dnsRefresh: duration('Re-resolve the name this often during the run.'),
+  resolve: stringOrList('a "host:port:addr[,addr]" string or an array of them', 'Pin a name to addresses, as curl --resolve: "api.example.test:443:127.0.0.2,127.0.0.3".'),
+  dnsServer: string('Ask this DNS server (addr[:port]) directly instead of the system resolver.'),
+  proxy: string('Forward proxy, http://[user:pass@]host:port: CONNECT tunnels for https, absolute-form requests for http. Without it, HTTP_PROXY / HTTPS_PROXY apply unless NO_PROXY names the host.'),
+  unixSocket: string('Send the requests over this Unix domain socket (the URL still gives the Host header and TLS name).'),
   localAddress: stringOrList(
     'an address, list, range or CIDR, as a string or an array of strings',
     'Source addresses to spread connections over: "127.0.0.2,127.0.0.3", "127.0.0.2-127.0.0.9", "127.0.0.0/29", or an array.',

@@ -23,6 +23,8 @@ export interface ServeArgs {
   key?: string;
   'max-streams': number;
   'http10-keepalive': boolean;
+  unix?: string;
+  name?: string;
   fault: string[];
   stall: string;
   seed?: number;
@@ -91,6 +93,8 @@ export function serverOptionsFromArgs(args: ServeArgs): ServerOptions {
   return {
     host: args.host,
     port: args.port,
+    unix: args.unix ?? null,
+    name: servedBy(args.name),
     latencyMs: duration('latency', String(args.latency)),
     bodySize,
     keepAliveTimeoutMs,
@@ -105,6 +109,13 @@ export function serverOptionsFromArgs(args: ServeArgs): ServerOptions {
     stallMs: duration('stall', String(args.stall)),
     seed: args.seed ?? null,
   };
+}
+
+/** A name for X-Served-By: a header value (a token, so it cannot break the response). */
+function servedBy(name: string | undefined): string | null {
+  if (name === undefined) return null;
+  if (!/^[A-Za-z0-9._~!#$&'*+^`|-]{1,64}$/.test(name)) throw new UsageError(`--name: expected 1-64 letters, digits or . _ - (a header value), got ${JSON.stringify(name)}`);
+  return name;
 }
 
 export function describeTotals(stats: ServerStats): string {
@@ -123,6 +134,8 @@ function untilAborted(signal: AbortSignal): Promise<void> {
 function builder(y: Argv): Argv<ServeArgs> {
   return y
     .option('port', { type: 'number', default: 8080, describe: 'port to listen on; 0 picks a free one (printed)' })
+    .option('name', { type: 'string', requiresArg: true, describe: 'send X-Served-By: <name> on every response (a backend behind a balancer)' })
+    .option('unix', { type: 'string', requiresArg: true, describe: 'listen on this Unix domain socket instead of --host/--port' })
     .option('host', { type: 'string', default: DEFAULT_SERVER_OPTIONS.host, describe: 'address to listen on' })
     .option('latency', { type: 'string', default: '0', describe: 'delay before each response ("20", "20ms"); per request: ?latency=MS' })
     .option('body-size', { type: 'string', default: String(DEFAULT_SERVER_OPTIONS.bodySize), describe: 'response body bytes ("1k"); per request: ?size=N' })
@@ -149,7 +162,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   builder,
   handler: async (args) => {
     const server = await startServer(serverOptionsFromArgs(args));
-    process.stdout.write(`listening on ${server.url}\n`);
+    process.stdout.write(server.unix !== null ? `listening on ${server.unix} (connload run ${server.url}/ --unix-socket ${server.unix})\n` : `listening on ${server.url}\n`);
     await untilAborted(context.signal);
     await server.close();
     process.stdout.write(`${describeTotals(server.stats())}\n`);

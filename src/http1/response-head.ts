@@ -32,6 +32,7 @@ const FIELD_CONTENT_LENGTH = 2;
 const FIELD_TRANSFER_ENCODING = 3;
 const FIELD_CONNECTION = 4;
 const FIELD_KEEP_ALIVE = 5;
+const FIELD_WATCHED = 6;
 
 const CONNECTION_NAME = lowerWordBytes('connection');
 const KEEP_ALIVE_NAME = lowerWordBytes('keep-alive');
@@ -60,6 +61,15 @@ export class ResponseHeadReader {
   errorReason = '';
   private readonly connectionStrings = new LatinStringCache();
   private readonly keepAliveStrings = new LatinStringCache();
+  private readonly watchedStrings = new LatinStringCache();
+  /** the lower-case name of the header whose value is kept (--backend-header), or null */
+  private watchedName: Uint8Array | null = null;
+
+  /** Keep the value of this header (case-insensitive) in `head.watchedValue`, or none. */
+  watch(name: string | null): void {
+    this.watchedName = name === null ? null : lowerWordBytes(name.toLowerCase());
+    this.rememberedLength = 0;
+  }
   // A server sends the same head byte for byte again and again (a Date header changes once a second):
   // the last good head and what it said, so a repeat costs one memcmp instead of a parse.
   private readonly rememberedBytes = Buffer.allocUnsafe(REMEMBERED_HEAD_MAX_BYTES);
@@ -123,6 +133,7 @@ export class ResponseHeadReader {
     let connection: string | null = null;
     let connectionFlags = 0;
     let keepAlive: string | null = null;
+    let watchedValue: string | null = null;
     head.keepAliveTimeoutS = null;
     head.keepAliveMax = null;
     let lastField = FIELD_NONE;
@@ -152,6 +163,8 @@ export class ResponseHeadReader {
         if (c !== COLON) return this.malformed('header line without a colon or with whitespace before the colon');
         if (pos === nameStart) return this.malformed('header line with an empty name');
         kind = fieldKind(buf, nameStart, pos);
+        const watched = this.watchedName;
+        if (kind === FIELD_OTHER && watched !== null && pos - nameStart === watched.length && rangeEqualLower(buf, nameStart, pos, watched)) kind = FIELD_WATCHED;
         if (++pos === len) return this.malformed('response head incomplete');
         c = buf[pos]!;
       }
@@ -189,6 +202,9 @@ export class ResponseHeadReader {
           parseKeepAliveParams(buf, valueStart, valueEnd, head);
           keepAlive = joinValue(keepAlive, this.keepAliveStrings, buf, valueStart, valueEnd, folded);
           break;
+        case FIELD_WATCHED:
+          watchedValue = joinValue(watchedValue, this.watchedStrings, buf, valueStart, valueEnd, folded);
+          break;
       }
     }
 
@@ -197,6 +213,7 @@ export class ResponseHeadReader {
     head.versionMinor = minor;
     head.connectionHeader = connection;
     head.keepAliveHeader = keepAlive;
+    head.watchedValue = watchedValue;
     head.contentLength = contentLength;
     // RFC 9112 6.3, in order.
     if (statusCode === 101) head.bodyKind = 'close'; // the stream is no longer HTTP/1
@@ -232,6 +249,7 @@ function copyHead(from: ResponseHead, to: ResponseHead): void {
   to.keepAliveTimeoutS = from.keepAliveTimeoutS;
   to.bodyKind = from.bodyKind;
   to.contentLength = from.contentLength;
+  to.watchedValue = from.watchedValue;
 }
 
 /** Several field lines of one name join with ", "; a fold joins with " ". Empty values add nothing. */

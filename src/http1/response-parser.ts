@@ -25,6 +25,11 @@ const FIRST_HEAD_BUFFER_BYTES = 1024;
  */
 const SHARED_HEADS = new ResponseHeadReader();
 
+/** The header whose value every response of this thread reports (--backend-header; a worker runs one phase). */
+export function watchResponseHeader(name: string | null): void {
+  SHARED_HEADS.watch(name);
+}
+
 export interface ResponseParserOptions {
   /** Largest head (status line to blank line, also each 1xx head and the trailer section). Default 65536. */
   maxHeaderBytes?: number;

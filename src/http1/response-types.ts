@@ -24,6 +24,8 @@ export interface ResponseHead {
   /** How the body is delimited. 101 Switching Protocols: 'close' (the rest of the stream is not HTTP/1). */
   bodyKind: BodyKind;
   contentLength: number; // the Content-Length header value, -1 when not given (bodyKind decides framing)
+  /** value of the header the run watches (--backend-header), or null */
+  watchedValue: string | null;
 }
 
 export interface ParserEvents {
@@ -52,5 +54,6 @@ export function createResponseHead(): ResponseHead {
     keepAliveTimeoutS: null,
     bodyKind: 'none',
     contentLength: -1,
+    watchedValue: null,
   };
 }

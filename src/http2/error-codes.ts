@@ -6,7 +6,16 @@ const NAMES = [
   'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED',
 ] as const;
 
+export const NO_ERROR = 0;
+export const PROTOCOL_ERROR = 1;
+export const INTERNAL_ERROR = 2;
+export const FLOW_CONTROL_ERROR = 3;
+export const STREAM_CLOSED = 5;
+export const FRAME_SIZE_ERROR = 6;
 export const REFUSED_STREAM = 7;
+export const CANCEL = 8;
+export const COMPRESSION_ERROR = 9;
+export const ENHANCE_YOUR_CALM = 11;
 
 /** `INTERNAL_ERROR` for 2; unknown codes keep their number (`0x1f`). */
 export function h2ErrorName(code: number): string {

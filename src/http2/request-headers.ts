@@ -1,7 +1,7 @@
-// Request headers of a stream, built once per path: pseudo-headers, then the
-// user's headers. Connection-specific headers do not exist in HTTP/2
+// Request header fields of a stream, built once per path: pseudo-headers, then
+// the user's headers. Connection-specific headers do not exist in HTTP/2
 // (RFC 9113 8.2.2), so they are left out, as the HTTP/1 strategies own theirs.
-import type { OutgoingHttpHeaders } from 'node:http2';
+// Field names are lowercase (8.2.1).
 
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
@@ -16,20 +16,24 @@ export interface StreamHeadersSpec {
   userAgent: string;
 }
 
-export function buildStreamHeaders(spec: StreamHeadersSpec): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = { ':method': spec.method, ':scheme': spec.scheme, ':authority': spec.authority, ':path': spec.path };
+export type HeaderField = [name: string, value: string];
+
+export function buildStreamHeaders(spec: StreamHeadersSpec): HeaderField[] {
+  let authority = spec.authority;
+  const fields: HeaderField[] = [];
+  const seen = new Set<string>();
   for (const [rawName, value] of spec.headers) {
     const name = rawName.toLowerCase();
     if (CONNECTION_SPECIFIC.has(name)) continue;
     if (name === 'host') {
-      out[':authority'] = value;
+      authority = value;
       continue;
     }
-    const seen = out[name];
-    out[name] = seen === undefined ? value : ([] as string[]).concat(seen as string | string[], value);
+    seen.add(name);
+    fields.push([name, value]);
   }
-  out['user-agent'] ??= spec.userAgent;
-  out.accept ??= '*/*';
-  if (spec.bodyBytes !== null) out['content-length'] ??= spec.bodyBytes;
-  return out;
+  if (!seen.has('user-agent')) fields.push(['user-agent', spec.userAgent]);
+  if (!seen.has('accept')) fields.push(['accept', '*/*']);
+  if (spec.bodyBytes !== null && !seen.has('content-length')) fields.push(['content-length', String(spec.bodyBytes)]);
+  return [[':method', spec.method], [':scheme', spec.scheme], [':authority', authority], [':path', spec.path], ...fields];
 }

@@ -1,29 +1,123 @@
-// The closed catalogue of timing metrics (all durations, recorded in microseconds,
-// reported in milliseconds). Order is the order of reports.
+// The closed catalogue of metrics: name, kind, unit, and how each is read from a
+// phase result. Thresholds parse and evaluate through it, the tables pick their
+// rows from it, and merging adds each kind its one way (metrics/merge-kinds.ts).
+import type { MetricSummary, PhaseResult } from './result.js';
 
-export const METRICS = {
-  dns: 'name lookup, on a new connection to a host name',
-  connect: 'TCP handshake: socket start (after lookup) to connected',
-  tls: 'TLS handshake: connected to secure',
-  wait: 'request fully written to first response byte (server time)',
-  ttfb: 'start to first response byte, connection set-up included',
-  download: 'first response byte to last',
-  latency: 'start to last response byte',
-  page: 'start of a page iteration to its last response (page mode)',
-  ttfbNew: 'ttfb of requests sent on a new connection',
-  ttfbReused: 'ttfb of requests sent on a reused connection',
-  latencyNew: 'latency of requests sent on a new connection',
-  latencyReused: 'latency of requests sent on a reused connection',
-  downloadNew: 'download of responses on a new connection (slow start shows here)',
-  downloadReused: 'download of responses on a reused connection',
-  latencyUncorrected: 'open model: issue to last byte, without the wait for a connection (service time)',
-} as const;
+/**
+ * - duration: an HDR histogram of microseconds, reported in ms (merged by adding buckets);
+ * - count: a counter (merged by adding);
+ * - rate: a count over the phase's duration;
+ * - ratio: a fraction of two counters (thresholds take `%`);
+ * - gauge: the peak of a sampled level (TIME_WAIT entries, a share of the 4-tuples);
+ * - flag: 0 or 1.
+ */
+export type MetricKind = 'duration' | 'count' | 'rate' | 'ratio' | 'gauge' | 'flag';
+export type MetricUnit = 'ms' | 'requests' | 'connections' | 'requests/s' | 'fraction' | 'entries' | 'times the mean' | 'yes/no';
 
-export type MetricName = keyof typeof METRICS;
-export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
+/** Where a duration shows in the terminal tables: a row, a dimmed row under them, or only in JSON, HTML and hgrm. */
+export type TableRow = 'row' | 'dim-row' | null;
 
-/** Metrics shown in the main percentile table (the split ones go to JSON and HTML). */
-export const PRIMARY_METRICS: MetricName[] = ['dns', 'connect', 'tls', 'wait', 'ttfb', 'download', 'latency', 'page', 'latencyUncorrected'];
+export interface DurationMetric {
+  kind: 'duration';
+  unit: 'ms';
+  description: string;
+  table: TableRow;
+}
+
+const duration = (description: string, table: TableRow = 'row'): DurationMetric => ({ kind: 'duration', unit: 'ms', description, table });
+
+/** Timing metrics (recorded in microseconds, reported in milliseconds). Order is the order of reports. */
+export const DURATION_METRICS = {
+  dns: duration('name lookup, on a new connection to a host name'),
+  connect: duration('TCP handshake: socket start (after lookup) to connected'),
+  tunnel: duration('forward proxy: the CONNECT round trip, connected to the proxy until it answered'),
+  tls: duration('TLS handshake: connected (or tunnelled) to secure'),
+  wait: duration('request fully written to first response byte (server time)'),
+  ttfb: duration('start to first response byte, connection set-up included'),
+  download: duration('first response byte to last'),
+  latency: duration('start to last response byte'),
+  page: duration('start of a page iteration to its last response (page mode)'),
+  ttfbNew: duration('ttfb of requests sent on a new connection', 'dim-row'),
+  ttfbReused: duration('ttfb of requests sent on a reused connection', 'dim-row'),
+  latencyNew: duration('latency of requests sent on a new connection', null),
+  latencyReused: duration('latency of requests sent on a reused connection', null),
+  downloadNew: duration('download of responses on a new connection (slow start shows here)', null),
+  downloadReused: duration('download of responses on a reused connection', null),
+  flowControlWait: duration('HTTP/2: how long a request body waited for the server\'s flow-control window (streams that waited)'),
+  rtt: duration('HTTP/2: the round trip of PING frames on each session under load (one as it opens, then about one a second)'),
+  latencyUncorrected: duration('open model: issue to last byte, without the wait for a connection (service time)'),
+} satisfies Record<string, DurationMetric>;
+
+export type MetricName = keyof typeof DURATION_METRICS;
+export const METRIC_NAMES = Object.keys(DURATION_METRICS) as MetricName[];
+
+/** name -> description of the timing metrics. */
+export const METRICS = Object.fromEntries(METRIC_NAMES.map((n) => [n, DURATION_METRICS[n].description])) as Record<MetricName, string>;
+
+/** Metrics shown as rows of the main percentile table (the split ones go to JSON and HTML). */
+export const PRIMARY_METRICS: MetricName[] = METRIC_NAMES.filter((n) => DURATION_METRICS[n].table === 'row');
+/** Shown dimmed under the main ones, when present. */
+export const SPLIT_TABLE_METRICS: MetricName[] = METRIC_NAMES.filter((n) => DURATION_METRICS[n].table === 'dim-row');
+
+export const isDurationMetric = (name: string): name is MetricName => Object.hasOwn(DURATION_METRICS, name);
+
+/** A timing metric's summary in a phase, or null when it was not measured. */
+export function readDuration(phase: PhaseResult, name: MetricName): MetricSummary | null {
+  return phase.metrics[name] ?? null;
+}
+
+/** A metric with one number per phase (what thresholds like `reuse >= 95%` compare). */
+export interface ValueMetric {
+  kind: Exclude<MetricKind, 'duration'>;
+  unit: Exclude<MetricUnit, 'ms'>;
+  description: string;
+  /** The value in the phase result, or null when not measured. */
+  read: (phase: PhaseResult) => number | null;
+}
+
+const attempted = (p: PhaseResult): number => p.requests.completed + p.requests.errors;
+
+export const VALUE_METRICS: Record<string, ValueMetric> = {
+  rps: { kind: 'rate', unit: 'requests/s', description: 'completed requests per second', read: (p) => p.requests.perSecond },
+  requests: { kind: 'count', unit: 'requests', description: 'completed requests', read: (p) => p.requests.completed },
+  'requests.completed': { kind: 'count', unit: 'requests', description: 'completed requests', read: (p) => p.requests.completed },
+  errors: { kind: 'count', unit: 'requests', description: 'requests that failed', read: (p) => p.requests.errors },
+  'errors.rate': {
+    kind: 'ratio', unit: 'fraction', description: 'errors / (completed + errors)',
+    read: (p) => (attempted(p) > 0 ? p.requests.errors / attempted(p) : null),
+  },
+  reuse: { kind: 'ratio', unit: 'fraction', description: 'requests on reused connections / completed', read: (p) => p.connections.reuseRatio },
+  'connections.opened': { kind: 'count', unit: 'connections', description: 'connections opened', read: (p) => p.connections.opened },
+  'connections.failed': { kind: 'count', unit: 'connections', description: 'connections that failed to open', read: (p) => p.connections.failed },
+  retried: { kind: 'count', unit: 'requests', description: 'requests sent again after a close', read: (p) => p.requests.retried },
+  dropped: { kind: 'count', unit: 'requests', description: 'open model: requests that missed their slot', read: (p) => p.requests.dropped },
+  'timewait.peak': { kind: 'gauge', unit: 'entries', description: 'client-side TIME_WAIT entries at peak', read: (p) => p.ports.timeWaitPeak },
+  'ports.peakFraction': { kind: 'ratio', unit: 'fraction', description: 'peak TIME_WAIT / usable 4-tuples', read: (p) => p.ports.peakFraction },
+  'backend.skew': {
+    kind: 'gauge', unit: 'times the mean', description: 'largest backend share over the mean share (1: even); by --backend-header, else by address',
+    read: (p) => (p.backends ?? p.addresses)?.skew ?? null,
+  },
+  'ports.exhausted': { kind: 'flag', unit: 'yes/no', description: 'the client ran out of local ports', read: (p) => (p.ports.exhausted ? 1 : 0) },
+};
+
+const ERROR_CODE_RE = /^[A-Za-z][\w-]*$/;
+
+/** `errors.<code>`: a code that never happened counts 0, it is not "absent". Null when `code` cannot be one. */
+export function errorCodeMetric(code: string): ValueMetric | null {
+  // A near miss of "rate" is a typo, not an error code nobody has seen.
+  if (/^(rat|rates|ratio|Rate)$/.test(code) || !ERROR_CODE_RE.test(code)) return null;
+  return {
+    kind: 'count', unit: 'requests', description: `requests that failed with ${code}`,
+    read: (p) => (Object.hasOwn(p.errors, code) ? p.errors[code]! : 0),
+  };
+}
+
+/** A non-timing metric by its full name (`reuse`, `connections.opened`, `errors.ECONNRESET`), or null. */
+export function valueMetric(name: string): ValueMetric | null {
+  if (Object.hasOwn(VALUE_METRICS, name)) return VALUE_METRICS[name]!;
+  const code = /^errors\.(.+)$/.exec(name)?.[1];
+  return code === undefined ? null : errorCodeMetric(code);
+}
 
 /** Histogram range: 1 us to 1 hour, 3 significant digits. */
 export const HISTOGRAM_MAX_US = 3_600_000_000;

@@ -1,4 +1,5 @@
-// The plain counters a worker keeps and sends; merged by adding.
+// The plain counters a worker keeps and sends, and how each merges (merge-kinds.ts).
+import { addCounts, addPeers, first, max, maxOrNull, mergeWith, minOrNull, sum, type MergeSpec, type PeerCounts } from './merge-kinds.js';
 
 export interface ConnectionCounters {
   opened: number;
@@ -27,6 +28,42 @@ export interface Http2Counters {
   resetStreams: Record<string, number>;
   /** sessions by the number of streams they carried ("10": 2 means two sessions carried 10) */
   streamsPerSession: Record<string, number>;
+  /** the server's SETTINGS as first received, by name */
+  serverSettings: Record<string, number>;
+  /** the highest last-stream-id of the GOAWAYs received, or null */
+  goawayLastStreamId: number | null;
+  /** header blocks: HPACK bytes against plain text bytes, a session's first and its later ones, each way */
+  headerBytes: Record<HeaderBlockKind, HeaderBytes>;
+}
+
+export type HeaderBlockKind = 'sentFirst' | 'sentLater' | 'receivedFirst' | 'receivedLater';
+
+export interface HeaderBytes {
+  blocks: number;
+  encoded: number;
+  plain: number;
+}
+
+const newHeaderBytes = (): Record<HeaderBlockKind, HeaderBytes> => ({
+  sentFirst: { blocks: 0, encoded: 0, plain: 0 },
+  sentLater: { blocks: 0, encoded: 0, plain: 0 },
+  receivedFirst: { blocks: 0, encoded: 0, plain: 0 },
+  receivedLater: { blocks: 0, encoded: 0, plain: 0 },
+});
+
+const HEADER_BYTES_MERGE: MergeSpec<HeaderBytes> = { blocks: sum, encoded: sum, plain: sum };
+const addHeaderBytes = (parts: Array<Record<HeaderBlockKind, HeaderBytes>>): Record<HeaderBlockKind, HeaderBytes> => {
+  const out = newHeaderBytes();
+  for (const kind of Object.keys(out) as HeaderBlockKind[]) out[kind] = mergeWith(parts.map((p) => p[kind]), HEADER_BYTES_MERGE);
+  return out;
+};
+
+export interface TlsCounters {
+  version: string | null;
+  cipher: string | null;
+  alpn: string | null;
+  resumed: number;
+  handshakes: number;
 }
 
 export interface Counters {
@@ -38,10 +75,14 @@ export interface Counters {
   errors: Record<string, number>;
   byStatus: Record<string, number>;
   connections: ConnectionCounters;
-  tls: { version: string | null; cipher: string | null; alpn: string | null; resumed: number; handshakes: number };
+  tls: TlsCounters;
   /** seconds into the counted phase of the first EADDRNOTAVAIL, or null */
   exhaustedAtSeconds: number | null;
   http2: Http2Counters;
+  /** by the address each connection went to (--dns spreads them; a proxy's or a Unix socket's path otherwise) */
+  addresses: Record<string, PeerCounts>;
+  /** by the value of --backend-header in each response (empty without it) */
+  backends: Record<string, PeerCounts>;
 }
 
 export function newCounters(): Counters {
@@ -53,53 +94,64 @@ export function newCounters(): Counters {
     },
     tls: { version: null, cipher: null, alpn: null, resumed: 0, handshakes: 0 },
     exhaustedAtSeconds: null,
-    http2: { serverMaxStreams: null, peakConcurrentStreams: 0, goaway: {}, resetStreams: {}, streamsPerSession: {} },
+    http2: {
+      serverMaxStreams: null, peakConcurrentStreams: 0, goaway: {}, resetStreams: {}, streamsPerSession: {},
+      serverSettings: {}, goawayLastStreamId: null, headerBytes: newHeaderBytes(),
+    },
+    addresses: {},
+    backends: {},
   };
 }
 
-function addInto(into: Record<string, number>, from: Record<string, number>): void {
-  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
-}
+/** Connections: counted ones add; peaks add too (workers and runners hold disjoint connections at the same time). */
+export const CONNECTION_COUNTERS_MERGE: MergeSpec<ConnectionCounters> = {
+  opened: sum,
+  failed: sum,
+  failedByCode: addCounts,
+  closedByServer: sum,
+  closedByClient: sum,
+  resetByServer: sum,
+  resetByClient: sum,
+  closedByTimeout: sum,
+  peakOpen: sum,
+  keepAliveHeader: first,
+  keepAliveMaxObserved: maxOrNull,
+  staleReuse: sum,
+};
 
-const minOf = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
-const maxOf = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+export const TLS_COUNTERS_MERGE: MergeSpec<TlsCounters> = { version: first, cipher: first, alpn: first, resumed: sum, handshakes: sum };
 
-/** Adds `b` into `a`. Peaks add too: workers hold disjoint connections at the same time. */
-export function addCounters(a: Counters, b: Counters): Counters {
-  a.completed += b.completed;
-  a.reused += b.reused;
-  a.retried += b.retried;
-  a.dropped += b.dropped;
-  addInto(a.errors, b.errors);
-  addInto(a.byStatus, b.byStatus);
-  const c = a.connections;
-  const d = b.connections;
-  c.opened += d.opened;
-  c.failed += d.failed;
-  addInto(c.failedByCode, d.failedByCode);
-  c.closedByServer += d.closedByServer;
-  c.closedByClient += d.closedByClient;
-  c.resetByServer += d.resetByServer;
-  c.resetByClient += d.resetByClient;
-  c.closedByTimeout += d.closedByTimeout;
-  c.peakOpen += d.peakOpen;
-  c.keepAliveHeader ??= d.keepAliveHeader;
-  c.keepAliveMaxObserved = maxOf(c.keepAliveMaxObserved, d.keepAliveMaxObserved);
-  c.staleReuse += d.staleReuse;
-  a.tls.version ??= b.tls.version;
-  a.tls.cipher ??= b.tls.cipher;
-  a.tls.alpn ??= b.tls.alpn;
-  a.tls.resumed += b.tls.resumed;
-  a.tls.handshakes += b.tls.handshakes;
-  a.exhaustedAtSeconds = minOf(a.exhaustedAtSeconds, b.exhaustedAtSeconds);
-  const h = a.http2;
-  h.serverMaxStreams = minOf(h.serverMaxStreams, b.http2.serverMaxStreams);
-  // a per-session peak: the largest of the workers', not their sum
-  h.peakConcurrentStreams = Math.max(h.peakConcurrentStreams, b.http2.peakConcurrentStreams);
-  addInto(h.goaway, b.http2.goaway);
-  addInto(h.resetStreams, b.http2.resetStreams);
-  addInto(h.streamsPerSession, b.http2.streamsPerSession);
-  return a;
+export const HTTP2_COUNTERS_MERGE: MergeSpec<Http2Counters> = {
+  serverMaxStreams: minOrNull,
+  // a per-session peak: the largest of the parts', not their sum
+  peakConcurrentStreams: max,
+  goaway: addCounts,
+  resetStreams: addCounts,
+  streamsPerSession: addCounts,
+  // the same server's facts wherever seen: the first part's
+  serverSettings: (parts) => parts.find((p) => Object.keys(p).length > 0) ?? {},
+  goawayLastStreamId: maxOrNull,
+  headerBytes: addHeaderBytes,
+};
+
+export const COUNTERS_MERGE: MergeSpec<Counters> = {
+  completed: sum,
+  reused: sum,
+  retried: sum,
+  dropped: sum,
+  errors: addCounts,
+  byStatus: addCounts,
+  connections: (parts) => mergeWith(parts, CONNECTION_COUNTERS_MERGE),
+  tls: (parts) => mergeWith(parts, TLS_COUNTERS_MERGE),
+  exhaustedAtSeconds: minOrNull,
+  http2: (parts) => mergeWith(parts, HTTP2_COUNTERS_MERGE),
+  addresses: addPeers,
+  backends: addPeers,
+};
+
+/** The workers' counters as one (newCounters() when there are none). */
+export function mergeCounters(parts: Counters[]): Counters {
+  return mergeWith(parts, COUNTERS_MERGE);
 }
 
 export function sumErrors(errors: Record<string, number>): number {

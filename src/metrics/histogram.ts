@@ -160,11 +160,17 @@ export function encodeHistogram(h: Histogram): string {
   return hdr().encodeIntoCompressedBase64(h);
 }
 
-export function decodeHistogram(encoded: string): Histogram {
-  return hdr().decodeFromCompressedBase64(encoded);
+/** `bitBucketSize` 64 for a histogram that many parts are added into (counts cannot overflow). */
+export function decodeHistogram(encoded: string, bitBucketSize: 32 | 64 = 32): Histogram {
+  return hdr().decodeFromCompressedBase64(encoded, bitBucketSize);
 }
 
-/** Adds `encoded` into `into` (exact merge: the counts are added bucket by bucket). */
-export function mergeEncoded(into: Histogram, encoded: string): void {
-  into.add(decodeHistogram(encoded));
+/** An empty histogram with newHistogram()'s layout and 64-bit buckets: the total of many parts. */
+export function newTotalHistogram(): Histogram {
+  return hdr().build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HISTOGRAM_MAX_US,
+    numberOfSignificantValueDigits: HISTOGRAM_DIGITS,
+    bitBucketSize: 64,
+  });
 }

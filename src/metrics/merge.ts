@@ -1,13 +1,15 @@
 // Joins the results of several runners (--runner-index i --runner-count n) into one
-// document, exactly: counters are added, histograms are added bucket by bucket and
-// summarized again, and thresholds are evaluated on the merged phases.
-import * as hdr from 'hdr-histogram-js';
+// document, exactly: each kind merges its one way (merge-kinds.ts, as for the
+// workers of one run): counters are added, histograms are added bucket by bucket
+// and summarized again, and thresholds are evaluated on the merged phases.
 import { UsageError } from '../errors.js';
-import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { HISTOGRAM_DIGITS, HISTOGRAM_MAX_US, METRIC_NAMES } from './catalog.js';
-import { encodeHistogram } from './histogram.js';
+import { METRIC_NAMES } from './catalog.js';
+import { CONNECTION_COUNTERS_MERGE, HTTP2_COUNTERS_MERGE, TLS_COUNTERS_MERGE } from './counters.js';
 import {
-  RESULT_SCHEMA_ID,
+  addCounts, addHistograms, all, any, max, maxOrNull, mergeDistribution, mergeWith, minOrNull, sum, sumOrNull, type MergeSpec,
+} from './merge-kinds.js';
+import {
+  resultDocument,
   type ConnectionsSummary,
   type Http2Summary,
   type PhaseResult,
@@ -16,35 +18,12 @@ import {
   type SeriesPoint,
   type TlsSummary,
 } from './result.js';
-import { summarizeHistogram } from './summary.js';
-import { evaluateThreshold, parseThreshold } from './thresholds.js';
+import { mergePeers } from './peers.js';
+import { connectionsSummary, summarizeHistogram } from './summary.js';
+import { evaluateThresholds, parseThresholds, type Threshold } from './thresholds.js';
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const nonNull = <T>(xs: Array<T | null>): T[] => xs.filter((x): x is T => x !== null);
-const sumOrNull = (xs: Array<number | null>): number | null => (xs.some((x) => x !== null) ? sum(nonNull(xs)) : null);
-const minOrNull = (xs: Array<number | null>): number | null => (nonNull(xs).length > 0 ? Math.min(...nonNull(xs)) : null);
-const maxOrNull = (xs: Array<number | null>): number | null => (nonNull(xs).length > 0 ? Math.max(...nonNull(xs)) : null);
-const firstNonNull = <T>(xs: Array<T | null>): T | null => xs.find((x): x is T => x !== null) ?? null;
-
-/** Adds counts by key: `{"200": 3}` + `{"200": 1, "503": 2}`. */
-function addCounts(parts: Array<Record<string, number>>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of parts) for (const [key, n] of Object.entries(part)) out[key] = (out[key] ?? 0) + n;
-  return out;
-}
-
-/** Decodes and adds encoded histograms; 64-bit buckets so that many runners' counts cannot overflow. */
-function addHistograms(encoded: string[]): hdr.Histogram {
-  const total = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HISTOGRAM_MAX_US, numberOfSignificantValueDigits: HISTOGRAM_DIGITS, bitBucketSize: 64 });
-  for (const e of encoded) total.add(hdr.decodeFromCompressedBase64(e, 64));
-  return total;
-}
-
-function mergeDistribution(parts: Array<{ max: number; hdr: string }>): { mean: number; max: number; hdr: string } {
-  const h = addHistograms(parts.map((p) => p.hdr));
-  return { mean: round3(h.totalCount > 0 ? h.mean : 0), max: Math.max(0, ...parts.map((p) => p.max)), hdr: encodeHistogram(h) };
-}
 
 /** What stops `docs` from being merged (different targets, phase lists or strategies); [] when they can be. */
 export function mergeProblems(docs: ResultDocument[], names: string[]): string[] {
@@ -69,24 +48,18 @@ export function mergeProblems(docs: ResultDocument[], names: string[]): string[]
 
 /**
  * Merges runner results into one document. Phases are matched by name, in order; `thresholds`
- * apply to every phase, on top of the ones each input carried. Throws UsageError when the inputs
- * do not belong together (see mergeProblems) or a threshold does not parse.
+ * (parsed by parseThresholds, or expressions parsed here the same way) apply to every phase, on
+ * top of the ones each input carried. Throws UsageError when the inputs do not belong together
+ * (see mergeProblems), ValidationError when an expression does not parse.
  */
-export function mergeResults(docs: ResultDocument[], thresholds: string[] = [], names?: string[]): ResultDocument {
+export function mergeResults(docs: ResultDocument[], thresholds: Array<Threshold | string> = [], names?: string[]): ResultDocument {
   const labels = names ?? docs.map((_, i) => `result ${i + 1}`);
   const problems = mergeProblems(docs, labels);
   if (problems.length > 0) throw new UsageError(`cannot merge these results:\n  ${problems.join('\n  ')}`, 'EMERGE');
-  const phases = docs[0]!.phases.map((_, j) => mergePhase(docs.map((d) => d.phases[j]!), thresholds));
+  const extra = [...thresholds.filter((t): t is Threshold => typeof t !== 'string'), ...parseThresholds(thresholds.filter((t): t is string => typeof t === 'string'))];
+  const phases = docs[0]!.phases.map((_, j) => mergePhase(docs.map((d) => d.phases[j]!), extra));
   const interrupted = docs.some((d) => d.interrupted);
-  return {
-    schema: RESULT_SCHEMA_ID,
-    tool: { name: TOOL_NAME, version: TOOL_VERSION },
-    target: docs[0]!.target,
-    startedAt: docs.map((d) => d.startedAt).sort()[0]!,
-    ok: !interrupted && phases.every((p) => !p.interrupted && p.thresholds.every((t) => t.ok)),
-    interrupted,
-    phases,
-  };
+  return resultDocument(docs[0]!.target, docs.map((d) => d.startedAt).sort()[0]!, phases, interrupted);
 }
 
 /** Requests on reused connections; older files only have the ratio, rounded to 3 decimals. */
@@ -95,19 +68,20 @@ function reusedOf(p: PhaseResult): { reused: number; derived: boolean } {
   return { reused: Math.round(p.connections.reuseRatio * p.requests.completed), derived: true };
 }
 
-export function mergePhase(parts: PhaseResult[], extraThresholds: string[] = []): PhaseResult {
-  const first = parts[0]!;
+export function mergePhase(parts: PhaseResult[], extraThresholds: Threshold[] = []): PhaseResult {
+  const head = parts[0]!;
   const completed = sum(parts.map((p) => p.requests.completed));
   const reused = parts.map(reusedOf);
   const reusedTotal = sum(reused.map((r) => r.reused));
-  const durationMs = Math.max(...parts.map((p) => p.durationMs));
+  // The runners ran at the same time: the whole load took as long as the longest one.
+  const durationMs = max(parts.map((p) => p.durationMs));
   const metrics: PhaseResult['metrics'] = {};
   for (const name of METRIC_NAMES) {
     const present = nonNull(parts.map((p) => p.metrics[name] ?? null)).filter((m) => m.count > 0);
     if (present.length === 0) continue;
     // A decoded histogram knows min and max only to its bucket; the inputs know them exactly.
     const summary = summarizeHistogram(addHistograms(present.map((m) => m.hdr)));
-    metrics[name] = { ...summary, min: Math.min(...present.map((m) => m.min)), max: Math.max(...present.map((m) => m.max)) };
+    metrics[name] = { ...summary, min: minOrNull(present.map((m) => m.min))!, max: max(present.map((m) => m.max)) };
   }
   const ports = mergePorts(parts.map((p) => p.ports));
   const notes = [...new Set(parts.flatMap((p) => p.notes))];
@@ -117,8 +91,8 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: string[] = [])
     notes.push(`${derived} of ${parts.length} results had no requests.reused (written by an older connload): their reused requests were derived from reuseRatio x completed, rounded, so the merged reuse ratio may be off by the ratio's rounding.`);
   }
   const phase: PhaseResult = {
-    name: first.name,
-    strategy: first.strategy,
+    name: head.name,
+    strategy: head.strategy,
     options: mergeOptions(parts.map((p) => p.options)),
     durationMs,
     requests: {
@@ -127,7 +101,6 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: string[] = [])
       errors: sum(parts.map((p) => p.requests.errors)),
       retried: sum(parts.map((p) => p.requests.retried)),
       dropped: sum(parts.map((p) => p.requests.dropped)),
-      // The runners ran at the same time: the whole load took as long as the longest one.
       perSecond: durationMs > 0 ? round3(completed / (durationMs / 1000)) : 0,
       byStatus: addCounts(parts.map((p) => p.requests.byStatus)),
     },
@@ -137,13 +110,17 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: string[] = [])
     ports,
     tls: mergeTls(parts.map((p) => p.tls)),
     http2: mergeHttp2(parts.map((p) => p.http2)),
+    addresses: mergePeers(parts.map((p) => p.addresses)),
+    backends: mergePeers(parts.map((p) => p.backends)),
     thresholds: [],
     series: mergeSeries(parts.map((p) => p.series), ports.supported),
     notes,
-    interrupted: parts.some((p) => p.interrupted),
+    interrupted: any(parts.map((p) => p.interrupted)),
   };
-  const expressions = [...new Set([...parts.flatMap((p) => p.thresholds.map((t) => t.expression)), ...extraThresholds])];
-  phase.thresholds = expressions.map((e) => evaluateThreshold(parseThreshold(e), phase));
+  // The inputs' thresholds are stored as expressions: parsed here as the plan parses them, once.
+  const saved = [...new Set(parts.flatMap((p) => p.thresholds.map((t) => t.expression)))];
+  const thresholds = [...parseThresholds(saved), ...extraThresholds];
+  phase.thresholds = evaluateThresholds(thresholds.filter((t, i) => thresholds.findIndex((u) => u.expression === t.expression) === i), phase);
   return phase;
 }
 
@@ -163,37 +140,21 @@ function mergedNote(parts: PhaseResult[]): string {
 }
 
 /** The first runner's options for the whole load: runnerIndex/runnerCount become `runners`, split amounts are added back. */
-function mergeOptions(all: Array<Record<string, unknown>>): Record<string, unknown> {
-  const { runnerIndex: _index, runnerCount: _count, ...options } = all[0]!;
+function mergeOptions(parts: Array<Record<string, unknown>>): Record<string, unknown> {
+  const { runnerIndex: _index, runnerCount: _count, ...options } = parts[0]!;
   // build-plan's runnerShare divided these among the runners.
   for (const key of ['connections', 'requests', 'rate', 'maxConnections']) {
-    const values = all.map((o) => o[key]);
+    const values = parts.map((o) => o[key]);
     if (values.every((v): v is number => typeof v === 'number')) options[key] = Math.round(sum(values) * 1e6) / 1e6;
   }
-  options.runners = all.length;
+  options.runners = parts.length;
   return options;
 }
 
+/** Counted like the workers' counters (peaks add: runners hold their connections at the same time). */
 function mergeConnections(parts: ConnectionsSummary[], reuseRatio: number): ConnectionsSummary {
-  const add = (key: 'opened' | 'failed' | 'closedByServer' | 'closedByClient' | 'resetByServer' | 'resetByClient' | 'closedByTimeout' | 'staleReuse'): number =>
-    sum(parts.map((c) => c[key]));
-  return {
-    opened: add('opened'),
-    failed: add('failed'),
-    failedByCode: addCounts(parts.map((c) => c.failedByCode)),
-    closedByServer: add('closedByServer'),
-    closedByClient: add('closedByClient'),
-    resetByServer: add('resetByServer'),
-    resetByClient: add('resetByClient'),
-    closedByTimeout: add('closedByTimeout'),
-    reuseRatio,
-    // Runners hold their connections at the same time.
-    peakOpen: sum(parts.map((c) => c.peakOpen)),
-    keepAliveHeader: firstNonNull(parts.map((c) => c.keepAliveHeader)),
-    keepAliveMaxObserved: maxOrNull(parts.map((c) => c.keepAliveMaxObserved)),
-    staleReuse: add('staleReuse'),
-    requestsPerConnection: mergeDistribution(parts.map((c) => c.requestsPerConnection)),
-  };
+  const counted = mergeWith(parts, CONNECTION_COUNTERS_MERGE);
+  return connectionsSummary(counted, reuseRatio, mergeDistribution(parts.map((c) => c.requestsPerConnection)));
 }
 
 /**
@@ -203,15 +164,15 @@ function mergeConnections(parts: ConnectionsSummary[], reuseRatio: number): Conn
  * not read is not made up.
  */
 function mergePorts(parts: PortsSummary[]): PortsSummary {
-  const supported = parts.every((p) => p.supported);
-  const first = parts.find((p) => p.supported) ?? parts[0]!;
+  const supported = all(parts.map((p) => p.supported));
+  const head = parts.find((p) => p.supported) ?? parts[0]!;
   const ifSupported = <T>(value: T): T | null => (supported ? value : null);
   return {
     supported,
-    source: ifSupported(first.source),
-    rangeLow: first.rangeLow,
-    rangeHigh: first.rangeHigh,
-    twReuse: first.twReuse,
+    source: ifSupported(head.source),
+    rangeLow: head.rangeLow,
+    rangeHigh: head.rangeHigh,
+    twReuse: head.twReuse,
     ...mergeTwReuse(parts),
     localAddresses: sum(parts.map((p) => p.localAddresses)),
     timeWaitPeak: ifSupported(sumOrNull(parts.map((p) => p.timeWaitPeak))),
@@ -221,7 +182,7 @@ function mergePorts(parts: PortsSummary[]): PortsSummary {
       ? sum(parts.map((p) => p.sustainableConnectionsPerSecond!))
       : null,
     projectedExhaustionSeconds: minOrNull(parts.map((p) => p.projectedExhaustionSeconds)),
-    exhausted: parts.some((p) => p.exhausted),
+    exhausted: any(parts.map((p) => p.exhausted)),
     exhaustedAtSeconds: minOrNull(parts.map((p) => p.exhaustedAtSeconds)),
   };
 }
@@ -235,55 +196,60 @@ function mergeTwReuse(parts: PortsSummary[]): Pick<PortsSummary, 'twReuseApplies
   if (parts.some((p) => p.twReuseApplies === undefined) || !holds.every((h): h is number => h !== undefined)) return {};
   const reasons = [...new Set(nonNull(parts.map((p) => p.twReuseReason ?? null)))];
   return {
-    twReuseApplies: parts.every((p) => p.twReuseApplies),
+    twReuseApplies: all(parts.map((p) => p.twReuseApplies === true)),
     twReuseReason: reasons.length === 0 ? null : reasons.join(' / '),
-    timeWaitHoldSeconds: Math.max(...holds),
+    timeWaitHoldSeconds: max(holds),
   };
 }
 
 function mergeTls(parts: Array<TlsSummary | null>): TlsSummary | null {
   const present = nonNull(parts);
-  const first = present[0];
-  if (first === undefined) return null;
-  return {
-    version: firstNonNull(present.map((t) => t.version)),
-    cipher: firstNonNull(present.map((t) => t.cipher)),
-    alpn: firstNonNull(present.map((t) => t.alpn)),
-    resumed: sum(present.map((t) => t.resumed)),
-    handshakes: sum(present.map((t) => t.handshakes)),
-  };
+  return present.length === 0 ? null : mergeWith(present, TLS_COUNTERS_MERGE);
 }
+
+/** The workers' HTTP/2 counters' merges, and what only a result has. */
+const HTTP2_SUMMARY_MERGE: MergeSpec<Http2Summary> = {
+  streamsAsked: (xs) => xs[0]!,
+  serverMaxStreams: HTTP2_COUNTERS_MERGE.serverMaxStreams,
+  limitedByServer: any,
+  // A per-session peak: sessions of different runners are different sessions.
+  peakConcurrentStreams: HTTP2_COUNTERS_MERGE.peakConcurrentStreams,
+  goaway: HTTP2_COUNTERS_MERGE.goaway,
+  resetStreams: HTTP2_COUNTERS_MERGE.resetStreams,
+  streamsPerSession: mergeDistribution,
+  // Absent in results written before they existed.
+  serverSettings: (xs) => HTTP2_COUNTERS_MERGE.serverSettings(nonNull(xs.map((x) => x ?? null))),
+  goawayLastStreamId: (xs) => HTTP2_COUNTERS_MERGE.goawayLastStreamId(xs.map((x) => x ?? null)),
+  headerBytes: (xs) => HTTP2_COUNTERS_MERGE.headerBytes(nonNull(xs.map((x) => x ?? null))),
+};
 
 function mergeHttp2(parts: Array<Http2Summary | null>): Http2Summary | null {
   const present = nonNull(parts);
-  const first = present[0];
-  if (first === undefined) return null;
-  return {
-    streamsAsked: first.streamsAsked,
-    serverMaxStreams: minOrNull(present.map((h) => h.serverMaxStreams)),
-    limitedByServer: present.some((h) => h.limitedByServer),
-    // A per-session peak: sessions of different runners are different sessions.
-    peakConcurrentStreams: Math.max(...present.map((h) => h.peakConcurrentStreams)),
-    goaway: addCounts(present.map((h) => h.goaway)),
-    resetStreams: addCounts(present.map((h) => h.resetStreams)),
-    streamsPerSession: mergeDistribution(present.map((h) => h.streamsPerSession)),
-  };
+  return present.length === 0 ? null : mergeWith(present, HTTP2_SUMMARY_MERGE);
 }
+
+/** One second of the series: counts add, TIME_WAIT adds over the runners' machines. */
+const SERIES_POINT_MERGE: MergeSpec<SeriesPoint> = {
+  t: (ts) => ts[0]!,
+  requests: sum,
+  newConnections: sum,
+  openConnections: sum,
+  timeWait: sumOrNull,
+  errors: sum,
+};
 
 /** Adds the per-second points with the same `t` (each runner counts from its own start). */
 function mergeSeries(parts: SeriesPoint[][], timeWaitSupported: boolean): SeriesPoint[] {
-  const byT = new Map<number, SeriesPoint>();
+  const byT = new Map<number, SeriesPoint[]>();
   for (const point of parts.flat()) {
-    const at = byT.get(point.t);
-    if (at === undefined) {
-      byT.set(point.t, { ...point, timeWait: timeWaitSupported ? point.timeWait : null });
-      continue;
-    }
-    at.requests += point.requests;
-    at.newConnections += point.newConnections;
-    at.openConnections += point.openConnections;
-    at.errors += point.errors;
-    at.timeWait = timeWaitSupported ? sumOrNull([at.timeWait, point.timeWait]) : null;
+    const same = byT.get(point.t);
+    if (same === undefined) byT.set(point.t, [point]);
+    else same.push(point);
   }
-  return [...byT.values()].sort((a, b) => a.t - b.t);
+  return [...byT.values()]
+    .map((points) => {
+      const merged = mergeWith(points, SERIES_POINT_MERGE);
+      return timeWaitSupported ? merged : { ...merged, timeWait: null };
+    })
+    .sort((a, b) => a.t - b.t);
 }

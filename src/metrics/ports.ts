@@ -5,9 +5,9 @@
 // tcp_tw_reuse lets a new connection take it over.
 import { readFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
-import type { StrategyName } from '../plan/types.js';
 import type { ClosePolicy } from '../transport/close-policy.js';
 import type { ConnectionCounters } from './counters.js';
+import type { Progress } from './progress.js';
 import type { PortsSummary } from './result.js';
 
 /** Linux TCP_TIMEWAIT_LEN (include/net/tcp.h): not tunable. */
@@ -50,6 +50,21 @@ export async function readPortFacts(procRoot = '/proc'): Promise<PortFacts> {
     rangeHigh: validRange ? high! : null,
     twReuse: reuse.length === 1 && Number.isInteger(reuse[0]) ? reuse[0]! : null,
   };
+}
+
+/** The process's open-file limit (soft, hard), from /proc/self/limits; null where it cannot be read. */
+export async function readOpenFilesLimit(procRoot = '/proc'): Promise<{ soft: number; hard: number | null } | null> {
+  const text = await readFile(`${procRoot}/self/limits`, 'utf8').catch(() => '');
+  const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(text);
+  if (m === null || m[1] === 'unlimited') return null;
+  return { soft: Number(m[1]), hard: m[2] === 'unlimited' ? null : Number(m[2]) };
+}
+
+/** One line when connections failed for want of file descriptors (EMFILE), with the limit and how to raise it. */
+export function fileLimitNote(failedEmfile: number, limit: { soft: number; hard: number | null } | null): string | null {
+  if (failedEmfile === 0) return null;
+  const raise = limit === null ? 'raise it with `ulimit -n`' : `the limit is ${limit.soft} open files${limit.hard !== null && limit.hard > limit.soft ? ` (hard limit ${limit.hard})` : ''}: raise it with \`ulimit -n ${limit.hard !== null && limit.hard > limit.soft ? limit.hard : limit.soft * 4}\` before the run`;
+  return `the process ran out of file descriptors: ${failedEmfile} connections could not be opened (EMFILE); ${raise}. Each open connection holds one.`;
 }
 
 function isPort(n: number | undefined): boolean {
@@ -178,6 +193,24 @@ export function exhaustionWarning(summary: PortsSummary): string | null {
   return `${held}${when}${reuse}`;
 }
 
+/**
+ * Watches the live progress of a phase: the first time TIME_WAIT says the local ports are running
+ * out, gives the warning line (exhaustionWarning); null every other time.
+ */
+export function exhaustionWatch(context: Pick<PortsInput, 'facts' | 'localAddresses' | 'targetLoopback'>): (p: Progress) => string | null {
+  let warned = false;
+  return (p) => {
+    if (warned || p.timeWait === null) return null;
+    const now = summarizePorts({
+      ...context, supported: true, source: null, timeWaitPeak: p.timeWait, timeWaitPeakServer: null,
+      clientClosesPerSecond: p.clientClosesPerSecond, timeWaitNow: p.timeWait, exhaustedAtSeconds: null,
+    });
+    const warning = exhaustionWarning(now);
+    if (warning !== null) warned = true;
+    return warning;
+  };
+}
+
 function twReuseNote(summary: PortsSummary): string {
   const { twReuse, twReuseApplies, twReuseReason } = summary;
   if (twReuse === null) return '';
@@ -196,11 +229,10 @@ export function describeTwReuse(summary: PortsSummary): string {
 
 /** What the run did, to say which remedies are already in effect. */
 export interface PortsRunContext {
-  strategy?: StrategyName;
+  /** the strategy carries more than one request per connection (its traits say so) */
+  reusesConnections?: boolean;
   close?: ClosePolicy;
 }
-
-const KEEP_ALIVE_STRATEGIES: readonly StrategyName[] = ['http10-keepalive', 'persistent', 'pipeline', 'multiplex'];
 
 /** Plain-language lines for the report when the client ran out of local ports; [] otherwise. */
 export function exhaustionAdvice(summary: PortsSummary, run: PortsRunContext = {}): string[] {
@@ -217,7 +249,7 @@ export function exhaustionAdvice(summary: PortsSummary, run: PortsRunContext = {
     }. What would help:`,
   ];
   const inEffect = (yes: boolean) => (yes ? ' (already in effect)' : '');
-  const keepAlive = run.strategy !== undefined && KEEP_ALIVE_STRATEGIES.includes(run.strategy);
+  const keepAlive = run.reusesConnections === true;
   lines.push(`- let the server close first (--close server): the server keeps the TIME_WAIT${inEffect(run.close === 'server')}`);
   lines.push(
     `- reuse connections (--strategy persistent, pipeline or multiplex): far fewer new connections${inEffect(keepAlive)}`,

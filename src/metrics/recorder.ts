@@ -4,11 +4,12 @@
 // a new connection: the reused-connection variants are the totals minus the new ones.
 import type { MetricName } from './catalog.js';
 import { newCounters, type Counters } from './counters.js';
+import type { PeerCounts } from './merge-kinds.js';
 import { UsHistogram } from './histogram.js';
 import { isPortExhaustion } from './ports.js';
 import { nowUs, type ConnectionTiming, type Exchange } from '../transport/timing.js';
 import type { CloseKind } from '../transport/connection.js';
-import type { Http2Observer, SessionTally } from '../http2/observer.js';
+import type { Http2Observer, SessionTally } from './http2-observer.js';
 
 export interface SeriesArrays {
   requests: number[];
@@ -88,11 +89,14 @@ export class Recorder implements Http2Observer {
     c.opened++;
     if (this.openNow > c.peakOpen) c.peakOpen = this.openNow;
     this.bump(this.series.newConnections, t.connectEndUs);
+    if (t.peer) this.peer(this.counters.addresses, t.peer).connections++;
     const tcpStartUs = t.lookupEndUs > 0 ? t.lookupEndUs : t.startUs;
     if (t.lookupEndUs > 0) this.hist('dns').record(t.lookupEndUs - t.startUs);
     this.hist('connect').record(t.connectEndUs - tcpStartUs);
+    if (t.tunnelEndUs > 0) this.hist('tunnel').record(t.tunnelEndUs - t.connectEndUs);
     if (t.secureEndUs > 0) {
-      this.hist('tls').record(t.secureEndUs - t.connectEndUs);
+      // Through a proxy the TLS handshake starts once the tunnel is up: the CONNECT round trip is not TLS.
+      this.hist('tls').record(t.secureEndUs - (t.tunnelEndUs || t.connectEndUs));
       if (secure) {
         const tls = this.counters.tls;
         tls.handshakes++;
@@ -116,6 +120,11 @@ export class Recorder implements Http2Observer {
       this.error('port-exhausted', atUs);
       this.counters.exhaustedAtSeconds ??= Math.max(0, (atUs - this.countStartUs) / 1e6);
     }
+  }
+
+  /** A name lookup of the run's own (--dns-refresh), timed as `dns`. */
+  lookup(us: number): void {
+    if (this.counting) this.hist('dns').record(us);
   }
 
   /** A connection that was connected has closed (a failed connect goes to connectFailed). */
@@ -149,6 +158,12 @@ export class Recorder implements Http2Observer {
     const status = ex.statusCode;
     if (status >= 0 && status < 600) this.statusCounts[status]!++;
     this.bump(this.series.requests, ex.endUs);
+    if (ex.peer !== null) this.countPeerRequest(this.counters.addresses, ex.peer, ex.endUs);
+    if (ex.backend !== null) {
+      const b = this.countPeerRequest(this.counters.backends, ex.backend, ex.endUs);
+      // A backend's connections: those whose first response it sent.
+      if (ex.connection !== null) b.connections++;
+    }
     const startUs = ex.intendedUs;
     const ttfb = ex.firstByteUs - startUs;
     const latency = ex.endUs - startUs;
@@ -165,6 +180,18 @@ export class Recorder implements Http2Observer {
       counters.reused++;
     }
     if (this.openModel) this.latencyUncorrected.record(ex.endUs - ex.issueUs);
+  }
+
+  /** The counts of one peer, made at its first sight. */
+  private peer(peers: Record<string, PeerCounts>, name: string): PeerCounts {
+    return (peers[name] ??= { connections: 0, requests: 0, series: [] });
+  }
+
+  private countPeerRequest(peers: Record<string, PeerCounts>, name: string, atUs: number): PeerCounts {
+    const p = this.peer(peers, name);
+    p.requests++;
+    this.bump(p.series, atUs);
+    return p;
   }
 
   page(startUs: number, endUs: number): void {
@@ -218,8 +245,34 @@ export class Recorder implements Http2Observer {
     if (this.counting && inSession > h.peakConcurrentStreams) h.peakConcurrentStreams = inSession;
   }
 
-  goaway(errorName: string): void {
-    if (this.counting) this.counters.http2.goaway[errorName] = (this.counters.http2.goaway[errorName] ?? 0) + 1;
+  goaway(errorName: string, lastStreamId: number): void {
+    if (!this.counting) return;
+    const h = this.counters.http2;
+    h.goaway[errorName] = (h.goaway[errorName] ?? 0) + 1;
+    if (h.goawayLastStreamId === null || lastStreamId > h.goawayLastStreamId) h.goawayLastStreamId = lastStreamId;
+  }
+
+  /** A fact of the server: kept during warmup too, the first SETTINGS seen. */
+  settings(values: Readonly<Record<string, number>>): void {
+    const h = this.counters.http2;
+    if (Object.keys(h.serverSettings).length === 0) h.serverSettings = { ...values };
+  }
+
+  headerBlock(sent: boolean, first: boolean, encodedBytes: number, plainBytes: number): void {
+    if (!this.counting) return;
+    const b = this.counters.http2.headerBytes[sent ? (first ? 'sentFirst' : 'sentLater') : first ? 'receivedFirst' : 'receivedLater'];
+    b.blocks++;
+    b.encoded += encodedBytes;
+    b.plain += plainBytes;
+  }
+
+  flowControlWait(waitUs: number): void {
+    if (this.counting) this.hist('flowControlWait').record(waitUs);
+  }
+
+  /** The round trip of a PING on an HTTP/2 session (the counted part of the phase only). */
+  rtt(rttUs: number): void {
+    if (this.counting) this.hist('rtt').record(rttUs);
   }
 
   streamReset(errorName: string): void {

@@ -1,6 +1,8 @@
 // JSON Schema (draft-07) of the result document, shipped as
 // scenarios/result.schema.json (a test keeps the file equal to this object).
-// Names are a contract with CI users: add fields, never rename.
+// Names are a contract with CI users: add fields, never rename. The timing metrics
+// are the catalogue's.
+import { METRIC_NAMES } from './catalog.js';
 
 const num = { type: 'number' } as const;
 const int = { type: 'integer', minimum: 0 } as const;
@@ -23,6 +25,24 @@ const distribution = {
   additionalProperties: false,
   properties: { mean: num, max: num, hdr: { type: 'string' } },
 } as const;
+
+/** Connections and requests per address or backend (metrics/peers.ts). */
+const peers = {
+  type: ['object', 'null'],
+  required: ['by', 'peers', 'skew'],
+  additionalProperties: false,
+  properties: {
+    by: { type: 'string' },
+    peers: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['name', 'connections', 'requests', 'share', 'series'], additionalProperties: false,
+        properties: { name: { type: 'string' }, connections: { type: 'integer', minimum: 0 }, requests: { type: 'integer', minimum: 0 }, share: { type: 'number' }, series: { type: 'array', items: { type: 'integer', minimum: 0 } } },
+      },
+    },
+    skew: { type: 'number' },
+  },
+};
 
 const phase = {
   type: 'object',
@@ -55,7 +75,7 @@ const phase = {
       type: 'object',
       additionalProperties: false,
       properties: Object.fromEntries(
-        ['dns', 'connect', 'tls', 'wait', 'ttfb', 'download', 'latency', 'page', 'ttfbNew', 'ttfbReused', 'latencyNew', 'latencyReused', 'downloadNew', 'downloadReused', 'latencyUncorrected'].map((m) => [m, metricSummary]),
+        METRIC_NAMES.map((m) => [m, metricSummary]),
       ),
     },
     ports: {
@@ -87,8 +107,18 @@ const phase = {
       properties: {
         streamsAsked: int, serverMaxStreams: nullable('integer'), limitedByServer: { type: 'boolean' }, peakConcurrentStreams: int,
         goaway: counts, resetStreams: counts, streamsPerSession: distribution,
+        serverSettings: counts, goawayLastStreamId: nullable('integer'),
+        headerBytes: {
+          type: 'object', additionalProperties: false, required: ['sentFirst', 'sentLater', 'receivedFirst', 'receivedLater'],
+          properties: Object.fromEntries(['sentFirst', 'sentLater', 'receivedFirst', 'receivedLater'].map((k) => [k, {
+            type: 'object', additionalProperties: false, required: ['blocks', 'encoded', 'plain'],
+            properties: { blocks: { type: 'integer', minimum: 0 }, encoded: { type: 'integer', minimum: 0 }, plain: { type: 'integer', minimum: 0 } },
+          }])),
+        },
       },
     },
+    addresses: peers,
+    backends: peers,
     thresholds: {
       type: 'array',
       items: {

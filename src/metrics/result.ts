@@ -1,8 +1,10 @@
 // The result document (`--json`). CI users parse it: add fields, never rename.
 // Durations in milliseconds (floats). `hdr` is the compressed HdrHistogram
 // encoding (base64) of values recorded in microseconds.
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { MetricName } from './catalog.js';
-import type { StrategyName } from '../plan/types.js';
+import type { HeaderBlockKind, HeaderBytes } from './counters.js';
+import type { PeersSummary } from './peers.js';
 
 export const RESULT_SCHEMA_ID = 'connload/result@1';
 
@@ -82,6 +84,13 @@ export interface Http2Summary {
   goaway: Record<string, number>;
   resetStreams: Record<string, number>;
   streamsPerSession: { mean: number; max: number; hdr: string };
+  /** The server's SETTINGS as first received, by name (absent in files written before it existed). */
+  serverSettings?: Record<string, number>;
+  /** The highest last-stream-id of the GOAWAYs received, or null. */
+  goawayLastStreamId?: number | null;
+  /** Header blocks, HPACK bytes against the same fields as HTTP/1 text: a session's first block and its
+   *  later ones, each way (HPACK's dynamic table is HTTP/2's "reuse pays"). */
+  headerBytes?: Record<HeaderBlockKind, HeaderBytes>;
 }
 
 export interface ConnectionsSummary {
@@ -105,7 +114,8 @@ export interface ConnectionsSummary {
 
 export interface PhaseResult {
   name: string;
-  strategy: StrategyName;
+  /** The strategy's name, as given (`persistent`, `multiplex`...). */
+  strategy: string;
   options: Record<string, unknown>;
   durationMs: number;
   requests: {
@@ -124,6 +134,10 @@ export interface PhaseResult {
   ports: PortsSummary;
   tls: TlsSummary | null;
   http2: Http2Summary | null;
+  /** Connections and requests per address connected to (absent in files written before it existed). */
+  addresses?: PeersSummary | null;
+  /** Per backend, named by the response header of --backend-header; null without it. */
+  backends?: PeersSummary | null;
   thresholds: ThresholdResult[];
   series: SeriesPoint[];
   /** Plain-language findings (port exhaustion, RST trick, server stream limit...). */
@@ -139,4 +153,17 @@ export interface ResultDocument {
   ok: boolean;
   interrupted: boolean;
   phases: PhaseResult[];
+}
+
+/** The document around its phases: ok when nothing was interrupted and every threshold held. */
+export function resultDocument(target: ResultDocument['target'], startedAt: string, phases: PhaseResult[], interrupted: boolean): ResultDocument {
+  return {
+    schema: RESULT_SCHEMA_ID,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    target,
+    startedAt,
+    ok: !interrupted && phases.every((p) => !p.interrupted && p.thresholds.every((t) => t.ok)),
+    interrupted,
+    phases,
+  };
 }

@@ -1,11 +1,17 @@
-// From merged worker data to the phase of the result document: percentiles in
-// milliseconds, counters, series, redacted options.
-import type { MergedPhase, TimeWaitTrace } from '../run/coordinator.js';
-import type { PhasePlan } from '../plan/types.js';
+// From the merged worker data of a phase to the phase of the result document:
+// percentiles in milliseconds, counters, series, ports, notes and thresholds.
+// What it needs of the plan comes as plain data (PhaseFacts), built by the caller.
+import type { ClosePolicy } from '../transport/close-policy.js';
+import type { PhaseAggregate } from './aggregate.js';
 import { METRIC_NAMES } from './catalog.js';
-import { sumErrors, type Http2Counters } from './counters.js';
+import { sumErrors, type ConnectionCounters, type Http2Counters } from './counters.js';
 import { encodeHistogram, newHistogram, type Histogram } from './histogram.js';
-import type { Http2Summary, MetricSummary, PhaseResult, PortsSummary, SeriesPoint } from './result.js';
+import { summarizeDistribution, type Distribution } from './merge-kinds.js';
+import { closedByClientFirst, exhaustionAdvice, fileLimitNote, summarizePorts, type PortFacts } from './ports.js';
+import type { ConnectionsSummary, Http2Summary, MetricSummary, PhaseResult, PortsSummary, SeriesPoint } from './result.js';
+import { summarizePeers } from './peers.js';
+import { evaluateThresholds, type Threshold } from './thresholds.js';
+import type { TimeWaitTrace } from './timewait.js';
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -25,55 +31,7 @@ export function summarizeHistogram(h: Histogram): MetricSummary {
   };
 }
 
-const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|api[-_]?key|password/i;
-
-export function redactHeaders(headers: Array<[string, string]>): Array<[string, string]> {
-  return headers.map(([name, value]) => [name, SECRET_HEADERS.test(name) ? '[redacted]' : value]);
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = 'redacted';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
-/** The options a reader needs to reproduce the phase; secrets redacted. */
-export function describeOptions(plan: PhasePlan): Record<string, unknown> {
-  return {
-    url: redactUrl(plan.target.url),
-    connections: plan.connections,
-    durationMs: plan.durationMs,
-    requests: plan.requests,
-    warmupMs: plan.warmupMs,
-    method: plan.method,
-    headers: Object.fromEntries(redactHeaders(plan.headers)),
-    bodyBytes: plan.body?.byteLength ?? 0,
-    workers: plan.workers,
-    depth: plan.strategy === 'pipeline' ? plan.depth : undefined,
-    streams: plan.strategy === 'multiplex' ? plan.streams : undefined,
-    maxRequestsPerConnection: plan.maxRequestsPerConnection,
-    maxConnectionAgeMs: plan.maxConnectionAgeMs,
-    close: plan.close,
-    nodelay: plan.nodelay,
-    splitWrites: plan.splitWrites,
-    connectTimeoutMs: plan.connectTimeoutMs,
-    timeoutMs: plan.timeoutMs,
-    insecure: plan.tls.insecure,
-    tlsSessionReuse: plan.tls.sessionReuse,
-    localAddresses: plan.localAddresses,
-    rate: plan.rate,
-    maxConnections: plan.maxConnections,
-    page: plan.page,
-    runnerIndex: plan.runnerIndex,
-    runnerCount: plan.runnerCount,
-  };
-}
-
-function series(merged: MergedPhase, timeWait: TimeWaitTrace): SeriesPoint[] {
+function series(merged: PhaseAggregate, timeWait: TimeWaitTrace): SeriesPoint[] {
   const s = merged.series;
   const seconds = Math.max(s.requests.length, s.newConnections.length, s.openConnections.length, s.errors.length, Math.ceil(merged.durationMs / 1000));
   return Array.from({ length: seconds }, (_, t) => ({
@@ -97,12 +55,27 @@ export function summarizeHttp2(streamsAsked: number, h: Http2Counters): Http2Sum
     peakConcurrentStreams: h.peakConcurrentStreams,
     goaway: { ...h.goaway },
     resetStreams: { ...h.resetStreams },
-    streamsPerSession: {
-      mean: round3(perSession.totalCount > 0 ? perSession.mean : 0),
-      max: perSession.totalCount > 0 ? perSession.maxValue : 0,
-      hdr: encodeHistogram(perSession),
-    },
+    streamsPerSession: summarizeDistribution(perSession),
+    serverSettings: { ...h.serverSettings },
+    goawayLastStreamId: h.goawayLastStreamId,
+    headerBytes: h.headerBytes,
   };
+}
+
+/** "sent 64% first, 64% later; received 71% first, 9% later": HPACK bytes as a share of the plain text. */
+export function describeHeaderCompression(h: Http2Summary): string | null {
+  const b = h.headerBytes;
+  if (b === undefined) return null;
+  const pct = (x: { encoded: number; plain: number; blocks: number }): string => (x.blocks === 0 || x.plain === 0 ? '-' : `${Math.round((100 * x.encoded) / x.plain)}%`);
+  if (b.sentFirst.blocks + b.receivedFirst.blocks === 0) return null;
+  return `sent ${pct(b.sentFirst)} first, ${pct(b.sentLater)} later; received ${pct(b.receivedFirst)} first, ${pct(b.receivedLater)} later`;
+}
+
+/** "maxConcurrentStreams=100, initialWindowSize=65535" */
+export function describeSettings(h: Http2Summary): string | null {
+  const s = h.serverSettings;
+  if (s === undefined || Object.keys(s).length === 0) return null;
+  return Object.entries(s).map(([k, v]) => `${k}=${v}`).join(', ');
 }
 
 function http2Notes(h: Http2Summary): string[] {
@@ -115,27 +88,92 @@ function http2Notes(h: Http2Summary): string[] {
   return notes;
 }
 
-export interface PhaseExtras {
-  ports: PortsSummary;
-  notes: string[];
+/** What the result shows of a phase's plan, as plain data (plan/describe.ts builds it from the plan and the strategy's traits). */
+export interface PhaseFacts {
+  name: string;
+  strategy: string;
+  /** The options a reader needs to reproduce the phase, secrets redacted. */
+  options: Record<string, unknown>;
+  /** https: the result has a tls section */
+  secure: boolean;
+  /** HTTP/2 streams asked per session when the strategy's report shows HTTP/2, else null */
+  http2StreamsAsked: number | null;
+  /** whether a connection carries more than one request (remedies for port exhaustion) */
+  reusesConnections: boolean;
+  close: ClosePolicy;
+  /** --local-address addresses; 0 when the OS picks the source */
+  localAddresses: number;
+  /** parsed once, in the plan */
+  thresholds: Threshold[];
+  /** --backend-header: the response header that names the backend, or null */
+  backendHeader: string | null;
+}
+
+/** What the machine running the phase knows of its ports, read once per run. */
+export interface HostFacts {
+  ports: PortFacts;
+  /** the target address is loopback (tcp_tw_reuse=2 covers loopback only) */
+  targetLoopback: boolean;
+  /** the process's open-file limit, for the EMFILE note; null when unknown */
+  openFiles?: { soft: number; hard: number | null } | null;
+}
+
+/** A run of the phase as the coordinator returns it. */
+export interface PhaseOutcome {
+  merged: PhaseAggregate;
+  timeWait: TimeWaitTrace;
   interrupted: boolean;
 }
 
-export function buildPhaseResult(plan: PhasePlan, merged: MergedPhase, timeWait: TimeWaitTrace, extras: PhaseExtras): PhaseResult {
+/** The ports section: what the sampler saw against the port facts. */
+export function phasePorts(facts: PhaseFacts, host: HostFacts, run: PhaseOutcome): PortsSummary {
+  const seconds = run.merged.durationMs / 1000;
+  return summarizePorts({
+    supported: run.timeWait.supported,
+    source: run.timeWait.source,
+    facts: host.ports,
+    localAddresses: facts.localAddresses,
+    targetLoopback: host.targetLoopback,
+    timeWaitPeak: run.timeWait.peakClient,
+    timeWaitPeakServer: run.timeWait.peakServer,
+    clientClosesPerSecond: seconds > 0 ? closedByClientFirst(run.merged.counters.connections) / seconds : 0,
+    timeWaitNow: run.timeWait.last,
+    exhaustedAtSeconds: run.merged.counters.exhaustedAtSeconds,
+  });
+}
+
+function phaseNotes(facts: PhaseFacts, host: HostFacts, ports: PortsSummary, counters: PhaseAggregate['counters'], http2: Http2Summary | null): string[] {
+  const notes = ports.exhausted ? exhaustionAdvice(ports, { reusesConnections: facts.reusesConnections, close: facts.close }) : [];
+  const files = fileLimitNote(counters.connections.failedByCode.EMFILE ?? 0, host.openFiles ?? null);
+  if (files !== null) notes.push(files);
+  if (facts.close === 'reset' && counters.connections.resetByClient > 0) {
+    notes.push('--close reset: connections were aborted with RST, so no TIME_WAIT was left anywhere; this is a trick with a cost: the server sees resets, and data still in flight is lost.');
+  }
+  return http2 === null ? notes : [...notes, ...http2Notes(http2)];
+}
+
+/** The connections section, fields in the documented order (counters as merged, then what is derived). */
+export function connectionsSummary(c: ConnectionCounters, reuseRatio: number, requestsPerConnection: Distribution): ConnectionsSummary {
+  const { peakOpen, keepAliveHeader, keepAliveMaxObserved, staleReuse, ...opensAndCloses } = c;
+  return { ...opensAndCloses, reuseRatio, peakOpen, keepAliveHeader, keepAliveMaxObserved, staleReuse, requestsPerConnection };
+}
+
+/** The phase of the result document, thresholds evaluated. */
+export function buildPhaseResult(facts: PhaseFacts, host: HostFacts, run: PhaseOutcome): PhaseResult {
+  const merged = run.merged;
   const c = merged.counters;
   const metrics: PhaseResult['metrics'] = {};
   for (const name of METRIC_NAMES) {
     const h = merged.histograms.get(name);
     if (h !== undefined && h.totalCount > 0) metrics[name] = summarizeHistogram(h);
   }
-  const rpc = merged.requestsPerConnection;
   const seconds = merged.durationMs / 1000;
-  const secure = plan.target.protocol === 'https:';
-  const http2 = plan.strategy === 'multiplex' ? summarizeHttp2(plan.streams, c.http2) : null;
-  return {
-    name: plan.name,
-    strategy: plan.strategy,
-    options: describeOptions(plan),
+  const http2 = facts.http2StreamsAsked === null ? null : summarizeHttp2(facts.http2StreamsAsked, c.http2);
+  const ports = phasePorts(facts, host, run);
+  const phase: PhaseResult = {
+    name: facts.name,
+    strategy: facts.strategy,
+    options: facts.options,
     durationMs: round3(merged.durationMs),
     requests: {
       completed: c.completed,
@@ -147,33 +185,18 @@ export function buildPhaseResult(plan: PhasePlan, merged: MergedPhase, timeWait:
       byStatus: c.byStatus,
     },
     errors: c.errors,
-    connections: {
-      opened: c.connections.opened,
-      failed: c.connections.failed,
-      failedByCode: c.connections.failedByCode,
-      closedByServer: c.connections.closedByServer,
-      closedByClient: c.connections.closedByClient,
-      resetByServer: c.connections.resetByServer,
-      resetByClient: c.connections.resetByClient,
-      closedByTimeout: c.connections.closedByTimeout,
-      reuseRatio: c.completed > 0 ? round3(c.reused / c.completed) : 0,
-      peakOpen: c.connections.peakOpen,
-      keepAliveHeader: c.connections.keepAliveHeader,
-      keepAliveMaxObserved: c.connections.keepAliveMaxObserved,
-      staleReuse: c.connections.staleReuse,
-      requestsPerConnection: {
-        mean: round3(rpc.totalCount > 0 ? rpc.mean : 0),
-        max: rpc.totalCount > 0 ? rpc.maxValue : 0,
-        hdr: encodeHistogram(rpc),
-      },
-    },
+    connections: connectionsSummary(c.connections, c.completed > 0 ? round3(c.reused / c.completed) : 0, summarizeDistribution(merged.requestsPerConnection)),
     metrics,
-    ports: extras.ports,
-    tls: secure ? { ...c.tls } : null,
+    ports,
+    tls: facts.secure ? { ...c.tls } : null,
     http2,
+    addresses: summarizePeers('address', c.addresses),
+    backends: facts.backendHeader === null ? null : summarizePeers(facts.backendHeader.toLowerCase(), c.backends),
     thresholds: [],
-    series: series(merged, timeWait),
-    notes: http2 === null ? extras.notes : [...extras.notes, ...http2Notes(http2)],
-    interrupted: extras.interrupted,
+    series: series(merged, run.timeWait),
+    notes: phaseNotes(facts, host, ports, c, http2),
+    interrupted: run.interrupted,
   };
+  phase.thresholds = evaluateThresholds(facts.thresholds, phase);
+  return phase;
 }

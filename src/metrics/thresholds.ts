@@ -1,8 +1,9 @@
-// Thresholds: `<metric>[.<stat>] <op> <value>[unit]`, parsed before anything is
-// sent (a bad one is exit 2) and evaluated on a phase's result afterwards.
+// Thresholds: `<metric>[.<stat>] <op> <value>[unit]`, parsed once, in the plan, before
+// anything is sent (a bad one is exit 2), and evaluated on a phase's result afterwards.
+// What a metric is (its kind, its unit, where it is read) comes from the catalogue.
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { UsageError, ValidationError } from '../errors.js';
-import { METRIC_NAMES, type MetricName } from './catalog.js';
+import { isDurationMetric, METRIC_NAMES, readDuration, VALUE_METRICS, valueMetric } from './catalog.js';
 import type { MetricSummary, PhaseResult, ThresholdResult } from './result.js';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -30,43 +31,19 @@ type SummaryStat = (typeof SUMMARY_STATS)[number];
 const SUMMARY_PERCENTILES: Record<string, SummaryStat> = { '50': 'p50', '90': 'p90', '95': 'p95', '99': 'p99', '99.9': 'p999' };
 const TIMING_UNITS_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000 };
 
-/** How a non-timing metric's value reads: `ratio` takes `%`, the others a plain number. */
-type CounterKind = 'count' | 'rate' | 'ratio' | 'flag';
-interface CounterMetric {
-  kind: CounterKind;
-  read: (phase: PhaseResult) => number | null;
-}
-
-const attempted = (p: PhaseResult): number => p.requests.completed + p.requests.errors;
-
-const COUNTER_METRICS: Record<string, CounterMetric> = {
-  rps: { kind: 'rate', read: (p) => p.requests.perSecond },
-  requests: { kind: 'count', read: (p) => p.requests.completed },
-  'requests.completed': { kind: 'count', read: (p) => p.requests.completed },
-  errors: { kind: 'count', read: (p) => p.requests.errors },
-  'errors.rate': { kind: 'ratio', read: (p) => (attempted(p) > 0 ? p.requests.errors / attempted(p) : null) },
-  reuse: { kind: 'ratio', read: (p) => p.connections.reuseRatio },
-  'connections.opened': { kind: 'count', read: (p) => p.connections.opened },
-  'connections.failed': { kind: 'count', read: (p) => p.connections.failed },
-  retried: { kind: 'count', read: (p) => p.requests.retried },
-  dropped: { kind: 'count', read: (p) => p.requests.dropped },
-  'timewait.peak': { kind: 'count', read: (p) => p.ports.timeWaitPeak },
-  'ports.peakFraction': { kind: 'ratio', read: (p) => p.ports.peakFraction },
-  'ports.exhausted': { kind: 'flag', read: (p) => (p.ports.exhausted ? 1 : 0) },
-};
-
-/** `errors.<code>`: a code that never happened counts 0, it is not "absent". */
-const ERROR_CODE_RE = /^[A-Za-z][\w-]*$/;
-
-const isTimingMetric = (name: string): name is MetricName => (METRIC_NAMES as string[]).includes(name);
-
 function fail(expression: string, problem: string): never {
   throw new UsageError(`"${expression}": ${problem}`, 'ETHRESHOLD');
 }
 
+/** `errors.rate, reuse and ports.peakFraction`: the ratios of the catalogue. */
+function ratioNames(): string {
+  const names = Object.keys(VALUE_METRICS).filter((n) => VALUE_METRICS[n]!.kind === 'ratio');
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names.join('');
+}
+
 function knownMetricsText(): string {
   return `timing metrics ${METRIC_NAMES.join(', ')} (with .${SUMMARY_STATS.join('/.')} or .pNN); ` +
-    `others ${Object.keys(COUNTER_METRICS).join(', ')}, errors.<code>`;
+    `others ${Object.keys(VALUE_METRICS).join(', ')}, errors.<code>`;
 }
 
 /** Parses one threshold expression; throws UsageError naming it and what was expected. */
@@ -78,7 +55,7 @@ export function parseThreshold(expression: string): Threshold {
   const unit = m[5] as ThresholdUnit | undefined;
   const written = Number(number);
   const base = { expression, metric, stat: stat ?? null, op, unit: unit ?? null };
-  if (isTimingMetric(metric)) return { ...base, value: timingValue(expression, metric, stat, written, unit) };
+  if (isDurationMetric(metric)) return { ...base, value: timingValue(expression, metric, stat, written, unit) };
   return { ...base, value: counterValue(expression, metric, stat, written, unit) };
 }
 
@@ -97,28 +74,19 @@ function timingValue(expression: string, metric: string, stat: string | undefine
 
 function counterValue(expression: string, metric: string, stat: string | undefined, written: number, unit: ThresholdUnit | undefined): number {
   const name = stat === undefined ? metric : `${metric}.${stat}`;
-  const counter = counterMetric(name);
+  const counter = valueMetric(name);
   if (!counter) {
     const hint = suggestMetric(name);
-    const known = Object.keys(COUNTER_METRICS).some((k) => k.split('.')[0] === metric);
+    const known = Object.keys(VALUE_METRICS).some((k) => k.split('.')[0] === metric);
     fail(expression, `unknown metric "${known ? name : metric}"${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${knownMetricsText()}`);
   }
   if (unit === '%') {
-    if (counter.kind !== 'ratio') fail(expression, `${name} is not a ratio: "%" only applies to errors.rate, reuse and ports.peakFraction`);
+    if (counter.kind !== 'ratio') fail(expression, `${name} is not a ratio: "%" only applies to ${ratioNames()}`);
     return written / 100;
   }
   if (unit !== undefined) fail(expression, `${name} is not a duration: write a plain number${counter.kind === 'ratio' ? ' or a percentage' : ''}`);
   if (counter.kind === 'flag' && written !== 0 && written !== 1) fail(expression, `${name} is 0 (no) or 1 (yes)`);
   return written;
-}
-
-function counterMetric(name: string): CounterMetric | null {
-  if (Object.hasOwn(COUNTER_METRICS, name)) return COUNTER_METRICS[name]!;
-  const code = /^errors\.(.+)$/.exec(name)?.[1];
-  // A near miss of "rate" is a typo, not an error code nobody has seen.
-  if (code !== undefined && /^(rat|rates|ratio|Rate)$/.test(code)) return null;
-  if (code !== undefined && ERROR_CODE_RE.test(code)) return { kind: 'count', read: (p) => (Object.hasOwn(p.errors, code) ? p.errors[code]! : 0) };
-  return null;
 }
 
 /** The known metric sharing the longest prefix (3+ characters) with the one written. */
@@ -127,7 +95,7 @@ function suggestMetric(name: string): string | null {
   const written = name.toLowerCase();
   let best: string | null = null;
   let bestShared = 2;
-  for (const candidate of [...METRIC_NAMES, ...Object.keys(COUNTER_METRICS)]) {
+  for (const candidate of [...METRIC_NAMES, ...Object.keys(VALUE_METRICS)]) {
     const c = candidate.toLowerCase();
     let shared = 0;
     while (shared < c.length && c[shared] === written[shared]) shared++;
@@ -165,11 +133,11 @@ export function parseThresholds(expressions: string[]): Threshold[] {
 
 /** The actual value in the threshold's normalized unit (ms, fraction, plain), or null when not measured. */
 export function thresholdActual(t: Threshold, phase: PhaseResult): number | null {
-  if (!isTimingMetric(t.metric)) {
+  if (!isDurationMetric(t.metric)) {
     const name = t.stat === null ? t.metric : `${t.metric}.${t.stat}`;
-    return counterMetric(name)?.read(phase) ?? null;
+    return valueMetric(name)?.read(phase) ?? null;
   }
-  const summary = phase.metrics[t.metric];
+  const summary = readDuration(phase, t.metric);
   if (!summary || t.stat === null) return null;
   if ((SUMMARY_STATS as readonly string[]).includes(t.stat)) return summary[t.stat as SummaryStat];
   const percentile = percentileOf(t.stat);
@@ -212,10 +180,15 @@ export function evaluateThresholds(thresholds: Threshold[], phase: PhaseResult):
   return thresholds.map((t) => evaluateThreshold(t, phase));
 }
 
+/** `phase: expression (actual value)` for each threshold that failed, in phase order. */
+export function thresholdFailures(phases: PhaseResult[]): string[] {
+  return phases.flatMap((p) => p.thresholds.filter((t) => !t.ok).map((t) => `${p.name}: ${t.expression} (actual ${formatThresholdActual(t.expression, t.actual)})`));
+}
+
 /** A normalized value (actual or limit) shown in the unit the expression was written with. */
 export function formatThresholdValue(t: Threshold, normalized: number): string {
   if (t.unit === '%') return `${formatNumber(normalized * 100)}%`;
-  if (isTimingMetric(t.metric) && t.stat !== 'count') {
+  if (isDurationMetric(t.metric) && t.stat !== 'count') {
     const unit = t.unit ?? 'ms';
     return `${formatNumber(normalized / TIMING_UNITS_MS[unit]!)}${unit}`;
   }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { endianness, networkInterfaces } from 'node:os';
-import { ipv6Groups } from '../plan/local-address.js';
+import { ipv6Groups } from '../transport/ip-address.js';
 import { isLoopbackAddress } from './ports.js';
 
 export interface TimeWaitCounts {
@@ -23,6 +23,17 @@ export interface TimeWaitSampler {
   readonly source: 'ss' | 'proc' | 'netstat' | null;
   /** Counts now, or null when unsupported or the table could not be read. */
   sample(): Promise<TimeWaitCounts | null>;
+}
+
+/** What the sampler saw over a phase. */
+export interface TimeWaitTrace {
+  supported: boolean;
+  source: string | null;
+  peakClient: number | null;
+  peakServer: number | null;
+  last: number | null;
+  /** client-side TIME_WAIT per second of the phase (the last sample of each second) */
+  perSecond: Array<number | null>;
 }
 
 export interface TimeWaitTarget {

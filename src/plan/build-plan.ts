@@ -1,13 +1,15 @@
 // Pure: options as given (command line or scenario phase) -> a validated
 // PhasePlan. Every problem is collected and reported at once.
 import { ValidationError } from '../errors.js';
-import { parseThreshold } from '../metrics/thresholds.js';
+import { parseThreshold, type Threshold } from '../metrics/thresholds.js';
 import { strategyFor, strategyProblems } from '../strategies/index.js';
 import { badRequestTarget, checkHeaders, splitHeaderLines } from './headers.js';
 import { connectionsBound, MAX_CONNECTIONS, MAX_DEPTH, MAX_RATE_PER_RUNNER, MAX_STREAMS, MAX_TIMER_MS, WORKERS_PER_CPU, workersBound, type MachineLimits } from './limits.js';
 import { parseLocalAddresses } from './local-address.js';
 import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
 import { CLOSE_POLICIES, type ClosePolicy } from '../transport/close-policy.js';
+import { planDns } from './dns.js';
+import { parseProxy, proxyFromEnv, type ProxyPlan } from './proxy.js';
 import { STRATEGY_NAMES, type PhasePlan, type StrategyName, type TargetPlan } from './types.js';
 import { parseDurationMs } from './units.js';
 
@@ -19,6 +21,8 @@ export interface PlanInput {
   bodyFileBytes: Uint8Array | null;
   /** PEM text of --ca, read by the caller */
   caPem: string | null;
+  /** proxy variables of the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), read by the caller */
+  proxyEnv?: Record<string, string | undefined>;
   /** what this machine can do (cli/machine-limits.ts); without it only the fixed bounds are checked */
   limits?: MachineLimits;
   /** names an option in messages: "--depth" on the command line, "phases[1].depth" in a scenario */
@@ -93,7 +97,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   if (!STRATEGY_NAMES.includes(strategy)) bad('strategy', `one of ${STRATEGY_NAMES.join(', ')}`, o.strategy);
   else if (strategyFor(strategy) === undefined) problems.push(`${input.where('strategy')}: ${strategy} is not available in this build`);
 
-  const close = (o.close ?? RUN_DEFAULTS.close) as ClosePolicy;
+  const close = (o.close ?? strategyFor(strategy)?.traits.defaultClose ?? RUN_DEFAULTS.close) as ClosePolicy;
   if (!CLOSE_POLICIES.includes(close)) bad('close', `one of ${CLOSE_POLICIES.join(', ')}`, o.close);
 
   const method = (o.method ?? RUN_DEFAULTS.method).toUpperCase();
@@ -108,7 +112,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   for (const p of checked.problems) problems.push(`${input.where('headers')} ${p}`);
 
   const limits = input.limits ?? null;
-  const sockets: Bound = limits !== null ? connectionsBound(limits) : { max: MAX_CONNECTIONS, why: 'one machine\'s sockets; split the load with --runner-count' };
+  const sockets: Bound = limits !== null ? connectionsBound(limits) : { max: MAX_CONNECTIONS, why: 'one process; split the load with --runner-count' };
   const connections = int('connections', RUN_DEFAULTS.connections, 1, sockets)!;
   const workers = int('workers', RUN_DEFAULTS.workers, 1, limits !== null ? { max: workersBound(limits), why: `${WORKERS_PER_CPU} per CPU, ${limits.cpus} CPUs here` } : undefined)!;
   const rate = rateOf(o.rate, o.runnerCount, (expected) => bad('rate', expected, o.rate));
@@ -131,6 +135,31 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     }
   }
 
+  const backendHeader = o.backendHeader ?? null;
+  if (backendHeader !== null && (typeof backendHeader !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(backendHeader))) {
+    bad('backendHeader', 'a header name such as X-Served-By', o.backendHeader);
+  }
+
+  const dnsRefreshMs = duration('dnsRefresh', null);
+  const { dns, problems: dnsProblems } = planDns({ dns: o.dns, dnsRefreshMs, resolve: o.resolve, dnsServer: o.dnsServer }, typeof target === 'string' ? null : target);
+  for (const [key, message] of dnsProblems) problems.push(`${input.where(key)}: ${message}`);
+
+  let proxy: ProxyPlan | null = null;
+  const proxyGiven = o.proxy ?? (typeof target === 'string' ? undefined : proxyFromEnv(target, input.proxyEnv ?? {}));
+  if (proxyGiven !== undefined) {
+    const parsed = typeof proxyGiven === 'string' ? parseProxy(proxyGiven) : 'expected a proxy URL';
+    const from = o.proxy !== undefined ? input.where('proxy') : typeof target !== 'string' && target.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+    if (typeof parsed === 'string') problems.push(`${from}: ${parsed}`);
+    else proxy = parsed;
+  }
+
+  const unixSocket = o.unixSocket ?? null;
+  if (unixSocket !== null) {
+    if (typeof unixSocket !== 'string' || unixSocket === '') bad('unixSocket', 'the path of a Unix domain socket', o.unixSocket);
+    else if (proxy !== null) problems.push(`${input.where('unixSocket')}: a Unix socket goes to the server itself; drop ${input.where('proxy')} (or unset the proxy variables)`);
+    else if (localAddresses.length > 0) problems.push(`${input.where('unixSocket')}: a Unix socket has no source address; drop ${input.where('localAddress')}`);
+  }
+
   let page: string[] | null = null;
   if (o.page !== undefined) {
     page = (Array.isArray(o.page) ? o.page : o.page.split(',')).map((p) => p.trim()).filter((p) => p !== '');
@@ -138,10 +167,10 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     if (rate !== null) problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where('rate')} or ${input.where('page')}`);
   }
 
-  const thresholds = o.threshold ?? [];
-  for (const t of thresholds) {
+  const thresholds: Threshold[] = [];
+  for (const t of o.threshold ?? []) {
     try {
-      parseThreshold(t);
+      thresholds.push(parseThreshold(t));
     } catch (err) {
       problems.push(`${input.where('threshold')}: ${(err as Error).message}`);
     }
@@ -173,6 +202,10 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     connectTimeoutMs: duration('connectTimeout', RUN_DEFAULTS.connectTimeoutMs, 's', true)!,
     timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs, 's', true)!,
     tls: { insecure: o.insecure ?? false, ca: input.caPem, servername: o.servername ?? null, sessionReuse: o.tlsSessionReuse ?? false },
+    unixSocket,
+    backendHeader,
+    dns,
+    proxy,
     localAddresses,
     rate,
     maxConnections,

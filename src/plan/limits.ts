@@ -3,8 +3,8 @@
 import { BlockList, isIPv4 } from 'node:net';
 
 export interface MachineLimits {
-  /** soft limit of open files (ulimit -n): every connection is a file descriptor; null when unknown */
-  openFiles: number | null;
+  /** memory of this machine (os.totalmem()) */
+  memoryBytes: number;
   /** CPUs Node may use (os.availableParallelism()) */
   cpus: number;
   /** addresses a socket may bind to here (os.networkInterfaces()); null when unknown */
@@ -13,10 +13,12 @@ export interface MachineLimits {
 
 /** The largest delay Node's timers take (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
-/** Connections when the open-file limit is unknown. */
+/** Connections of one process: beyond the 4-tuples one machine can use towards one target in practice. */
 export const MAX_CONNECTIONS = 1_000_000;
-/** File descriptors kept for everything but the connections: stdio, output files, workers, the sampler. */
-export const RESERVED_FILES = 64;
+/** Memory an open connection takes at the least (kernel socket and buffers, the socket's objects in each
+ *  thread): more connections than fit the machine's memory end the run out of memory, not with a report.
+ *  Above the open-file limit they are only counted as EMFILE (the run goes on), so that is not a bound. */
+export const CONNECTION_MEMORY_BYTES = 16 * 1024;
 /** A schedule this dense is beyond one machine's sending (a request every microsecond); runners split more. */
 export const MAX_RATE_PER_RUNNER = 1_000_000;
 /** Requests in flight per HTTP/1.1 connection. */
@@ -59,7 +61,8 @@ export function workersBound(limits: MachineLimits): number {
 }
 
 export function connectionsBound(limits: MachineLimits): { max: number; why: string } {
-  if (limits.openFiles === null) return { max: MAX_CONNECTIONS, why: 'one machine\'s sockets; split the load with --runner-count' };
-  const max = Math.max(1, limits.openFiles - RESERVED_FILES);
-  return { max, why: `a connection is a file descriptor: ulimit -n is ${limits.openFiles}, ${RESERVED_FILES} kept for the rest` };
+  const byMemory = Math.floor(limits.memoryBytes / CONNECTION_MEMORY_BYTES);
+  if (byMemory >= MAX_CONNECTIONS) return { max: MAX_CONNECTIONS, why: 'one process; split the load with --runner-count' };
+  const gib = (limits.memoryBytes / 2 ** 30).toFixed(1);
+  return { max: Math.max(1, byMemory), why: `a connection takes at least ${CONNECTION_MEMORY_BYTES / 1024} KiB and this machine has ${gib} GiB` };
 }

@@ -3,6 +3,7 @@
 // port exhaustion (DESIGN "TIME_WAIT and local ports").
 import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
+import { ipv6Groups } from '../transport/ip-address.js';
 
 /** Expanding a range or CIDR beyond this is almost surely a typo (a /8 instead of a /28). */
 export const MAX_LOCAL_ADDRESSES = 65536;
@@ -98,21 +99,6 @@ function fromBigInt(n: bigint, family: number): string {
   const groups: string[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((n >> shift) & 0xffffn).toString(16));
   return compressIpv6(groups);
-}
-
-/** The eight 16-bit groups of an IPv6 literal (already checked by isIP), embedded IPv4 included. */
-export function ipv6Groups(address: string): number[] {
-  let text = address.split('%')[0]!;
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
-    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const zeros = new Array<string>(8 - headGroups.length - tailGroups.length).fill('0');
-  return [...headGroups, ...(tail === undefined ? [] : zeros), ...tailGroups].map((g) => parseInt(g, 16));
 }
 
 /** RFC 5952 text: the longest run of two or more zero groups becomes `::`. */

@@ -31,6 +31,20 @@ export interface RunOptionsInput {
   ca?: string;
   servername?: string;
   tlsSessionReuse?: boolean;
+  /** which address of the name each new connection goes to: first (the system's, looked up per connection), round-robin, random */
+  dns?: string;
+  /** re-resolve the name during the run this often */
+  dnsRefresh?: string | number;
+  /** host:port:addr[,addr] pins, as curl's --resolve (repeatable) */
+  resolve?: string | string[];
+  /** a DNS server asked directly instead of the system's resolver: addr[:port] */
+  dnsServer?: string;
+  /** the response header that names the backend that answered (X-Served-By) */
+  backendHeader?: string;
+  /** forward proxy, http://[user:pass@]host:port (else HTTP_PROXY / HTTPS_PROXY, unless NO_PROXY) */
+  proxy?: string;
+  /** path of a Unix domain socket to send the URL's requests over */
+  unixSocket?: string;
   /** list ("127.0.0.2,127.0.0.3"), range ("127.0.0.2-127.0.0.9") or CIDR ("127.0.0.0/29") */
   localAddress?: string | string[];
   /** open model: requests per second in total */
@@ -50,7 +64,7 @@ export const RUN_OPTION_KEYS = [
   'strategy', 'connections', 'duration', 'requests', 'warmup', 'method', 'headers', 'body', 'bodyFile',
   'workers', 'depth', 'streams', 'maxRequestsPerConnection', 'maxConnectionAge', 'close', 'nodelay',
   'splitWrites', 'connectTimeout', 'timeout', 'insecure', 'ca', 'servername', 'tlsSessionReuse',
-  'localAddress', 'rate', 'maxConnections', 'page', 'sampleInterval', 'runnerIndex', 'runnerCount', 'threshold',
+  'backendHeader', 'dns', 'dnsRefresh', 'resolve', 'dnsServer', 'proxy', 'unixSocket', 'localAddress', 'rate', 'maxConnections', 'page', 'sampleInterval', 'runnerIndex', 'runnerCount', 'threshold',
 ] as const satisfies ReadonlyArray<keyof RunOptionsInput>;
 
 export const RUN_DEFAULTS = {

@@ -1,6 +1,9 @@
 // The plan: everything a phase needs, resolved and validated, no I/O left.
 // Built by buildPlan (pure) from command-line options or a scenario phase.
+import type { Threshold } from '../metrics/thresholds.js';
 import type { ClosePolicy } from '../transport/close-policy.js';
+import type { DnsPlan } from './dns.js';
+import type { ProxyPlan } from './proxy.js';
 
 export const STRATEGY_NAMES = ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', 'multiplex'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -52,6 +55,14 @@ export interface PhasePlan {
   connectTimeoutMs: number;
   timeoutMs: number;
   tls: TlsPlan;
+  /** The response header that names the backend that answered (--backend-header), or null. */
+  backendHeader: string | null;
+  /** Which address of the target's name each new connection goes to, and where names are asked. */
+  dns: DnsPlan;
+  /** A forward proxy every connection goes through (--proxy or the environment), or null. */
+  proxy: ProxyPlan | null;
+  /** A Unix domain socket that every connection goes to instead of the URL's host and port, or null. */
+  unixSocket: string | null;
   /** Source addresses to spread new connections over (round-robin); empty = the OS picks. */
   localAddresses: string[];
   /** Open model: requests per second in total, or null for the closed model. */
@@ -60,8 +71,8 @@ export interface PhasePlan {
   maxConnections: number | null;
   /** Page mode: paths fetched as one iteration, or null. */
   page: string[] | null;
-  /** Threshold expressions, parsed before the run. */
-  thresholds: string[];
+  /** Thresholds, parsed once here before anything is sent (each keeps its expression text for reports). */
+  thresholds: Threshold[];
   sampleIntervalMs: number;
   runnerIndex: number;
   runnerCount: number;

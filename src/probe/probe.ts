@@ -11,6 +11,7 @@ import { checkHalfClose } from './half-close.js';
 import { checkHopByHop } from './hop-by-hop.js';
 import { checkH2, checkH2c } from './http2.js';
 import { checkIdleTimeout } from './idle.js';
+import { checkKeepAliveRace, RACE_MARGINS_MS } from './keepalive-race.js';
 import { checkMaxRequests, MAX_REQUESTS_CAP } from './max-requests.js';
 import { checkHttp10KeepAlive, checkKeepAliveHeader, checkPersistent } from './persistence.js';
 import { checkPipelining } from './pipelining.js';
@@ -37,7 +38,10 @@ export interface ProbeOptions {
 type CheckRun<K extends CheckName> = (ctx: ProbeContext) => Promise<Omit<ProbeChecks[K], 'durationMs'>>;
 type Blanks = { [K in CheckName]: Omit<ProbeChecks[K], keyof CheckBase> };
 
-const RUNS: { [K in CheckName]: CheckRun<K> } = {
+/** The checks that need only the target; keepAliveRace also needs the idle check's result (runProbe). */
+type IndependentCheck = Exclude<CheckName, 'keepAliveRace'>;
+
+const RUNS: { [K in IndependentCheck]: CheckRun<K> } = {
   http11: checkHttp11,
   http10: checkHttp10,
   h2: checkH2,
@@ -62,20 +66,26 @@ const BLANKS: Blanks = {
   keepAliveHeader: { value: null, maxRequests: null, timeoutS: null },
   maxRequests: { requests: null, limitFound: false, cap: MAX_REQUESTS_CAP, closedBy: null },
   idleTimeout: { idleMs: null, close: null, waitedUpToMs: 0 },
+  keepAliveRace: { idleTimeoutMs: null, marginsMs: RACE_MARGINS_MS, answered: 0 },
   http10KeepAlive: {},
   pipelining: { sent: 3, answered: 0, orderCheckedBy: 'framing' },
   halfClose: {},
   hopByHop: { echo: false, sent: [], arrived: [] },
 };
 
+/** Every check a probe runs. */
+export const CHECK_NAMES = Object.keys(BLANKS) as CheckName[];
+
 /** Run one after another, in this order; the idle check runs beside them. */
-export const SEQUENTIAL_CHECKS: CheckName[] = [
+export const SEQUENTIAL_CHECKS: IndependentCheck[] = [
   'http11', 'http10', 'h2', 'h2c', 'persistent', 'keepAliveHeader', 'maxRequests', 'http10KeepAlive', 'pipelining', 'halfClose', 'hopByHop',
 ];
 
 /** Upper bound of a whole probe: DNS and connect, then the sequential checks (the idle check runs beside them). */
 export function probeBoundMs(timeoutMs: number, idleMaxMs: number): number {
-  return 2 * timeoutMs + Math.max(SEQUENTIAL_CHECKS.length * timeoutMs, timeoutMs + idleMaxMs);
+  // Beside the sequential checks: the idle check (an answer, then up to --idle-max), then the race check
+  // on its timeout (an answer, up to --idle-max idle, another answer).
+  return 2 * timeoutMs + Math.max(SEQUENTIAL_CHECKS.length * timeoutMs, 3 * timeoutMs + 2 * idleMaxMs);
 }
 
 export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
@@ -100,17 +110,23 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
   const { connect, tls } = await checkConnect(ctx);
   options.onReachable?.(target.address);
 
-  const total = SEQUENTIAL_CHECKS.length + 1;
+  const total = SEQUENTIAL_CHECKS.length + 2;
   options.onCheck?.('idleTimeout', 0, total);
-  const idle = timed('idleTimeout', ctx);
-  idle.catch(() => {}); // awaited below; this only keeps a failure meanwhile from being unhandled
+  const idle = timed('idleTimeout', ctx, RUNS.idleTimeout);
+  // The race check sends on the idle timeout the idle check measures, beside the sequential checks.
+  const race = idle.then((idleCheck) => {
+    options.onCheck?.('keepAliveRace', total - 1, total);
+    return timed('keepAliveRace', ctx, (c) => checkKeepAliveRace(c, idleCheck));
+  });
+  race.catch(() => {}); // awaited below; this only keeps a failure meanwhile from being unhandled
   const done: Partial<ProbeChecks> = {};
   for (const [i, name] of SEQUENTIAL_CHECKS.entries()) {
     options.onCheck?.(name, i + 1, total);
-    (done as Record<CheckName, unknown>)[name] = await timed(name, ctx);
+    (done as Record<CheckName, unknown>)[name] = await timed(name, ctx, RUNS[name] as CheckRun<typeof name>);
   }
   done.idleTimeout = await idle;
-  const checks = Object.fromEntries(Object.keys(RUNS).map((name) => [name, done[name as CheckName]])) as unknown as ProbeChecks;
+  done.keepAliveRace = await race;
+  const checks = Object.fromEntries(CHECK_NAMES.map((name) => [name, done[name]])) as unknown as ProbeChecks;
   return {
     schema: PROBE_SCHEMA_ID,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -127,12 +143,11 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
 }
 
 /** Runs one check; a connection that could not be opened, or Ctrl-C, makes it 'unknown'. */
-async function timed<K extends CheckName>(name: K, ctx: ProbeContext): Promise<ProbeChecks[K]> {
+async function timed<K extends CheckName>(name: K, ctx: ProbeContext, run: CheckRun<K>): Promise<ProbeChecks[K]> {
   const startMs = nowMs();
   const unknown = (evidence: string) => ({ ...BLANKS[name], verdict: 'unknown', evidence, durationMs: nowMs() - startMs }) as ProbeChecks[K];
   if (ctx.signal.aborted) return unknown('interrupted');
   try {
-    const run = RUNS[name] as CheckRun<K>;
     const result = await run(ctx);
     if (ctx.signal.aborted) return unknown('interrupted');
     return { ...result, durationMs: nowMs() - startMs } as ProbeChecks[K];

@@ -18,6 +18,7 @@ const LABELS: Record<CheckName, string> = {
   keepAliveHeader: 'Keep-Alive header',
   maxRequests: 'max requests per connection',
   idleTimeout: 'idle timeout',
+  keepAliveRace: 'answered just before idle timeout',
   http10KeepAlive: 'HTTP/1.0 Keep-Alive honoured',
   pipelining: 'pipelining: 3 back to back',
   halfClose: 'answers after client half-close',
@@ -42,7 +43,8 @@ export function renderProbe(result: ProbeResult, options: ProbeRenderOptions): s
     row('TLS', tls.version ?? '-', `${tls.evidence}; handshake ${fmtMs(tls.handshakeMs)}`);
   } else row('TLS', c.dim('n/a'), 'cleartext target (http://)');
   for (const name of Object.keys(LABELS) as CheckName[]) {
-    row(LABELS[name], shownResult(name, result.checks, c), result.checks[name].evidence);
+    // A result saved by an older connload lacks the checks added since.
+    if (result.checks[name] !== undefined) row(LABELS[name], shownResult(name, result.checks, c), result.checks[name].evidence);
   }
   const parts = [c.bold(title), t.toString()];
   if (result.interrupted) parts.push(c.yellow('Interrupted: checks that had not finished say "unknown".'));

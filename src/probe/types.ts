@@ -72,6 +72,15 @@ export interface IdleTimeoutCheck extends CheckBase {
   waitedUpToMs: number;
 }
 
+export interface KeepAliveRaceCheck extends CheckBase {
+  /** the idle timeout the idle check measured, or null */
+  idleTimeoutMs: number | null;
+  /** how long before it each request was sent */
+  marginsMs: number[];
+  /** requests answered (of marginsMs.length) */
+  answered: number;
+}
+
 export interface PipeliningCheck extends CheckBase {
   sent: number;
   /** complete responses received */
@@ -98,6 +107,7 @@ export interface ProbeChecks {
   keepAliveHeader: KeepAliveHeaderCheck;
   maxRequests: MaxRequestsCheck;
   idleTimeout: IdleTimeoutCheck;
+  keepAliveRace: KeepAliveRaceCheck;
   http10KeepAlive: CheckBase;
   pipelining: PipeliningCheck;
   halfClose: CheckBase;

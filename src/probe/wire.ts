@@ -1,8 +1,11 @@
-// Opening one connection to the target: TCP, then TLS with the ALPN list the
-// check asks for, bounded by a deadline. Set-up times are measured here.
-import net from 'node:net';
-import tls from 'node:tls';
+// Opening one connection to the target for a check: through the transport
+// layer (TCP, then TLS with the ALPN list the check asks for), bounded by a
+// deadline. Set-up times are measured there.
+import type net from 'node:net';
+import { OpenError, openStream } from '../transport/open-stream.js';
 import { nowMs, type ProbeContext } from './target.js';
+
+export { OpenError } from '../transport/open-stream.js';
 
 export interface OpenedSocket {
   /** the TLS socket, or the TCP socket in cleartext */
@@ -12,83 +15,19 @@ export interface OpenedSocket {
   tls: { version: string | null; cipher: string | null; alpn: string | null; authorized: boolean } | null;
 }
 
-/** A connection that could not be opened; `code` is the system or TLS error code, or ETIMEDOUT / EINTERRUPTED. */
-export class OpenError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
-}
-
-export function openSocket(ctx: ProbeContext, alpn: string[], untilMs: number): Promise<OpenedSocket> {
+export async function openSocket(ctx: ProbeContext, alpn: string[], untilMs: number): Promise<OpenedSocket> {
   const { target, signal } = ctx;
-  return new Promise((resolve, reject) => {
-    const startMs = nowMs();
-    let connectMs = 0;
-    const tcp = net.connect({ host: target.address, port: target.port, noDelay: true });
-    let socket: net.Socket = tcp;
-    let settled = false;
-    const fail = (err: OpenError) => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      socket.destroy();
-      tcp.destroy();
-      reject(err);
-    };
-    const succeed = (opened: OpenedSocket) => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      resolve(opened);
-    };
-    const onError = (err: NodeJS.ErrnoException) => fail(new OpenError(err.message, err.code ?? 'ERR'));
-    const onAbort = () => fail(new OpenError('interrupted', 'EINTERRUPTED'));
-    const timer = setTimeout(
-      () => fail(new OpenError(`no ${connectMs ? 'TLS handshake' : 'connection'} within ${Math.round(untilMs - startMs)}ms`, 'ETIMEDOUT')),
-      Math.max(0, untilMs - startMs),
-    );
-    const cleanup = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      tcp.off('error', onError);
-      socket.off('error', onError);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    tcp.on('error', onError);
-    tcp.once('connect', () => {
-      connectMs = nowMs() - startMs;
-      if (target.tls === null) return succeed({ socket: tcp, connectMs, handshakeMs: null, tls: null });
-      const t = target.tls;
-      const secure = tls.connect({
-        socket: tcp,
-        // host names the certificate must match (an IP literal too); SNI is sent only for names.
-        host: t.servername ?? target.host,
-        servername: t.servername ?? undefined,
-        ALPNProtocols: alpn,
-        rejectUnauthorized: !t.insecure,
-        ca: t.ca ?? undefined,
-      });
-      socket = secure;
-      secure.on('error', onError);
-      secure.once('secureConnect', () => {
-        const cipher = secure.getCipher();
-        succeed({
-          socket: secure,
-          connectMs,
-          handshakeMs: nowMs() - startMs - connectMs,
-          tls: {
-            version: secure.getProtocol() ?? null,
-            cipher: cipher?.name ?? null,
-            alpn: typeof secure.alpnProtocol === 'string' ? secure.alpnProtocol : null,
-            authorized: secure.authorized,
-          },
-        });
-      });
-    });
-  });
+  const t = target.tls;
+  const opened = await openStream(
+    {
+      host: target.address,
+      port: target.port,
+      // the name the certificate must match (an IP literal too); SNI is sent only for names.
+      tls: t === null ? null : { servername: t.servername ?? target.host, ca: t.ca, insecure: t.insecure, sessions: null },
+    },
+    { alpn, timeoutMs: untilMs - nowMs(), signal },
+  );
+  return { socket: opened.stream, connectMs: opened.connectMs, handshakeMs: opened.handshakeMs, tls: opened.tls };
 }
 
 /** One line for a failed open: "connection refused (ECONNREFUSED)". */

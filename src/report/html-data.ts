@@ -2,6 +2,7 @@
 // documents: percentile curves from the decoded HDR histograms, per-second series, and the
 // requests-per-connection distribution. The page only draws what this returns.
 import { METRIC_NAMES, METRICS, type MetricName } from '../metrics/catalog.js';
+import type { PeersSummary } from '../metrics/peers.js';
 import type { PhaseResult, ResultDocument, SeriesPoint } from '../metrics/result.js';
 import { decodeHdr } from './hgrm.js';
 
@@ -131,7 +132,26 @@ function timeSeriesCharts(entries: PhaseEntry[]): Chart[] {
     charts.push(chart);
   }
   charts.push(timeChart('series-errors', 'Errors per second', 'errors/s', withSeries, [{ suffix: '', points: perSecond((p) => p.errors) }]));
+  const backends = backendsChart(entries);
+  if (backends !== null) charts.push(backends);
   return charts;
+}
+
+/** The group of peers a phase shows: backends named by a header, or addresses when there were several. */
+export function peersOf(phase: PhaseResult): PeersSummary | null {
+  return phase.backends ?? (phase.addresses && phase.addresses.peers.length > 1 ? phase.addresses : null);
+}
+
+/** Requests per second to each backend (or address): a scale-out or a drain shows. One line per phase and
+ *  backend, each in a colour of its own. */
+function backendsChart(entries: PhaseEntry[]): Chart | null {
+  const lines = entries.flatMap((entry) => (peersOf(entry.phase)?.peers ?? []).map((peer) => ({ entry, peer })));
+  if (lines.length === 0) return null;
+  const pseudo = lines.map(({ entry, peer }, i): PhaseEntry => ({ ...entry, label: entries.length > 1 ? `${entry.label} ${peer.name}` : peer.name, color: entry.color + i }));
+  const bySeries = new Map(pseudo.map((p, i) => [p, lines[i]!.peer.series]));
+  return timeChart('series-backends', 'Requests per second by backend', 'req/s', pseudo, [
+    { suffix: '', points: (e) => (bySeries.get(e) ?? []).map((n, t): [number, number] => [t, n]) },
+  ]);
 }
 
 interface SeriesSpec {

@@ -1,9 +1,10 @@
 // The tables of the HTML report below the charts: connections and ports, errors by code,
 // responses by status, thresholds, notes. Phases are columns so results compare side by side.
-import { METRIC_NAMES } from '../metrics/catalog.js';
+import { isDurationMetric } from '../metrics/catalog.js';
 import { describeTwReuse } from '../metrics/ports.js';
+import { describeHeaderCompression, describeSettings } from '../metrics/summary.js';
 import type { PhaseResult } from '../metrics/result.js';
-import type { PhaseEntry } from './html-data.js';
+import { peersOf, type PhaseEntry } from './html-data.js';
 import { escapeHtml as h } from './html-escape.js';
 import { fmtInt, fmtMs, fmtNumber, fmtRatio, DASH } from './html-format.js';
 import { badge, phaseColorStyle } from './html-sections.js';
@@ -51,6 +52,9 @@ const HTTP2_ROWS: Row[] = [
   ['peak concurrent streams', (p) => fmtInt(p.http2?.peakConcurrentStreams)],
   ['GOAWAY received', (p) => (p.http2 ? codes(p.http2.goaway) : DASH)],
   ['streams reset', (p) => (p.http2 ? codes(p.http2.resetStreams) : DASH)],
+  ['GOAWAY last stream id', (p) => fmtInt(p.http2?.goawayLastStreamId ?? undefined)],
+  ['HPACK size of plain headers', (p) => (p.http2 ? describeHeaderCompression(p.http2) ?? DASH : DASH)],
+  ['server SETTINGS', (p) => (p.http2 ? describeSettings(p.http2) ?? DASH : DASH)],
 ];
 
 export function renderConnectionsTable(entries: PhaseEntry[]): string {
@@ -62,6 +66,19 @@ export function renderConnectionsTable(entries: PhaseEntry[]): string {
       rows.map(([name, value]) => `<tr><th scope="row">${h(name)}</th>${entries.map((e) => `<td>${h(value(e.phase))}</td>`).join('')}</tr>`).join(''))
     .join('');
   return phaseColumnsTable(entries, body);
+}
+
+/** Connections, requests and share per backend (or address), and the skew, for each phase that has them. */
+export function renderBackendsTables(entries: PhaseEntry[]): string {
+  const tables = entries.flatMap((e) => {
+    const group = peersOf(e.phase);
+    if (group === null) return [];
+    const by = group.by === 'address' ? 'address' : `backend (${group.by})`;
+    const rows = group.peers.map((p) => `<tr><th scope="row">${h(p.name)}</th><td>${fmtInt(p.connections)}</td><td>${fmtInt(p.requests)}</td><td>${(p.share * 100).toFixed(1)}%</td></tr>`).join('');
+    return [`<h3 style="${phaseColorStyle(e.color)}"><span class="swatch" aria-hidden="true"></span>${h(e.label)}: skew ${group.skew.toFixed(2)}</h3>` +
+      `<div class="table-wrap"><table class="numbers"><thead><tr><th>${h(by)}</th><th>connections</th><th>requests</th><th>share</th></tr></thead><tbody>${rows}</tbody></table></div>`];
+  });
+  return tables.join('');
 }
 
 export function renderErrorsTables(entries: PhaseEntry[]): string {
@@ -122,5 +139,5 @@ function unionKeys(records: Array<Record<string, number>>): string[] {
 function fmtActual(expression: string, actual: number | null): string {
   if (actual === null) return DASH;
   const metric = /^([A-Za-z]+)[.\s<>=!]/.exec(expression.trim())?.[1];
-  return metric !== undefined && (METRIC_NAMES as string[]).includes(metric) ? fmtMs(actual) : fmtNumber(actual);
+  return metric !== undefined && isDurationMetric(metric) ? fmtMs(actual) : fmtNumber(actual);
 }

@@ -7,7 +7,7 @@ import { buildChartModel, phaseEntries, type Chart, type ChartModel, type PhaseE
 import { escapeHtml as h, jsonForScript } from './html-escape.js';
 import { renderChartFrame, renderHeader, renderNav, renderPercentileTable, renderSummaryCards } from './html-sections.js';
 import { REPORT_CSS } from './html-style.js';
-import { renderConnectionsTable, renderErrorsTables, renderNotes, renderThresholds } from './html-tables.js';
+import { renderBackendsTables, renderConnectionsTable, renderErrorsTables, renderNotes, renderThresholds } from './html-tables.js';
 
 export interface HtmlReportOptions {
   title?: string;
@@ -82,7 +82,7 @@ function percentileSection(model: ChartModel, entries: PhaseEntry[]): string {
 
 function connectionsSection(requestsPerConnection: Chart | null, entries: PhaseEntry[]): string {
   const chart = requestsPerConnection ? `<div class="charts">${renderChartFrame(requestsPerConnection)}</div>` : '';
-  return `${chart}${renderConnectionsTable(entries)}`;
+  return `${chart}${renderConnectionsTable(entries)}${renderBackendsTables(entries)}`;
 }
 
 function chartGrid(charts: Chart[], empty: string): string {

@@ -1,6 +1,6 @@
 // Live progress while a phase runs: on a terminal one line redrawn at most 4
 // times a second; otherwise a plain line every 5 s; nothing with --quiet.
-import type { Progress } from '../run/coordinator.js';
+import type { Progress } from '../metrics/progress.js';
 import { fmtInt, fmtMs } from './style.js';
 
 export interface LiveDisplay {

@@ -1,7 +1,9 @@
 // Terminal tables: a pure function from the result document to text.
 import type { ChalkInstance } from 'chalk';
-import { PRIMARY_METRICS } from '../metrics/catalog.js';
+import { PRIMARY_METRICS, SPLIT_TABLE_METRICS } from '../metrics/catalog.js';
 import { describeTwReuse } from '../metrics/ports.js';
+import { describeHeaderCompression, describeSettings } from '../metrics/summary.js';
+import type { PeersSummary } from '../metrics/peers.js';
 import type { PhaseResult, ResultDocument } from '../metrics/result.js';
 import { formatThresholdActual } from '../metrics/thresholds.js';
 import { fmtInt, fmtMs, fmtRatio, makeChalk, table } from './style.js';
@@ -40,7 +42,7 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
       const s = p.metrics[m]!;
       t.push([m, fmtInt(s.count), fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.p999), fmtMs(s.max), fmtMs(s.mean)]);
     }
-    const split = (['ttfbNew', 'ttfbReused'] as const).filter((m) => p.metrics[m] !== undefined);
+    const split = SPLIT_TABLE_METRICS.filter((m) => p.metrics[m] !== undefined);
     for (const m of split) {
       const s = p.metrics[m]!;
       t.push([c.dim(m), fmtInt(s.count), fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.p999), fmtMs(s.max), fmtMs(s.mean)]);
@@ -69,9 +71,18 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
     conn.push(['streams per session', `mean ${fmtRatio(h2.streamsPerSession.mean)}, max ${fmtInt(h2.streamsPerSession.max)}`]);
     if (Object.keys(h2.goaway).length > 0) conn.push(['GOAWAY received', codes(h2.goaway)]);
     if (Object.keys(h2.resetStreams).length > 0) conn.push(['streams reset (RST_STREAM)', codes(h2.resetStreams)]);
+    if (h2.goawayLastStreamId !== undefined && h2.goawayLastStreamId !== null) conn.push(['GOAWAY last stream id', fmtInt(h2.goawayLastStreamId)]);
+    const compression = describeHeaderCompression(h2);
+    if (compression !== null) conn.push(['HPACK size of plain headers', compression]);
+    const settings = describeSettings(h2);
+    if (settings !== null) conn.push(['server SETTINGS', settings]);
   }
   if (p.tls !== null) conn.push(['TLS', [p.tls.version, p.tls.cipher, p.tls.alpn && `ALPN ${p.tls.alpn}`, `${p.tls.resumed}/${p.tls.handshakes} resumed`].filter(Boolean).join(', ')]);
   out.push(conn.toString());
+
+  // Where the load went: backends named by a header, or addresses when there were several.
+  const peers = p.backends ?? (p.addresses && p.addresses.peers.length > 1 ? p.addresses : null);
+  if (peers) out.push(renderPeers(peers, c));
 
   if (p.requests.errors > 0) {
     const e = table(['error', 'count'], c);
@@ -88,6 +99,14 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
   }
   for (const note of p.notes) out.push(c.yellow(`! ${note}`));
   return out.join('\n');
+}
+
+function renderPeers(group: PeersSummary, c: ChalkInstance): string {
+  const t = table([group.by === 'address' ? 'address' : `backend (${group.by})`, 'connections', 'requests', 'share'], c);
+  for (const peer of group.peers) t.push([peer.name, fmtInt(peer.connections), fmtInt(peer.requests), `${(peer.share * 100).toFixed(1)}%`]);
+  const even = group.skew <= 1.2;
+  t.push([c.dim('skew (largest share / mean)'), '', '', even ? group.skew.toFixed(2) : c.yellow(group.skew.toFixed(2))]);
+  return t.toString();
 }
 
 function renderPorts(p: PhaseResult, c: ChalkInstance): string {

@@ -1,65 +1,27 @@
 // Runs one phase: starts the workers with their shares, merges their
-// snapshots for the live display and their finals exactly, and samples
-// TIME_WAIT on the main thread.
+// snapshots for the live display and their finals exactly (metrics/aggregate.ts),
+// and samples TIME_WAIT on the main thread.
 import { Worker } from 'node:worker_threads';
-import type { Counters } from '../metrics/counters.js';
-import { addCounters, newCounters } from '../metrics/counters.js';
-import type { MetricName } from '../metrics/catalog.js';
-import { decodeHistogram, mergeEncoded, newHistogram, type Histogram } from '../metrics/histogram.js';
-import type { SeriesArrays } from '../metrics/recorder.js';
-import { createTimeWaitSampler } from '../metrics/timewait.js';
+import { aggregateFinals } from '../metrics/aggregate.js';
+import { addHistograms } from '../metrics/merge-kinds.js';
+import type { Progress } from '../metrics/progress.js';
+import type { RecorderFinal } from '../metrics/recorder.js';
+import type { PhaseOutcome } from '../metrics/summary.js';
+import { createTimeWaitSampler, type TimeWaitSampler, type TimeWaitTrace } from '../metrics/timewait.js';
 import { share } from '../plan/build-plan.js';
+import { firstHop } from '../plan/proxy.js';
 import type { PhasePlan, WorkerPlan } from '../plan/types.js';
 import { RunError } from '../errors.js';
 import { assertNever, type LiveSnapshot, type WorkerToMain } from './messages.js';
 
-export interface MergedPhase {
-  counters: Counters;
-  histograms: Map<MetricName, Histogram>;
-  requestsPerConnection: Histogram;
-  series: SeriesArrays;
-  /** counted duration (after warmup), the longest over workers */
-  durationMs: number;
-}
-
-export interface TimeWaitTrace {
-  supported: boolean;
-  source: string | null;
-  peakClient: number | null;
-  peakServer: number | null;
-  last: number | null;
-  /** client-side TIME_WAIT per second of the phase (the last sample of each second) */
-  perSecond: Array<number | null>;
-}
-
-export interface PhaseRun {
-  merged: MergedPhase;
-  timeWait: TimeWaitTrace;
-  interrupted: boolean;
-}
-
-export interface Progress {
-  phase: string;
-  elapsedMs: number;
-  totalMs: number;
-  counting: boolean;
-  completed: number;
-  requestsPerSecond: number;
-  p99Ms: number | null;
-  openConnections: number;
-  newConnectionsPerSecond: number;
-  /** Connections the client closed first in the last second: only these leave its local ports in TIME_WAIT. */
-  clientClosesPerSecond: number;
-  timeWait: number | null;
-  errors: number;
-}
+/** The merged finals, what the sampler saw, and whether the run was interrupted. */
+export type PhaseRun = PhaseOutcome;
 
 export interface RunPhaseOptions {
   address: string;
   signal: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
-
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const WORKER_YOUNG_GENERATION_MB = 6;
@@ -73,6 +35,8 @@ export function sampleIntervalMs(baseIntervalMs: number, tookMs: number): number
   return Math.max(baseIntervalMs, Math.min(tookMs * SAMPLE_COST_FACTOR, SAMPLE_MAX_INTERVAL_MS));
 }
 
+const NO_TCP_SAMPLER: TimeWaitSampler = { supported: false, source: null, sample: async () => null };
+
 export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promise<PhaseRun> {
   const startAtEpochMs = Date.now() + 30 + 20 * plan.workers;
   const plans: WorkerPlan[] = Array.from({ length: plan.workers }, (_, i) => ({
@@ -84,10 +48,11 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     startAtEpochMs,
     address: options.address,
   }));
-  const sampler = createTimeWaitSampler({ address: options.address, port: plan.target.port });
+  // A Unix socket leaves no TIME_WAIT and holds no local port: nothing to sample.
+  const sampler = plan.unixSocket !== null ? NO_TCP_SAMPLER : createTimeWaitSampler({ address: options.address, port: firstHop(plan).port });
   const trace: TimeWaitTrace = { supported: sampler.supported, source: sampler.source, peakClient: null, peakServer: null, last: null, perSecond: [] };
   const snapshots: Array<LiveSnapshot | null> = plans.map(() => null);
-  const finals: MergedPhase[] = [];
+  const finals: RecorderFinal[] = [];
   let fatal: { code: string; message: string } | null = null;
   let interrupted = false;
   let lastCompleted = 0;
@@ -144,13 +109,8 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     const completed = live.reduce((n, s) => n + s.completed, 0);
     const opened = live.reduce((n, s) => n + s.opened, 0);
     const clientCloses = live.reduce((n, s) => n + s.closedByClientFirst, 0);
-    let p99Ms: number | null = null;
     const hdrs = live.map((s) => s.latencyHdr).filter((h): h is string => h !== null);
-    if (hdrs.length > 0) {
-      const h = decodeHistogram(hdrs[0]!);
-      for (const more of hdrs.slice(1)) mergeEncoded(h, more);
-      p99Ms = h.getValueAtPercentile(99) / 1000;
-    }
+    const p99Ms = hdrs.length > 0 ? addHistograms(hdrs).getValueAtPercentile(99) / 1000 : null;
     options.onProgress({
       phase: plan.name,
       elapsedMs: Date.now() - startAtEpochMs,
@@ -182,7 +142,7 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
                   if (msg.snapshot.workerIndex === 0) report();
                   break;
                 case 'final':
-                  finals.push(fromFinal(msg.final));
+                  finals.push(msg.final);
                   break;
                 case 'fatal':
                   fatal ??= { code: msg.code, message: msg.message };
@@ -207,7 +167,7 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     throw new RunError(fatalMessage(plan, options.address, f.code, f.message), f.code);
   }
   if (sampling) await sampleTimeWait();
-  return { merged: mergeFinals(finals), timeWait: trace, interrupted };
+  return { merged: aggregateFinals(finals), timeWait: trace, interrupted };
 }
 
 /** Why a target refused its certificate, and what the user can do: one line (exit 3). */
@@ -225,7 +185,12 @@ const CERTIFICATE_PROBLEMS: Record<string, { why: string; fix: string }> = {
 function fatalMessage(plan: PhasePlan, address: string, code: string, stack: string): string {
   // The worker sends the error's stack: its first line, without "Error: ", is the message.
   const message = code === 'EINTERNAL' ? stack : stack.split('\n')[0]!.replace(/^\w*Error: /, '');
-  const where = `${plan.target.url} (${address}:${plan.target.port})`;
+  const hop = firstHop(plan);
+  const where =
+    plan.unixSocket !== null ? `${plan.target.url} (over ${plan.unixSocket})`
+    : plan.proxy !== null ? `${plan.target.url} through the proxy ${plan.proxy.url} (${address}:${hop.port})`
+    : `${plan.target.url} (${address}:${hop.port})`;
+  if (code.startsWith('proxy-')) return `${where}: ${message} (${code})`;
   const cert = CERTIFICATE_PROBLEMS[code];
   if (cert !== undefined) {
     const name = plan.tls.servername ?? plan.target.hostname;
@@ -244,39 +209,4 @@ function describeCode(code: string, message: string): string {
   if (code === 'ECONNREFUSED') return '(nothing listens on that port)';
   if (code === 'ETIMEDOUT') return '(no answer within --connect-timeout)';
   return `(${message.split('\n')[0]})`;
-}
-
-function fromFinal(f: import('../metrics/recorder.js').RecorderFinal): MergedPhase {
-  const histograms = new Map<MetricName, Histogram>();
-  for (const [name, enc] of Object.entries(f.histograms)) histograms.set(name as MetricName, decodeHistogram(enc!));
-  return { counters: f.counters, histograms, requestsPerConnection: decodeHistogram(f.requestsPerConnection), series: f.series, durationMs: f.countedUs / 1000 };
-}
-
-function addSeries(into: number[], from: number[]): void {
-  for (let i = 0; i < from.length; i++) into[i] = (into[i] ?? 0) + from[i]!;
-}
-
-export function mergeFinals(parts: MergedPhase[]): MergedPhase {
-  const merged: MergedPhase = {
-    counters: newCounters(),
-    histograms: new Map(),
-    requestsPerConnection: newHistogram(),
-    series: { requests: [], newConnections: [], openConnections: [], errors: [] },
-    durationMs: 0,
-  };
-  for (const p of parts) {
-    addCounters(merged.counters, p.counters);
-    for (const [name, h] of p.histograms) {
-      const into = merged.histograms.get(name);
-      if (into) into.add(h);
-      else merged.histograms.set(name, h);
-    }
-    merged.requestsPerConnection.add(p.requestsPerConnection);
-    addSeries(merged.series.requests, p.series.requests);
-    addSeries(merged.series.newConnections, p.series.newConnections);
-    addSeries(merged.series.openConnections, p.series.openConnections);
-    addSeries(merged.series.errors, p.series.errors);
-    merged.durationMs = Math.max(merged.durationMs, p.durationMs);
-  }
-  return merged;
 }

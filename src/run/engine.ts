@@ -2,6 +2,7 @@
 // A lane holds at most one connection at a time; a connection that takes no
 // more requests is set aside to close while the lane opens the next.
 import { isIdempotent } from '../http1/request.js';
+import type { AddressBook } from '../transport/resolver.js';
 import { TlsSessionCache } from '../transport/tls.js';
 import { isPortExhaustion } from '../metrics/ports.js';
 import type { Recorder } from '../metrics/recorder.js';
@@ -84,9 +85,10 @@ export class Engine {
     strategy: Strategy,
     private readonly rec: Recorder,
     private readonly supply: Supply,
+    addresses: AddressBook | null = null,
   ) {
     const phase = plan.phase;
-    this.open = strategy.prepare(phase, { tlsSessions: phase.tls.sessionReuse ? new TlsSessionCache() : null, http2: rec });
+    this.open = strategy.prepare(phase, { tlsSessions: phase.tls.sessionReuse ? new TlsSessionCache() : null, http2: rec, addresses });
     this.perConnection = requestsPerConnection(strategy.traits, phase);
     this.maxAgeUs = (phase.maxConnectionAgeMs ?? 0) * 1000;
     this.timeoutUs = phase.timeoutMs * 1000;

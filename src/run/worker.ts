@@ -2,6 +2,7 @@
 // second and one final message with encoded histograms.
 import { parentPort } from 'node:worker_threads';
 import { Recorder } from '../metrics/recorder.js';
+import { AddressBook, needsAddressBook } from '../transport/resolver.js';
 import { sumErrors } from '../metrics/counters.js';
 import { closedByClientFirst } from '../metrics/ports.js';
 import { nowUs } from '../transport/timing.js';
@@ -50,11 +51,14 @@ async function run(plan: WorkerPlan): Promise<void> {
   const phase = plan.phase;
   const strategy = strategyFor(phase.strategy);
   if (strategy === undefined) throw new Error(`strategy ${phase.strategy} is not available`);
-  await new Promise((r) => setTimeout(r, Math.max(0, plan.startAtEpochMs - Date.now())));
   const rec = new Recorder({ openModel: phase.rate !== null });
+  // Every address of the name, resolved before the start (a failure here was caught at plan time).
+  const book = phase.proxy === null && phase.unixSocket === null && needsAddressBook(phase.target.hostname, phase.dns) ? new AddressBook(phase.target.hostname, phase.dns) : null;
+  if (book !== null) await book.refresh();
+  await new Promise((r) => setTimeout(r, Math.max(0, plan.startAtEpochMs - Date.now())));
   const startUs = nowUs();
   const supply = makeSupply(plan, rec, startUs);
-  const eng = new Engine(plan, strategy, rec, supply);
+  const eng = new Engine(plan, strategy, rec, supply, book);
   engine = eng;
   // Open model: the schedule covers warmup and duration; no slot after it is handed out.
   const scheduleEndUs = startUs + (phase.warmupMs + phase.durationMs) * 1000;
@@ -72,6 +76,11 @@ async function run(plan: WorkerPlan): Promise<void> {
     });
   };
   const timers: NodeJS.Timeout[] = [];
+  // --dns-refresh: resolve again during the run, as clients behind DNS-based balancing must; a failed
+  // lookup keeps the addresses the book has.
+  if (book !== null && phase.dns.refreshMs !== null) {
+    timers.push(setInterval(() => book.refresh().then((us) => rec.lookup(us), () => {}), phase.dns.refreshMs));
+  }
   const beginCounting = (): void => {
     rec.startCounting();
     timers.push(setInterval(snapshot, 1000));

@@ -19,11 +19,17 @@ const EMPTY_CHUNKED_BODY = Buffer.from('0\r\n\r\n', 'latin1');
 export class Http1Responses {
   private readonly cache = new Map<string, Buffer[]>();
 
-  /** @param keepAliveValue value of the Keep-Alive header on keep-alive answers, or null for none */
+  /** @param keepAliveValue value of the Keep-Alive header on keep-alive answers, or null for none
+   *  @param servedBy the server's name for the X-Served-By header (a backend behind a balancer), or null */
   constructor(
     private readonly keepAliveValue: string | null,
     private readonly bodies: BodyPool,
-  ) {}
+    servedBy: string | null = null,
+  ) {
+    this.nameHeader = servedBy === null ? '' : `X-Served-By: ${servedBy}\r\n`;
+  }
+
+  private readonly nameHeader: string;
 
   /** A complete answer of `bodyBytes` fixed bytes. */
   fixed(status: number, bodyBytes: number, framing: Http1Framing): Buffer[] {
@@ -69,7 +75,7 @@ export class Http1Responses {
   }
 
   private head(status: number, keepAlive: boolean, framingHeader: string): Buffer {
-    let head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain\r\n${framingHeader}`;
+    let head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain\r\n${this.nameHeader}${framingHeader}`;
     if (!keepAlive) head += 'Connection: close\r\n';
     else {
       head += 'Connection: keep-alive\r\n';

@@ -1,11 +1,13 @@
-// HTTP/2 on node:http2: sockets already accepted (h2c after sniffing the preface,
-// or TLS after ALPN chose h2) are handed in; streams are answered like HTTP/1 requests.
-import http2, { type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+// HTTP/2 on connload's own codec (src/http2/server-session.ts): sockets already
+// accepted (h2c after sniffing the preface, or TLS after ALPN chose h2) are
+// handed in; streams are answered like HTTP/1 requests.
 import type { Socket } from 'node:net';
+import { INTERNAL_ERROR } from '../http2/error-codes.js';
+import { Http2ServerSession, type ServerRequest, type ServerSessionOwner } from '../http2/server-session.js';
 import type { BodyPool } from './body-pool.js';
-import { resetConnection, type TrackedConnection } from './connections.js';
+import { closeConnection, resetConnection, type TrackedConnection } from './connections.js';
 import type { FaultPicker } from './faults.js';
-import { planResponse, statusHasBody, type ResponsePlan } from './request-target.js';
+import { ECHO_HEADERS_PATH, planResponse, statusHasBody, type ResponsePlan } from './request-target.js';
 import type { ServerStatsRecorder } from './stats.js';
 import type { ServerOptions } from './types.js';
 
@@ -26,143 +28,131 @@ export interface Http2Endpoint {
 
 interface SessionState {
   connection: TrackedConnection;
-  streamsInFlight: number;
+  socket: Socket;
+  /** streams answered or waiting for their delay, by id: the timer of a delayed one */
+  inFlight: Map<number, NodeJS.Timeout | null>;
 }
 
-const { NGHTTP2_INTERNAL_ERROR } = http2.constants;
+const TEXT_PLAIN = ['content-type', 'text/plain'] as const;
 
 export function createHttp2Endpoint(context: Http2Context): Http2Endpoint {
-  const { options } = context;
-  const server: Http2Server = http2.createServer({
-    settings: { maxConcurrentStreams: options.maxConcurrentStreams },
-    maxSessionMemory: 64,
-  });
-  const sessions = new Map<ServerHttp2Session, SessionState>();
-  // 'session' is emitted synchronously inside emit('connection'), so this names its connection.
-  let accepting: TrackedConnection | null = null;
+  const { options, stats } = context;
+  const sessions = new Map<Http2ServerSession, SessionState>();
 
-  server.on('session', (session: ServerHttp2Session) => {
-    const state: SessionState = { connection: accepting!, streamsInFlight: 0 };
-    sessions.set(session, state);
-    context.stats.sessionOpened();
-    session.on('error', () => {});
-    session.once('close', () => sessions.delete(session));
-    session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) =>
-      answerStream(stream, headers, rawHeaders, state, context),
-    );
-    if (options.keepAliveTimeoutMs !== null) {
-      session.setTimeout(options.keepAliveTimeoutMs, () => {
-        if (state.streamsInFlight > 0 || state.connection.serverClosing) return;
-        if (options.closeStyle === 'rst') resetConnection(state.connection, state.connection.raw);
-        else {
-          state.connection.serverClosing = true;
-          session.close();
-        }
-      });
-    }
-    state.connection.shutdown = () => {
-      session.close();
-      if (state.streamsInFlight > 0) session.destroy();
-    };
+  const finish = (state: SessionState, id: number): void => {
+    const timer = state.inFlight.get(id);
+    if (timer === undefined) return;
+    if (timer !== null) clearTimeout(timer);
+    state.inFlight.delete(id);
+    stats.streamFinished();
+  };
+
+  const owner = (state: SessionState): ServerSessionOwner => ({
+    wantsFields: (path) => path.split('?')[0] === ECHO_HEADERS_PATH,
+    onStream: (session, id, request) => answerStream(session, id, request, state, context, finish),
+    onStreamGone: (_session, id) => finish(state, id),
   });
 
   return {
     accept(socket, connection) {
       socket.on('error', () => {});
-      accepting = connection;
-      try {
-        server.emit('connection', socket);
-      } finally {
-        accepting = null;
+      const state: SessionState = { connection, socket, inFlight: new Map() };
+      // The server's GOAWAY is out and the last stream answered: the server closes (FIN).
+      const drained = (): void => closeConnection(connection, socket, 'fin');
+      const session = new Http2ServerSession(socket, owner(state), options.maxConcurrentStreams, drained);
+      sessions.set(session, state);
+      stats.sessionOpened();
+      socket.on('end', () => socket.end());
+      socket.once('close', () => {
+        session.closeAll();
+        sessions.delete(session);
+      });
+      if (options.keepAliveTimeoutMs !== null) {
+        socket.setTimeout(options.keepAliveTimeoutMs, () => {
+          if (state.inFlight.size > 0 || connection.serverClosing) return;
+          if (options.closeStyle === 'rst') resetConnection(connection, socket);
+          else {
+            connection.serverClosing = true;
+            session.goaway();
+          }
+        });
       }
+      connection.shutdown = () => {
+        session.goaway();
+        if (state.inFlight.size > 0) socket.destroy();
+      };
+      socket.resume(); // the preface sniffer paused it
     },
     goawayAll() {
       for (const [session, state] of sessions) {
         state.connection.serverClosing = true;
-        session.close();
+        session.goaway();
       }
     },
   };
 }
 
 function answerStream(
-  stream: ServerHttp2Stream,
-  headers: IncomingHttpHeaders,
-  rawHeaders: string[],
-  session: SessionState,
+  session: Http2ServerSession,
+  id: number,
+  request: ServerRequest,
+  state: SessionState,
   context: Http2Context,
+  finish: (state: SessionState, id: number) => void,
 ): void {
   const { stats, options } = context;
-  session.streamsInFlight++;
-  stats.streamStarted(session.streamsInFlight);
-  let finished = false;
-  let timer: NodeJS.Timeout | null = null;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    session.streamsInFlight--;
-    stats.streamFinished();
-  };
-  stream.on('error', () => {});
-  stream.once('close', () => {
-    if (timer) clearTimeout(timer);
-    finish();
-  });
-  stream.resume(); // a request body is read and discarded
+  if (state.inFlight.size >= options.maxConcurrentStreams) {
+    // Beyond the SETTINGS_MAX_CONCURRENT_STREAMS we announced (RFC 9113 5.1.2).
+    session.refuse(id);
+    return;
+  }
+  state.inFlight.set(id, null);
+  stats.streamStarted(state.inFlight.size);
 
-  const planned = planResponse(String(headers[':path'] ?? '/'), options, context.defaultPlan);
+  const planned = planResponse(request.path, options, context.defaultPlan);
   if ('badRequest' in planned) {
-    respond(stream, 400, Buffer.from(`${planned.badRequest}\n`), false);
+    respond(session, id, 400, Buffer.from(`${planned.badRequest}\n`), false);
     stats.answered('h2');
-    return finish();
+    return finish(state, id);
   }
   const { plan } = planned;
   const fault = context.pickFault();
   if (fault) stats.fault(fault);
   if (fault === 'reset') {
-    stream.close(NGHTTP2_INTERNAL_ERROR);
-    return finish();
+    session.reset(id, INTERNAL_ERROR);
+    return finish(state, id);
   }
-  const send = () => {
-    timer = null;
-    if (stream.destroyed || stream.closed) return;
-    const body = plan.echoHeaders ? Buffer.from(echoedHeaders(rawHeaders), 'latin1') : context.bodies.get(plan.bodyBytes);
+  const send = (): void => {
+    if (!state.inFlight.has(id)) return;
+    const body = plan.echoHeaders ? Buffer.from(echoedHeaders(request.fields), 'latin1') : context.bodies.get(plan.bodyBytes);
     if (fault === 'truncate') {
       // Content-Length promises the whole body, END_STREAM comes after half of it.
-      stream.respond({ ':status': 200, 'content-type': 'text/plain', 'content-length': body.length });
-      stream.end(body.subarray(0, Math.floor(body.length / 2)));
+      session.respond(id, 200, [TEXT_PLAIN, ['content-length', String(body.length)]], body.subarray(0, Math.floor(body.length / 2)));
     } else if (fault === 'malformed') {
-      stream.respond({ ':status': 200, 'content-type': 'text/plain', 'content-length': '2x0' });
-      stream.end(body);
+      session.respond(id, 200, [TEXT_PLAIN, ['content-length', '2x0']], body);
     } else {
-      respond(stream, plan.status, body, headers[':method'] === 'HEAD');
+      respond(session, id, plan.status, body, request.method === 'HEAD');
       stats.answered('h2');
     }
-    finish();
+    finish(state, id);
   };
   const delayMs = fault === 'stall' ? options.stallMs : plan.latencyMs;
-  if (delayMs > 0) timer = setTimeout(send, delayMs);
+  if (delayMs > 0) state.inFlight.set(id, setTimeout(send, delayMs));
   else send();
 }
 
-function respond(stream: ServerHttp2Stream, status: number, body: Buffer, headOnly: boolean): void {
+function respond(session: Http2ServerSession, id: number, status: number, body: Buffer, headOnly: boolean): void {
   if (!statusHasBody(status)) {
-    stream.respond({ ':status': status, 'content-type': 'text/plain' }, { endStream: true });
+    session.respond(id, status, [TEXT_PLAIN], null);
     return;
   }
-  const headers = { ':status': status, 'content-type': 'text/plain', 'content-length': body.length };
-  if (headOnly || body.length === 0) stream.respond(headers, { endStream: true });
-  else {
-    stream.respond(headers);
-    stream.end(body);
-  }
+  const fields = [TEXT_PLAIN, ['content-length', String(body.length)] as const];
+  session.respond(id, status, fields, headOnly || body.length === 0 ? null : body);
 }
 
 /** The request headers as "name: value" lines, pseudo-headers left out. */
-function echoedHeaders(rawHeaders: string[]): string {
+function echoedHeaders(fields: Array<[string, string]>): string {
   let text = '';
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (!rawHeaders[i]!.startsWith(':')) text += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\n`;
-  }
+  for (const [name, value] of fields) text += `${name}: ${value}\n`;
   return text;
 }

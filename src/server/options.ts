@@ -4,6 +4,8 @@ import { FAULT_NAMES, type ServerOptions } from './types.js';
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   host: '127.0.0.1',
+  unix: null,
+  name: null,
   port: 0,
   latencyMs: 0,
   bodySize: 13,

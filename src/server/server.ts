@@ -34,7 +34,7 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<R
   const http1: Http1Context = {
     options,
     stats,
-    responses: new Http1Responses(keepAliveHeaderValue(options.keepAliveTimeoutMs, options.keepAliveMax), bodies),
+    responses: new Http1Responses(keepAliveHeaderValue(options.keepAliveTimeoutMs, options.keepAliveMax), bodies, options.name),
     pickFault,
     defaultPlan,
   };
@@ -48,15 +48,17 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<R
       : (raw, connection) => serveHttp1(raw, connection, http1);
     listener = net.createServer({ allowHalfOpen: true, noDelay: true }, (raw) => handle(raw, connections.accept(raw)));
   }
-  await listen(listener, options.host, options.port);
-  const port = (listener.address() as net.AddressInfo).port;
-  const urlHost = net.isIPv6(options.host) ? `[${options.host}]` : options.host;
+  await listen(listener, options);
+  // A Unix socket has no port; its URL names the host only for the Host header and TLS.
+  const port = options.unix !== null ? 0 : (listener.address() as net.AddressInfo).port;
+  const urlHost = options.unix !== null ? 'localhost' : net.isIPv6(options.host) ? `[${options.host}]` : options.host;
 
   let closing: Promise<void> | null = null;
   return {
     host: options.host,
     port,
-    url: `${options.tls ? 'https' : 'http'}://${urlHost}:${port}`,
+    unix: options.unix,
+    url: `${options.tls ? 'https' : 'http'}://${urlHost}${port === 0 ? '' : `:${port}`}`,
     stats: () => stats.snapshot(),
     goawayAll: () => http2?.goawayAll(),
     close() {
@@ -70,12 +72,14 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<R
   };
 }
 
-function listen(listener: net.Server, host: string, port: number): Promise<void> {
+function listen(listener: net.Server, options: ServerOptions): Promise<void> {
+  const where = options.unix ?? `${options.host}:${options.port}`;
   return new Promise((resolve, reject) => {
     listener.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new RunError(`cannot listen on ${host}:${port}: ${err.message}`, err.code ?? 'ERUN'));
+      reject(new RunError(`cannot listen on ${where}: ${err.message}`, err.code ?? 'ERUN'));
     });
-    listener.listen(port, host, () => resolve());
+    if (options.unix !== null) listener.listen(options.unix, () => resolve());
+    else listener.listen(options.port, options.host, () => resolve());
   });
 }
 

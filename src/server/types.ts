@@ -12,6 +12,10 @@ export interface ServerOptions {
   host: string;
   /** 0 picks a free port */
   port: number;
+  /** listen on this Unix domain socket instead of host and port, or null */
+  unix: string | null;
+  /** sent as X-Served-By on every response (a backend naming itself behind a balancer), or null */
+  name: string | null;
   /** delay before each response is sent; pipelined responses still leave in order */
   latencyMs: number;
   /** response body bytes */
@@ -66,7 +70,9 @@ export interface ServerStats {
 export interface RunningServer {
   host: string;
   port: number;
-  /** e.g. http://127.0.0.1:PORT (https:// with TLS) */
+  /** the Unix domain socket it listens on, or null */
+  unix: string | null;
+  /** e.g. http://127.0.0.1:PORT (https:// with TLS); with a Unix socket, the URL to give with --unix-socket */
   url: string;
   stats(): ServerStats;
   /** stops listening, closes every connection, resolves when all are closed */

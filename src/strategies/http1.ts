@@ -1,11 +1,12 @@
 // What the four HTTP/1.x strategies share: request bytes per path, the TLS
 // target, and the opener. Each strategy file states only its rules.
-import { Http1Connection, type Http1Profile, type Http1Target } from '../http1/connection.js';
+import { Http1Connection, type Http1Profile } from '../http1/connection.js';
 import { buildRequest } from '../http1/request.js';
-import type { ResponseHead } from '../http1/response-parser.js';
+import { watchResponseHeader, type ResponseHead } from '../http1/response-parser.js';
 import type { PhasePlan, StrategyName } from '../plan/types.js';
 import { closeRule } from '../transport/close-policy.js';
 import type { ConnectionFactory } from '../transport/connection.js';
+import type { SocketTarget } from '../transport/socket.js';
 import type { TlsTarget } from '../transport/tls.js';
 import { USER_AGENT } from '../version.js';
 import { inFlightPerConnection, type Strategy, type StrategyTraits, type WorkerShared } from './types.js';
@@ -21,6 +22,18 @@ export function paths(plan: PhasePlan): string[] {
   return plan.page ?? [plan.target.path];
 }
 
+/**
+ * Where connections go: the target itself; or through a forward proxy, a CONNECT tunnel for https and the
+ * proxy itself for http (whose requests then name the origin in absolute form, 4.5.6).
+ */
+export function socketTarget(plan: PhasePlan, shared: WorkerShared): SocketTarget {
+  const { target, proxy } = plan;
+  const tls = tlsTarget(plan, shared);
+  if (proxy !== null && tls === null) return { host: proxy.host, port: proxy.port, tls: null };
+  const tunnel = proxy === null ? null : { host: proxy.host, port: proxy.port, authorization: proxy.authorization };
+  return { host: target.hostname, port: target.port, path: plan.unixSocket, tunnel, tls };
+}
+
 /** How to reach the target over TLS, or null in cleartext. */
 export function tlsTarget(plan: PhasePlan, shared: WorkerShared): TlsTarget | null {
   const { target, tls } = plan;
@@ -34,19 +47,24 @@ export function http1Strategy(rules: Http1Rules): Strategy {
     traits: rules.traits,
     prepare(plan: PhasePlan, shared: WorkerShared): ConnectionFactory {
       const close = closeRule(rules.traits.protocol, plan.close);
+      // Through a proxy in cleartext: absolute-form request targets, and the proxy's credentials.
+      const viaProxy = plan.proxy !== null && plan.target.protocol === 'http:' ? plan.proxy : null;
       const spec = {
         method: plan.method,
         hostHeader: plan.target.hostHeader,
         versionMinor: rules.traits.protocol === 'http/1.0' ? 0 : 1,
-        headers: plan.headers,
+        headers: viaProxy?.authorization ? [...plan.headers, ['Proxy-Authorization', viaProxy.authorization] as [string, string]] : plan.headers,
         body: plan.body,
         userAgent: USER_AGENT,
       } as const;
       const profile: Http1Profile = {
-        requests: paths(plan).map((path) => ({
-          keep: buildRequest({ ...spec, path, connection: close.keepHeader }),
-          last: buildRequest({ ...spec, path, connection: close.lastHeader }),
-        })),
+        requests: paths(plan).map((p) => {
+          const path = viaProxy === null ? p : `http://${plan.target.hostHeader}${p}`;
+          return {
+            keep: buildRequest({ ...spec, path, connection: close.keepHeader }),
+            last: buildRequest({ ...spec, path, connection: close.lastHeader }),
+          };
+        }),
         isHead: plan.method.toUpperCase() === 'HEAD',
         splitWrites: plan.splitWrites,
         nodelay: plan.nodelay,
@@ -54,8 +72,13 @@ export function http1Strategy(rules: Http1Rules): Strategy {
         reusable: rules.reusable,
         close,
       };
-      const target: Http1Target = { host: plan.target.hostname, port: plan.target.port, tls: tlsTarget(plan, shared) };
-      return (id, events, localAddress) => new Http1Connection(id, events, profile, target, localAddress);
+      // --backend-header: every response of this thread reports that header's value (a worker runs one phase).
+      watchResponseHeader(plan.backendHeader);
+      const target = socketTarget(plan, shared);
+      const book = shared.addresses ?? null;
+      if (book === null) return (id, events, localAddress) => new Http1Connection(id, events, profile, target, localAddress);
+      // --dns round-robin|random, --resolve, --dns-server: each new connection dials the address picked for it.
+      return (id, events, localAddress) => new Http1Connection(id, events, profile, { ...target, host: book.pick() }, localAddress);
     },
   };
 }

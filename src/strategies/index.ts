@@ -1,6 +1,7 @@
 // The strategies, in one plain map: adding one is adding a file and a line.
 import { isIdempotent } from '../http1/request.js';
 import type { PhasePlan, StrategyName } from '../plan/types.js';
+import { honouredPolicies } from '../transport/close-policy.js';
 import { http10KeepAlive } from './http10-keepalive.js';
 import { multiplex } from './multiplex.js';
 import { newConnection } from './new-connection.js';
@@ -35,8 +36,9 @@ export function strategyProblems(strategy: Strategy, plan: PhasePlan): string[] 
   if (traits.idempotentOnly && !isIdempotent(plan.method)) {
     problems.push(`--strategy ${name} sends only idempotent requests (GET, HEAD, PUT, DELETE, OPTIONS): ${plan.method} cannot be pipelined; use --strategy persistent`);
   }
-  if (!traits.closePolicies.includes(plan.close)) {
-    problems.push(`--close ${plan.close} cannot be honoured by --strategy ${name}: use one of ${traits.closePolicies.join(', ')}`);
+  const honoured = honouredPolicies(traits.protocol);
+  if (!honoured.includes(plan.close)) {
+    problems.push(`--close ${plan.close} cannot be honoured by --strategy ${name} (${traits.protocol}): use one of ${honoured.join(', ')}`);
   }
   problems.push(...(strategy.validate?.(plan) ?? []));
   return problems;

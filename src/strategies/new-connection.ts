@@ -1,7 +1,6 @@
 // 4.3.2 / 4.4: a TCP (and TLS) connection per request; -c 1 is serial, -c 6 browser-style parallel.
 // `--close server` asks the server to close, so it keeps the TIME_WAIT; otherwise the client closes
 // (or resets) first.
-import { CLOSE_POLICIES } from '../transport/close-policy.js';
 import { http1Strategy } from './http1.js';
 
 export const newConnection = http1Strategy({
@@ -11,7 +10,7 @@ export const newConnection = http1Strategy({
     reusesConnections: false,
     inFlight: 'one',
     idempotentOnly: false,
-    closePolicies: CLOSE_POLICIES,
+    defaultClose: 'server',
     shows: { depth: false, streams: false, http2: false },
   },
   reusable: () => false,

@@ -1,6 +1,5 @@
 // 4.5.8: HTTP/1.1 persistent connections, a pool of -c, reused until the server
 // closes or --max-requests-per-connection / --max-connection-age is reached.
-import { CLOSE_POLICIES } from '../transport/close-policy.js';
 import { http1Strategy } from './http1.js';
 
 export const persistent = http1Strategy({
@@ -10,7 +9,7 @@ export const persistent = http1Strategy({
     reusesConnections: true,
     inFlight: 'one',
     idempotentOnly: false,
-    closePolicies: CLOSE_POLICIES,
+    defaultClose: 'server',
     shows: { depth: false, streams: false, http2: false },
   },
   reusable: (head) => head.keepAlive,

@@ -1,6 +1,5 @@
 // 4.6: up to --depth requests in flight per connection, responses matched in order;
 // only idempotent requests are pipelined.
-import { CLOSE_POLICIES } from '../transport/close-policy.js';
 import { http1Strategy } from './http1.js';
 
 export const pipeline = http1Strategy({
@@ -10,7 +9,7 @@ export const pipeline = http1Strategy({
     reusesConnections: true,
     inFlight: 'depth',
     idempotentOnly: true,
-    closePolicies: CLOSE_POLICIES,
+    defaultClose: 'server',
     shows: { depth: true, streams: false, http2: false },
   },
   reusable: (head) => head.keepAlive,

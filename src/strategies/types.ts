@@ -3,8 +3,9 @@
 import type { PhasePlan, StrategyName } from '../plan/types.js';
 import type { ClosePolicy, WireProtocol } from '../transport/close-policy.js';
 import type { ConnectionFactory } from '../transport/connection.js';
+import type { AddressBook } from '../transport/resolver.js';
 import type { TlsSessionCache } from '../transport/tls.js';
-import type { Http2Observer } from '../http2/observer.js';
+import type { Http2Observer } from '../metrics/http2-observer.js';
 
 /** What a strategy is, as data: the plan, the engine, the result and the report read it. */
 export interface StrategyTraits {
@@ -16,8 +17,9 @@ export interface StrategyTraits {
   inFlight: 'one' | 'depth' | 'streams';
   /** 4.6: only idempotent methods may be sent (pipelining). */
   idempotentOnly: boolean;
-  /** The close policies it can honour; another is refused before anything is sent. */
-  closePolicies: readonly ClosePolicy[];
+  /** The policy when --close is not given (the policies it can honour are its protocol's:
+   *  transport/close-policy.ts). */
+  defaultClose: ClosePolicy;
   /** What its report shows beside the common metrics. */
   shows: { depth: boolean; streams: boolean; http2: boolean };
 }
@@ -28,6 +30,8 @@ export interface WorkerShared {
   tlsSessions: TlsSessionCache | null;
   /** where HTTP/2 sessions report SETTINGS, GOAWAY, resets and streams (the worker's Recorder) */
   http2?: Http2Observer;
+  /** every address of the target's name, when --dns/--resolve/--dns-server choose one per connection */
+  addresses?: AddressBook | null;
 }
 
 export interface Strategy {

@@ -42,22 +42,31 @@ const http10: Record<ClosePolicy, CloseRule> = {
   reset: { keepHeader: 'Keep-Alive', lastHeader: 'Keep-Alive', goaway: false, retire: 'rst', evict: 'rst' },
 };
 
-// RFC 9113 6.8: GOAWAY tells the server the session is done; with `server` the client then waits for
-// the server to close the connection (bounded by --timeout, counted as a timeout when it does not).
-const h2: Record<ClosePolicy, CloseRule> = {
-  server: { keepHeader: null, lastHeader: null, goaway: true, retire: 'await-server', evict: 'fin' },
+// RFC 9113 6.8: GOAWAY tells the server the session is done, but nothing asks the server to close the
+// connection then (nginx keeps it until its idle timeout; node:http2 never does): `server` cannot be
+// honoured, and is refused before anything is sent.
+const h2: Partial<Record<ClosePolicy, CloseRule>> = {
   client: { keepHeader: null, lastHeader: null, goaway: true, retire: 'fin', evict: 'fin' },
   reset: { keepHeader: null, lastHeader: null, goaway: false, retire: 'rst', evict: 'rst' },
 };
 
-export const CLOSE_RULES: Record<WireProtocol, Record<ClosePolicy, CloseRule>> = {
+/** Per protocol, the policies it can honour; a missing one is refused by the plan. */
+export const CLOSE_RULES: Record<WireProtocol, Partial<Record<ClosePolicy, CloseRule>>> = {
   'http/1.0': http10,
   'http/1.1': http11,
   h2,
 };
 
+/** The rule a planned phase runs by (the plan has refused a policy its protocol cannot honour). */
 export function closeRule(protocol: WireProtocol, policy: ClosePolicy): CloseRule {
-  return CLOSE_RULES[protocol][policy];
+  const rule = CLOSE_RULES[protocol][policy];
+  if (rule === undefined) throw new Error(`--close ${policy} cannot be honoured over ${protocol}`);
+  return rule;
+}
+
+/** The policies a protocol can honour. */
+export function honouredPolicies(protocol: WireProtocol): ClosePolicy[] {
+  return CLOSE_POLICIES.filter((policy) => CLOSE_RULES[protocol][policy] !== undefined);
 }
 
 /** Who keeps the TIME_WAIT of a retired connection under a policy (the port report's words). */

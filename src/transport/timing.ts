@@ -13,8 +13,12 @@ export interface ConnectionTiming {
   /** 0 when no name lookup happened (the target is an address) */
   lookupEndUs: number;
   connectEndUs: number;
+  /** through a forward proxy: the proxy answered CONNECT (the tunnel to the origin is up); else 0 */
+  tunnelEndUs: number;
   /** 0 for cleartext */
   secureEndUs: number;
+  /** the address connected to, once connected (a proxy's through a proxy, the path of a Unix socket) */
+  peer?: string | null;
 }
 
 /** One request, from intended start to last byte. Objects are pooled and reused. */
@@ -37,12 +41,16 @@ export interface Exchange {
   counted: boolean;
   /** page iteration this request belongs to, or -1 */
   pageIteration: number;
+  /** the address its connection goes to, for per-address counts; null when not known */
+  peer: string | null;
+  /** the backend that answered, from --backend-header; null without it */
+  backend: string | null;
 }
 
 export function newExchange(): Exchange {
   return {
     pathIndex: 0, intendedUs: 0, issueUs: 0, writeEndUs: 0, firstByteUs: 0, endUs: 0,
-    statusCode: 0, connection: null, attempt: 1, counted: true, pageIteration: -1,
+    statusCode: 0, connection: null, attempt: 1, counted: true, pageIteration: -1, peer: null, backend: null,
   };
 }
 
@@ -58,5 +66,7 @@ export function resetExchange(ex: Exchange): Exchange {
   ex.attempt = 1;
   ex.counted = true;
   ex.pageIteration = -1;
+  ex.peer = null;
+  ex.backend = null;
   return ex;
 }

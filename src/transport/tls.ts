@@ -35,12 +35,12 @@ export interface TlsTarget {
  * TLS over a TCP socket of our own, so that --close reset can still abort that socket with RST.
  * The TCP socket's errors come again from the TLS socket, which is the one to listen to.
  */
-export function connectTls(tcp: net.Socket, target: TlsTarget, alpn: string[]): tls.TLSSocket {
+export function connectTls(tcp: net.Socket, target: TlsTarget, alpn: readonly string[]): tls.TLSSocket {
   tcp.on('error', ignoreError);
   const socket = tls.connect({
     socket: tcp,
     servername: net.isIP(target.servername) ? undefined : target.servername,
-    ALPNProtocols: alpn,
+    ALPNProtocols: [...alpn],
     rejectUnauthorized: !target.insecure,
     ca: target.ca ?? undefined,
     session: target.sessions?.get(),

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatMarkdown, formatTable, summarizeScenario, unmet } from './report.mjs';
 import { runMeasured, sleep } from './measure.mjs';
-import { scenarios } from './scenarios.mjs';
+import { SCALING_MIN_CPUS, scenarios } from './scenarios.mjs';
 import { NGINX_BIN, startBuiltinServer, startNginx, startPacingTarget } from './targets.mjs';
 import { findTools, nginxVersion, TOOLS } from './tools.mjs';
 
@@ -82,7 +82,7 @@ async function runEntry(scenario, entry, url, target) {
   if (entry.pty) argv = ['script', '-qfec', shellQuote(argv), '/dev/null'];
   const durationMs = (entry.workload.durationS ?? 0) * 1000;
   const m = await runMeasured(argv, {
-    cores: LOAD_CORES,
+    cores: entry.cores ?? LOAD_CORES,
     env: { NO_COLOR: '1', ...entry.env },
     cpuWindowMs: durationMs > 0 ? [1500, durationMs - 500] : null,
     measure: entry.pty ? 'node-descendant' : 'self',
@@ -122,7 +122,7 @@ async function main() {
   const o = parseOptions();
   if (o.help) {
     console.log('npm run bench -- [--rounds 3] [--duration 5s] [--rate 10000,40000] [--new-connection-rate 5000] [--rss-connections 10000] [--rss-latency 1000] [--only id,...] [--json file] [--markdown]');
-    console.log(`scenarios: ${scenarios({ ...o, haveScript: false }).map((s) => s.id).join(', ')}`);
+    console.log(`scenarios: ${scenarios({ ...o, haveScript: false, cpus: os.cpus().length }).map((s) => s.id).join(', ')}`);
     return;
   }
   const { found, missing } = findTools();
@@ -131,7 +131,9 @@ async function main() {
   const haveNginx = existsSync(NGINX_BIN);
   if (!haveNginx) console.log(`missing: ${NGINX_BIN}: apt-get install -y nginx-light; nginx scenarios are skipped`);
   const haveScript = existsSync('/usr/bin/script');
-  const all = scenarios({ ...o, haveScript }).filter((s) => o.only === null || o.only.includes(s.id));
+  const cpus = os.cpus().length;
+  if (cpus < SCALING_MIN_CPUS) console.log(`skipped: new-connection-scaling (--workers 2/4 against wrk -t2/-t4) needs ${SCALING_MIN_CPUS} or more cores; this machine has ${cpus}`);
+  const all = scenarios({ ...o, haveScript, cpus }).filter((s) => o.only === null || o.only.includes(s.id));
   const selected = all.filter((s) => !s.target.startsWith('nginx') || haveNginx);
 
   const targets = {};

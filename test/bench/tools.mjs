@@ -54,6 +54,7 @@ export const TOOLS = {
       if (w.depth) argv.push('--depth', String(w.depth));
       if (w.streams) argv.push('--streams', String(w.streams));
       if (w.rate) argv.push('--rate', String(w.rate));
+      if (w.workers) argv.push('--workers', String(w.workers));
       if (w.live !== true) argv.push('--quiet');
       return { argv, out };
     },
@@ -95,7 +96,7 @@ export const TOOLS = {
     },
     argv(w) {
       if (w.rate || w.depth || w.strategy === 'multiplex') return null; // no fixed rate (that is wrk2), no pipelining flag
-      const argv = ['wrk', '-t1', `-c${w.connections}`, `-d${w.durationS}s`, '--timeout', '10s'];
+      const argv = ['wrk', `-t${w.threads ?? 1}`, `-c${w.connections}`, `-d${w.durationS}s`, '--timeout', '10s'];
       if (w.strategy === 'new-connection') argv.push('-H', 'Connection: close');
       argv.push(w.url);
       return { argv };

@@ -88,6 +88,9 @@ describe('connload demo', () => {
     for (const s of ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', 'multiplex']) expect(r.stdout).toContain(s);
     expect(r.stdout).toMatch(/new-connection opened 300 TCP connections for 300 requests/);
     expect(r.stdout).toMatch(/persistent opened 10 for 300/);
+    // Pipelining and HTTP/2 at the same concurrency on one connection, compared in words that follow the numbers.
+    expect(r.stdout).toMatch(/pipeline kept 10 requests in flight on one connection, .*(about the|\d\.\dx the) requests per second of persistent with 10 connections \(ttfb p50 [\d.]+ ms against [\d.]+ ms\), with 9 fewer connections/);
+    expect(r.stdout).toMatch(/multiplex ran 10 HTTP\/2 streams on one connection .*persistent with 10 connections/);
     expect(r.stdout).toMatch(/scenarios\/lab-page-load\.json/);
     expect(r.stdout).toMatch(/The server accepted \d+ connections and answered 1500 requests/);
   });

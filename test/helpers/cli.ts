@@ -23,6 +23,8 @@ export interface CliOptions {
   killAfterMs?: number;
 }
 
+const NO_PROXY_ENV = Object.fromEntries(['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'].map((k) => [k, undefined]));
+
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const prefix = options.prefix ?? [];
   const argv = [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), BIN, ...args];
@@ -30,7 +32,8 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, {
       cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
+      // Proxy variables of the machine never reach a test's run: a test that wants one sets it.
+      env: { ...process.env, ...NO_PROXY_ENV, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

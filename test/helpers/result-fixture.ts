@@ -59,6 +59,11 @@ function newConnectionPhase(random: () => number, slowdown: number, portsSupport
   const wait = values(n, random, 350 * slowdown, 0.5);
   const download = values(n, random, 60 * slowdown, 0.8);
   const dns = values(n, random, 40 * slowdown, 0.6);
+  // Through a forward proxy: the CONNECT round trip.
+  const tunnel = values(n, random, 120 * slowdown, 0.4);
+  // HTTP/2 PING round trips.
+  const rtt = values(Math.max(1, Math.floor(n / 50)), random, 80 * slowdown, 0.5);
+  const flowControlWait = values(Math.max(1, Math.floor(n / 20)), random, 300 * slowdown, 0.7);
   const ttfb = wait.map((w, i) => w + connect[i]! + tls[i]! + dns[i]!);
   const latency = ttfb.map((t, i) => t + download[i]!);
   const page = values(Math.floor(n / 4), random, 6000 * slowdown, 0.4);
@@ -89,6 +94,9 @@ function newConnectionPhase(random: () => number, slowdown: number, portsSupport
     metrics: {
       dns: metricSummaryFromValues(dns),
       connect: metricSummaryFromValues(connect),
+      tunnel: metricSummaryFromValues(tunnel),
+      rtt: metricSummaryFromValues(rtt),
+      flowControlWait: metricSummaryFromValues(flowControlWait),
       tls: metricSummaryFromValues(tls),
       wait: metricSummaryFromValues(wait),
       ttfb: metricSummaryFromValues(ttfb),

@@ -45,6 +45,18 @@ async function nghttpd(maxStreams: number): Promise<number> {
 }
 
 describe('multiplex over h2c', () => {
+  it('reports the round trip of PINGs on each session under load (rtt): one as it opens, then about one a second', async () => {
+    const s = await h2c({ latencyMs: 5 });
+    const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '2', '--streams', '4', '--rate', '200', '-d', '2500ms']);
+    expect(code).toBe(0);
+    const rtt = result.phases[0].metrics.rtt;
+    // Each session (the open model opens as many as the rate needs) had its opening PING and at least
+    // one more during 2.5 s.
+    expect(rtt.count).toBeGreaterThanOrEqual(2 * result.phases[0].connections.opened);
+    expect(rtt.min).toBeGreaterThan(0);
+    expect(rtt.max).toBeLessThan(result.phases[0].metrics.latency.max + 1000);
+  });
+
   it('-c 2 --streams 10 opens exactly 2 sessions with at most 10 streams in flight on each, and close to 10 under load', async () => {
     const s = await h2c({ latencyMs: 5 });
     const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '2', '--streams', '10', '-n', '2000']);
@@ -153,6 +165,32 @@ describe('multiplex over h2c', () => {
     expect(p.http2.limitedByServer).toBe(true);
     expect(p.http2.peakConcurrentStreams).toBeLessThanOrEqual(8);
     expect(p.metrics.download.count).toBe(2000);
+  });
+
+  it("against nghttpd: its SETTINGS as received, HPACK's dynamic table shrinking later response headers, and bodies waiting for window", async () => {
+    const port = await nghttpd(100);
+    const get = await runJson(['run', `http://127.0.0.1:${port}/index.html`, '-s', 'multiplex', '-c', '1', '--streams', '4', '-n', '200']);
+    expect(get.code).toBe(0);
+    assertValidResult(get.result);
+    const h2 = get.result.phases[0].http2;
+    expect(h2.serverSettings.maxConcurrentStreams).toBe(100);
+    const b = h2.headerBytes;
+    expect(b.sentFirst.blocks).toBe(1);
+    expect(b.sentLater.blocks).toBe(199);
+    expect(b.receivedFirst.blocks).toBe(1);
+    expect(b.receivedLater.blocks).toBeGreaterThanOrEqual(199);
+    // Our request blocks are stateless (the same bytes on every stream); nghttpd indexes its response
+    // headers, so its later blocks are a fraction of its first.
+    expect(b.sentLater.encoded / b.sentLater.plain).toBeCloseTo(b.sentFirst.encoded / b.sentFirst.plain, 2);
+    expect(b.receivedLater.encoded / b.receivedLater.plain).toBeLessThan((b.receivedFirst.encoded / b.receivedFirst.plain) / 2);
+    // 200 KB bodies against nghttpd's 64 KB initial windows: every body waited for WINDOW_UPDATE.
+    const bodyDir = await mkdtemp(path.join(os.tmpdir(), 'connload-body-'));
+    others.push(() => rm(bodyDir, { recursive: true, force: true }));
+    await writeFile(path.join(bodyDir, 'body'), 'x'.repeat(200_000));
+    const post = await runJson(['run', `http://127.0.0.1:${port}/index.html`, '-s', 'multiplex', '-c', '1', '--streams', '2', '-n', '20', '-m', 'POST', '--body-file', path.join(bodyDir, 'body')]);
+    expect(post.code).toBe(0);
+    expect(post.result.phases[0].requests.completed).toBe(20);
+    expect(post.result.phases[0].metrics.flowControlWait.count).toBe(20);
   });
 });
 

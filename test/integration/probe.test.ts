@@ -292,7 +292,7 @@ describe('connload probe (CLI)', () => {
     const file = path.join(certDir, 'probe.json');
     const r = await runCli(['probe', `${s.url}/`, '--idle-max', '2s', '--timeout', '2s', '--json', file]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/12 checks, at most 26s/);
+    expect(r.stderr).toMatch(/13 checks, at most 26s/);
     expect(r.stdout).toContain('pipelining: 3 back to back');
     expect(JSON.parse(readFileSync(file, 'utf8')).checks.pipelining.verdict).toBe('yes');
   });

@@ -68,7 +68,7 @@ function ssTimerSeconds(text: string): number {
 // Runs without the lab too: the demo points users at exactly these files.
 test('connload demo names every lab scenario, and only those', () => {
   const files = readdirSync(SCENARIOS_DIR).filter((f) => /^lab-.*\.json$/.test(f)).map((f) => `scenarios/${f}`);
-  const named = explain([]).match(/scenarios\/lab-[\w-]+\.json/g) ?? [];
+  const named = explain(new Map(), 10).match(/scenarios\/lab-[\w-]+\.json/g) ?? [];
   expect(files.length).toBe(5);
   expect([...named].sort()).toEqual(files.sort());
 });

@@ -171,7 +171,7 @@ describe('exhaustionAdvice', () => {
 
   it('says when the client ran out and what would help, none in effect', () => {
     const lines = exhaustionAdvice(summarizePorts({ ...base, exhaustedAtSeconds: 4.2 }), {
-      strategy: 'new-connection',
+      reusesConnections: false, // new-connection's traits
       close: 'client',
     });
     expect(lines[0]).toBe(
@@ -187,7 +187,7 @@ describe('exhaustionAdvice', () => {
 
   it('says which remedies are already in effect', () => {
     const s = summarizePorts({ ...base, facts: { ...base.facts, twReuse: 1 }, exhaustedAtSeconds: 1 });
-    const lines = exhaustionAdvice(s, { strategy: 'persistent', close: 'server' });
+    const lines = exhaustionAdvice(s, { reusesConnections: true, close: 'server' });
     expect(lines.filter((l) => l.endsWith('(already in effect)'))).toHaveLength(3);
     expect(lines.find((l) => l.includes('tcp_tw_reuse=1'))).toMatch(/\(already in effect\)$/);
     // Still 60 s in TIME_WAIT; tcp_tw_reuse only lets a new connection take the port over.
@@ -198,7 +198,7 @@ describe('exhaustionAdvice', () => {
 
   it('says that tcp_tw_reuse does not help sockets bound to --local-address', () => {
     const s = summarizePorts({ ...base, localAddresses: 3, facts: { ...base.facts, twReuse: 1 }, exhaustedAtSeconds: 1 });
-    const lines = exhaustionAdvice(s, { strategy: 'persistent', close: 'server' });
+    const lines = exhaustionAdvice(s, { reusesConnections: true, close: 'server' });
     expect(lines[0]).toContain('x 3 local addresses = 600 usable; sustainable ~10 new connections/s');
     expect(lines[1]).toBe('Each connection the client closes first keeps its local port in TIME_WAIT for 60 s. What would help:');
     expect(lines.filter((l) => l.endsWith('(already in effect)'))).toHaveLength(3);

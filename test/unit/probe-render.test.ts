@@ -25,6 +25,7 @@ function fixture(): ProbeResult {
       keepAliveHeader: { ...base, evidence: 'Keep-Alive: timeout=5, max=100', value: 'timeout=5, max=100', maxRequests: 100, timeoutS: 5 },
       maxRequests: { ...base, evidence: '100 (server closed after the 100th, Connection: close)', requests: 100, limitFound: true, cap: 1000, closedBy: 'announced' },
       idleTimeout: { ...base, evidence: 'closed after 5.0s idle, by FIN', idleMs: 5003, close: 'fin', waitedUpToMs: 20_000 },
+      keepAliveRace: { ...base, evidence: "all 3 requests sent 2-10 ms before the server's 5.0s idle timeout were answered", idleTimeoutMs: 5003, marginsMs: [2, 5, 10], answered: 3 },
       http10KeepAlive: { ...base, verdict: 'no', evidence: 'the response closes the connection (Connection: close)' },
       pipelining: { ...base, evidence: '3 of 3 whole, framed as sent (GET, GET, HEAD); no echo to read the order from', sent: 3, answered: 3, orderCheckedBy: 'framing' },
       halfClose: { ...base, evidence: "answered 200 after the client's FIN" },

@@ -53,7 +53,7 @@ describe('parseThreshold: invalid expressions', () => {
     ['ttfb.p101 < 50ms', /unknown stat "p101" for ttfb/],
     ['ttfb.p99 < 5%', '"ttfb.p99 < 5%": ttfb.p99 is a duration: use us, ms or s (default ms)'],
     ['ttfb.count < 5ms', '"ttfb.count < 5ms": ttfb.count is a number of requests, not ms'],
-    ['ttfbb.p99 < 5ms', /^"ttfbb\.p99 < 5ms": unknown metric "ttfbb" \(did you mean "ttfb"\?\); known: timing metrics dns, connect, tls, .*, errors\.<code>$/],
+    ['ttfbb.p99 < 5ms', /^"ttfbb\.p99 < 5ms": unknown metric "ttfbb" \(did you mean "ttfb"\?\); known: timing metrics dns, connect, tunnel, tls, .*, errors\.<code>$/],
     ['latncy.p99 < 5ms', /unknown metric "latncy" \(did you mean "latency"\?\); known: timing metrics dns/],
     ['p99 < 5ms', /^"p99 < 5ms": unknown metric "p99"; known: /],
     ['connections.open > 1', /unknown metric "connections\.open" \(did you mean "connections\.opened"\?\)/],

@@ -1,0 +1,76 @@
+// The plan in words and as the data the result shows: the line printed before a
+// phase runs, and the facts metrics/ needs (plain data, from the plan and the
+// strategy's traits: no decision by a strategy's name).
+import { redactHeaders, redactUrl } from '../metrics/redact.js';
+import type { PhaseFacts } from '../metrics/summary.js';
+import { traitsOf } from '../strategies/index.js';
+import type { PhasePlan } from './types.js';
+
+/** `pooled: persistent, 4 connections, 200 requests or 10s, close client -> GET http://...` */
+export function describePlan(plan: PhasePlan): string {
+  const shows = traitsOf(plan.strategy).shows;
+  const load = plan.rate !== null ? `${plan.rate} req/s (open model, up to ${plan.maxConnections ?? plan.connections} connections)` : `${plan.connections} connections`;
+  const stop = [plan.requests !== null ? `${plan.requests} requests` : null, `${plan.durationMs / 1000}s`].filter(Boolean).join(' or ');
+  const extra = [
+    shows.depth ? `depth ${plan.depth}` : null,
+    shows.streams ? `${plan.streams} streams` : null,
+    plan.page ? `page of ${plan.page.length}` : null,
+    plan.warmupMs > 0 ? `warmup ${plan.warmupMs / 1000}s` : null,
+    plan.workers > 1 ? `${plan.workers} workers` : null,
+    `close ${plan.close}`,
+  ].filter(Boolean).join(', ');
+  return `${plan.name}: ${plan.strategy}, ${load}, ${stop}, ${extra} -> ${plan.method} ${plan.target.url}`;
+}
+
+/** The options a reader needs to reproduce the phase; secrets redacted. */
+export function describeOptions(plan: PhasePlan): Record<string, unknown> {
+  const shows = traitsOf(plan.strategy).shows;
+  return {
+    url: redactUrl(plan.target.url),
+    connections: plan.connections,
+    durationMs: plan.durationMs,
+    requests: plan.requests,
+    warmupMs: plan.warmupMs,
+    method: plan.method,
+    headers: Object.fromEntries(redactHeaders(plan.headers)),
+    bodyBytes: plan.body?.byteLength ?? 0,
+    workers: plan.workers,
+    depth: shows.depth ? plan.depth : undefined,
+    streams: shows.streams ? plan.streams : undefined,
+    maxRequestsPerConnection: plan.maxRequestsPerConnection,
+    maxConnectionAgeMs: plan.maxConnectionAgeMs,
+    close: plan.close,
+    nodelay: plan.nodelay,
+    splitWrites: plan.splitWrites,
+    connectTimeoutMs: plan.connectTimeoutMs,
+    timeoutMs: plan.timeoutMs,
+    insecure: plan.tls.insecure,
+    tlsSessionReuse: plan.tls.sessionReuse,
+    localAddresses: plan.localAddresses,
+    unixSocket: plan.unixSocket ?? undefined,
+    proxy: plan.proxy?.url,
+    rate: plan.rate,
+    maxConnections: plan.maxConnections,
+    page: plan.page,
+    runnerIndex: plan.runnerIndex,
+    runnerCount: plan.runnerCount,
+  };
+}
+
+/** What metrics/ needs to know of the phase to build its result. */
+export function phaseFacts(plan: PhasePlan): PhaseFacts {
+  const traits = traitsOf(plan.strategy);
+  return {
+    name: plan.name,
+    strategy: plan.strategy,
+    options: describeOptions(plan),
+    secure: plan.target.protocol === 'https:',
+    http2StreamsAsked: traits.shows.http2 ? plan.streams : null,
+    reusesConnections: traits.reusesConnections,
+    close: plan.close,
+    // 0 when the OS picks the source: tcp_tw_reuse does not help sockets bound to a --local-address.
+    localAddresses: plan.localAddresses.length,
+    thresholds: plan.thresholds,
+    backendHeader: plan.backendHeader,
+  };
+}
