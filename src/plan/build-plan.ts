@@ -112,9 +112,9 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   for (const p of checked.problems) problems.push(`${input.where('headers')} ${p}`);
 
   const limits = input.limits ?? null;
-  const sockets: Bound = limits !== null ? connectionsBound(limits) : { max: MAX_CONNECTIONS, why: 'one process; split the load with --runner-count' };
-  const connections = int('connections', RUN_DEFAULTS.connections, 1, sockets)!;
   const workers = int('workers', RUN_DEFAULTS.workers, 1, limits !== null ? { max: workersBound(limits), why: `${WORKERS_PER_CPU} per CPU, ${limits.cpus} CPUs here` } : undefined)!;
+  const sockets: Bound = limits !== null ? connectionsBound(limits, workers) : { max: MAX_CONNECTIONS, why: 'one process; split the load with --runner-count' };
+  const connections = int('connections', RUN_DEFAULTS.connections, 1, sockets)!;
   const rate = rateOf(o.rate, o.runnerCount, (expected) => bad('rate', expected, o.rate));
   const maxConnections = int('maxConnections', null, 1, sockets);
   const lanes = rate !== null ? maxConnections ?? connections : connections;

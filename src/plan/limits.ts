@@ -3,8 +3,8 @@
 import { BlockList, isIPv4 } from 'node:net';
 
 export interface MachineLimits {
-  /** memory of this machine (os.totalmem()) */
-  memoryBytes: number;
+  /** the JS heap a thread may grow to (v8 heap_size_limit; worker threads get the same) */
+  heapBytes: number;
   /** CPUs Node may use (os.availableParallelism()) */
   cpus: number;
   /** addresses a socket may bind to here (os.networkInterfaces()); null when unknown */
@@ -15,10 +15,11 @@ export interface MachineLimits {
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Connections of one process: beyond the 4-tuples one machine can use towards one target in practice. */
 export const MAX_CONNECTIONS = 1_000_000;
-/** Memory an open connection takes at the least (kernel socket and buffers, the socket's objects in each
- *  thread): more connections than fit the machine's memory end the run out of memory, not with a report.
- *  Above the open-file limit they are only counted as EMFILE (the run goes on), so that is not a bound. */
-export const CONNECTION_MEMORY_BYTES = 16 * 1024;
+/** Heap one connection of a worker takes, with room: 1,000,000 connections in one worker (a 4 GiB heap)
+ *  grew it to 4.2 GB and stalled in garbage collection; 200,000 ran (950 MB). Past the heap a worker ends
+ *  with ERR_WORKER_OUT_OF_MEMORY. Past the open-file limit connections are only counted as EMFILE (the
+ *  run goes on), so that limit is not a bound. */
+export const CONNECTION_HEAP_BYTES = 16 * 1024;
 /** A schedule this dense is beyond one machine's sending (a request every microsecond); runners split more. */
 export const MAX_RATE_PER_RUNNER = 1_000_000;
 /** Requests in flight per HTTP/1.1 connection. */
@@ -60,9 +61,13 @@ export function workersBound(limits: MachineLimits): number {
   return Math.max(16, WORKERS_PER_CPU * limits.cpus);
 }
 
-export function connectionsBound(limits: MachineLimits): { max: number; why: string } {
-  const byMemory = Math.floor(limits.memoryBytes / CONNECTION_MEMORY_BYTES);
-  if (byMemory >= MAX_CONNECTIONS) return { max: MAX_CONNECTIONS, why: 'one process; split the load with --runner-count' };
-  const gib = (limits.memoryBytes / 2 ** 30).toFixed(1);
-  return { max: Math.max(1, byMemory), why: `a connection takes at least ${CONNECTION_MEMORY_BYTES / 1024} KiB and this machine has ${gib} GiB` };
+/** Connections `workers` worker threads can hold: each keeps its share in its own heap. */
+export function connectionsBound(limits: MachineLimits, workers: number): { max: number; why: string } {
+  const perWorker = Math.floor(limits.heapBytes / CONNECTION_HEAP_BYTES);
+  if (perWorker * workers >= MAX_CONNECTIONS) return { max: MAX_CONNECTIONS, why: 'one process; split the load with --runner-count' };
+  const mib = Math.round(limits.heapBytes / 2 ** 20);
+  return {
+    max: Math.max(1, perWorker * workers),
+    why: `${perWorker} per worker thread: ${CONNECTION_HEAP_BYTES / 1024} KiB each in a ${mib} MiB heap; add --workers or split the load with --runner-count`,
+  };
 }

@@ -33,7 +33,8 @@ function expectUsage(r: CliResult, ...patterns: RegExp[]): void {
 describe('numbers are bounded and said as given', () => {
   const cases: Array<[string, string[], RegExp]> = [
     // the open-file limit is no bound: past it connections are counted as EMFILE and the run goes on
-    ['-c 1e9', ['-c', '1e9'], /--connections: expected at most \d+ \((one process; split the load with --runner-count|a connection takes at least 16 KiB and this machine has [\d.]+ GiB)\), got 1000000000$/],
+    ['-c 1e9', ['-c', '1e9'], /--connections: expected at most \d+ \(\d+ per worker thread: 16 KiB each in a \d+ MiB heap; add --workers or split the load with --runner-count\), got 1000000000$/],
+    ['-c 1e9 over 4 workers', ['-c', '1e9', '-w', '4'], /--connections: expected at most \d+ \(.*\), got 1000000000$/],
     ['-c 1e8', ['-c', '1e8'], /--connections: expected at most \d+ .*got 100000000$/],
     ['-c abc', ['-c', 'abc'], /--connections: expected a positive integer, got "abc"$/],
     ['-c ""', ['-c', ''], /--connections: expected a positive integer, got ""$/],
