@@ -23,6 +23,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** A URL for argument checks that fail before anything is sent. */
+const url0 = (): string => 'http://127.0.0.1:9/';
+
 function expectUsage(r: CliResult, ...patterns: RegExp[]): void {
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).toMatch(/^connload: /);
@@ -51,6 +54,18 @@ describe('numbers are bounded and said as given', () => {
     expectUsage(r, pattern);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(server.stats.connections).toBe(before);
+  });
+});
+
+describe('serve and probe numbers', () => {
+  it.each([
+    [['serve', '--port', 'abc'], /--port: expected a port 0..65535 \(0 picks one\), got "abc"$/],
+    [['serve', '--max-streams', ''], /--max-streams: expected an integer >= 1, got ""$/],
+    [['serve', '--latency', '1000h'], /--latency: expected at most 2147483647 ms/],
+    [['probe', url0(), '--timeout', '1000h'], /--timeout: expected at most 2147483647 ms/],
+  ])('%j: exit 2 naming what was given', async (args, pattern) => {
+    const r = await runCli(args);
+    expectUsage(r, pattern);
   });
 });
 
