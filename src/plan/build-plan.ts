@@ -32,13 +32,25 @@ export interface PlanInput {
 // Infinity and NaN as themselves: JSON would say null
 const show = (v: unknown): string => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v) ?? String(v));
 
+/** A URL as outputs show it: a password replaced by "redacted", also in text that does not parse as a URL. */
+export function displayUrl(text: string): string {
+  try {
+    const u = new URL(text);
+    if (u.password === '') return text;
+    u.password = 'redacted';
+    return u.toString();
+  } catch {
+    // Unparsed, so the password is cut out by its place: scheme://user:PASSWORD@
+    return text.replace(/^([^/]*\/\/[^/@:]*:)[^/]*@/, '$1redacted@');
+  }
+}
+
 export function parseTarget(url: string): TargetPlan | string {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    // Unparsed, so the password is cut out by its place: scheme://user:PASSWORD@
-    return `${show(url.replace(/^([^/]*\/\/[^/@:]*:)[^/]*@/, '$1redacted@'))} is not a URL: expected http://host[:port]/path or https://...`;
+    return `${show(displayUrl(url))} is not a URL: expected http://host[:port]/path or https://...`;
   }
   // connload sends no Authorization from the URL's user info (hostHeader is u.host): the password
   // only has to be kept out of every output, and the plan's display URL is where they all read it.

@@ -1,7 +1,7 @@
 // A password in the target URL (http://user:PASSWORD@host/) appears in no output of any command:
 // run, report, merge, compare and probe, with every output option (stdout, stderr, --json file and
 // -, --html, --hgrm, --junit, $GITHUB_STEP_SUMMARY), error lines included. Every byte is searched.
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,15 +12,18 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 const PASSWORD = 'pW9zSecretQx';
 
 let dir: string;
+let inputs: string;
 let server: RunningServer;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'connload-secrets-'));
+  inputs = await mkdtemp(join(tmpdir(), 'connload-secrets-in-'));
   server = await startServer({});
 });
 afterAll(async () => {
   await server?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
+  if (inputs) await rm(inputs, { recursive: true, force: true });
 });
 
 async function closedPort(): Promise<number> {
@@ -63,6 +66,13 @@ it('no command shows the password of the URL, in any output', async () => {
   await step('run against a closed port', ['run', `http://tester:${PASSWORD}@127.0.0.1:${await closedPort()}/`, '-n', '1'], 3);
   await step('run with a URL that does not parse', ['run', `http://tester:${PASSWORD}@127.0.0.1:99999/`], 2);
   await step('run with another scheme', ['run', `ftp://tester:${PASSWORD}@127.0.0.1/`], 2);
+  // scenarios live outside `dir`: they hold the password themselves, and `dir` is searched
+  await writeFile(join(inputs, 'bad-port.json'), JSON.stringify({ name: 's', target: `http://tester:${PASSWORD}@127.0.0.1:99999/`, phases: [{ name: 'p', strategy: 'persistent' }] }));
+  await writeFile(join(inputs, 'ftp.json'), JSON.stringify({ name: 's', target: `ftp://tester:${PASSWORD}@127.0.0.1/`, phases: [{ name: 'p', strategy: 'persistent' }] }));
+  await writeFile(join(inputs, 'good.json'), JSON.stringify({ name: 's', target: url, defaults: { requests: 20, connections: 1 }, phases: [{ name: 'p', strategy: 'persistent' }] }));
+  await step('a scenario whose target does not parse', ['run', join(inputs, 'bad-port.json')], 2);
+  await step('a scenario whose target is ftp', ['run', join(inputs, 'ftp.json')], 2);
+  await step('a scenario', ['run', join(inputs, 'good.json'), '--json', out('scenario.json'), ...outputs('scenario')], 0);
   await step('report', ['report', out('a.json'), ...outputs('report')], 0);
   await step('merge', ['merge', out('a.json'), out('c.json'), '-o', out('merged.json'), ...outputs('merged')], 1); // c.json's threshold fails on the merged data too
   await step('compare', ['compare', out('a.json'), out('merged.json')], 0);
@@ -72,7 +82,7 @@ it('no command shows the password of the URL, in any output', async () => {
 
   // The outputs were written (so the search below searched something) and show the redacted URL.
   const files = await filesUnder(dir);
-  for (const name of ['a.json', 'a.html', 'a.xml', 'b.html', 'report.html', 'report.xml', 'merged.json', 'merged.html', 'merged.xml', 'probe.json', 'step-summary.md']) {
+  for (const name of ['scenario.json', 'scenario.html', 'a.json', 'a.html', 'a.xml', 'b.html', 'report.html', 'report.xml', 'merged.json', 'merged.html', 'merged.xml', 'probe.json', 'step-summary.md']) {
     expect(files, name).toContain(out(name));
   }
   expect(files.some((f) => f.startsWith(out('a-hgrm')))).toBe(true);
