@@ -1,6 +1,6 @@
 // `connload run <url|scenario.json>`: one phase from the command line, or every
 // phase of a scenario file, with thresholds.
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { UsageError, ValidationError } from '../errors.js';
 import { buildPhasePlan } from '../plan/build-plan.js';
@@ -20,13 +20,33 @@ export function outputOptions<T>(y: import('yargs').Argv<T>) {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no live progress', group: 'Output' });
 }
 
+/** A request body or a CA is kept in memory (a body once per worker): larger input is a mistake (/dev/zero). */
+export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Reads at most MAX_INPUT_FILE_BYTES; pipes (`--body-file <(...)`) work, endless devices are refused. */
 async function readInputFile(what: string, file: string | undefined): Promise<Buffer | null> {
   if (file === undefined) return null;
+  let handle;
   try {
-    return await readFile(file);
+    handle = await open(file, 'r');
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1024 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) return Buffer.concat(chunks, total);
+      total += bytesRead;
+      if (total > MAX_INPUT_FILE_BYTES) {
+        throw new UsageError(`${what}: ${JSON.stringify(file)} is larger than ${MAX_INPUT_FILE_BYTES / 2 ** 20} MiB; expected a file of at most that (it is kept in memory)`);
+      }
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`${what}: cannot read ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : code}`);
+  } finally {
+    await handle?.close();
   }
 }
 
@@ -67,11 +87,20 @@ export async function plansFor(target: string, cli: RunOptionsInput, earlier: st
   const limits = readMachineLimits();
   for (const input of inputs) {
     try {
-      const [body, ca] = await Promise.all([
+      // every file's problem at once, not only the first one's
+      const [bodyRead, caRead, socketCheck] = await Promise.allSettled([
         readInputFile(input.where('bodyFile'), input.options.bodyFile),
         readInputFile(input.where('ca'), input.options.ca),
         checkUnixSocket(input.where('unixSocket'), input.options.unixSocket),
       ]);
+      for (const r of [bodyRead, caRead, socketCheck]) {
+        if (r.status === 'fulfilled') continue;
+        if (!(r.reason instanceof UsageError)) throw r.reason;
+        if (!problems.includes(r.reason.message)) problems.push(r.reason.message);
+      }
+      // the plan is still built, without what could not be read, for the problems of the other options
+      const body = bodyRead.status === 'fulfilled' ? bodyRead.value : null;
+      const ca = caRead.status === 'fulfilled' ? caRead.value : null;
       const caPem = ca?.toString('utf8') ?? null;
       const badCa = caPem === null ? null : caProblem(input.where('ca'), input.options.ca!, caPem);
       if (badCa !== null && !problems.includes(badCa)) problems.push(badCa);

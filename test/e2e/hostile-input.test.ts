@@ -98,6 +98,16 @@ describe('files and addresses are checked before the load is sent', () => {
     expect(server.stats.connections).toBe(before);
   });
 
+  it('an endless --body-file or --ca (/dev/zero) is refused past 64 MiB, with the other problems', async () => {
+    const r = await runCli(['run', url, '-m', 'POST', '--body-file', '/dev/zero', '--ca', '/dev/zero', '-c', 'abc']);
+    expectUsage(
+      r,
+      /^ {2}--body-file: "\/dev\/zero" is larger than 64 MiB; expected a file of at most that/m,
+      /^ {2}--ca: "\/dev\/zero" is larger than 64 MiB/m,
+      /^ {2}--connections: expected a positive integer, got "abc"$/m,
+    );
+  });
+
   it('a loopback --local-address is this host\'s (any of 127.0.0.0/8 binds)', async () => {
     const r = await runCli(['run', url, '-n', '2', '-c', '1', '--quiet', '--local-address', '127.0.0.7']);
     expect(r.code, r.stderr).toBe(0);
