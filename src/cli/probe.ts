@@ -1,5 +1,5 @@
 // `connload probe <url>`: discovers how a server treats connections (DESIGN.md, Probe).
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { InterruptedError, UsageError, ValidationError } from '../errors.js';
 import { parseTarget } from '../plan/build-plan.js';
@@ -10,7 +10,7 @@ import { renderProbe } from '../probe/render.js';
 import { colorLevel } from '../report/style.js';
 import { context } from './context.js';
 import { assertOutputsWritable } from './output-paths.js';
-import { caProblem } from './ca-file.js';
+import { caProblem, readInputFile } from './input-files.js';
 
 const DEFAULT_TIMEOUT = '5s';
 const DEFAULT_IDLE_MAX = '20s';
@@ -105,14 +105,8 @@ function checkArgs(a: ProbeArgs): { timeoutMs: number; idleMaxMs: number; displa
 }
 
 async function readCa(file: string): Promise<string> {
-  try {
-    const pem = await readFile(file, 'utf8');
-    const problem = caProblem('--ca', file, pem);
-    if (problem !== null) throw new UsageError(problem);
-    return pem;
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--ca: cannot read ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : code}`);
-  }
+  const pem = (await readInputFile('--ca', file))!.toString('utf8');
+  const problem = caProblem('--ca', file, pem);
+  if (problem !== null) throw new UsageError(problem);
+  return pem;
 }

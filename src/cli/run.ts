@@ -1,6 +1,6 @@
 // `connload run <url|scenario.json>`: one phase from the command line, or every
 // phase of a scenario file, with thresholds.
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { UsageError, ValidationError } from '../errors.js';
 import { buildPhasePlan } from '../plan/build-plan.js';
@@ -8,7 +8,7 @@ import type { RunOptionsInput } from '../plan/options.js';
 import type { PhasePlan } from '../plan/types.js';
 import { context } from './context.js';
 import { executePlans, type OutputOptions } from './execute.js';
-import { caProblem } from './ca-file.js';
+import { caProblem, readInputFile } from './input-files.js';
 import { readMachineLimits } from './machine-limits.js';
 import { outputPathProblems, type OutputPaths } from './output-paths.js';
 import { cliName, reportFileOptions, runInputFromArgs, runOptions } from './run-options.js';
@@ -18,36 +18,6 @@ export function outputOptions<T>(y: import('yargs').Argv<T>) {
   return reportFileOptions(y)
     .option('json', { type: 'string', requiresArg: true, describe: 'write the result document to a file, or - for stdout', group: 'Output' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no live progress', group: 'Output' });
-}
-
-/** A request body or a CA is kept in memory (a body once per worker): larger input is a mistake (/dev/zero). */
-export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
-
-/** Reads at most MAX_INPUT_FILE_BYTES; pipes (`--body-file <(...)`) work, endless devices are refused. */
-async function readInputFile(what: string, file: string | undefined): Promise<Buffer | null> {
-  if (file === undefined) return null;
-  let handle;
-  try {
-    handle = await open(file, 'r');
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(1024 * 1024);
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) return Buffer.concat(chunks, total);
-      total += bytesRead;
-      if (total > MAX_INPUT_FILE_BYTES) {
-        throw new UsageError(`${what}: ${JSON.stringify(file)} is larger than ${MAX_INPUT_FILE_BYTES / 2 ** 20} MiB; expected a file of at most that (it is kept in memory)`);
-      }
-      chunks.push(chunk.subarray(0, bytesRead));
-    }
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`${what}: cannot read ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : code}`);
-  } finally {
-    await handle?.close();
-  }
 }
 
 /** A --unix-socket path must be a socket that exists now: one line otherwise, before anything is sent. */
