@@ -13,15 +13,21 @@ export function caProblem(what: string, file: string, pem: string): string | nul
   }
 }
 
-/** A request body or a CA is kept in memory (a body once per worker): larger input is a mistake (/dev/zero). */
+/** Input files are read whole into memory (a body once per worker): larger input is a mistake (/dev/zero). */
 export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
 
-/** Reads at most MAX_INPUT_FILE_BYTES; pipes (`--body-file <(...)`) work, endless devices are refused. */
-export async function readInputFile(what: string, file: string | undefined): Promise<Buffer | null> {
-  if (file === undefined) return null;
-  let handle;
+/** Why a file could not be read, in words: "no such file", "larger than 64 MiB", or the code. */
+export function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EFBIG') return `larger than ${MAX_INPUT_FILE_BYTES / 2 ** 20} MiB; expected a file of at most that (it is read into memory)`;
+  return code;
+}
+
+/** The whole file, up to MAX_INPUT_FILE_BYTES; past that an error with code EFBIG. Pipes (`<(...)`) work; endless devices (/dev/zero) end there. */
+export async function readCapped(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
   try {
-    handle = await open(file, 'r');
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -29,16 +35,20 @@ export async function readInputFile(what: string, file: string | undefined): Pro
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) return Buffer.concat(chunks, total);
       total += bytesRead;
-      if (total > MAX_INPUT_FILE_BYTES) {
-        throw new UsageError(`${what}: ${JSON.stringify(file)} is larger than ${MAX_INPUT_FILE_BYTES / 2 ** 20} MiB; expected a file of at most that (it is kept in memory)`);
-      }
+      if (total > MAX_INPUT_FILE_BYTES) throw Object.assign(new Error(`${file} is too large`), { code: 'EFBIG' });
       chunks.push(chunk.subarray(0, bytesRead));
     }
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`${what}: cannot read ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : code}`);
   } finally {
-    await handle?.close();
+    await handle.close();
+  }
+}
+
+/** --body-file, --ca: the bytes, or a UsageError naming the option and the file. */
+export async function readInputFile(what: string, file: string | undefined): Promise<Buffer | null> {
+  if (file === undefined) return null;
+  try {
+    return await readCapped(file);
+  } catch (err) {
+    throw new UsageError(`${what}: cannot read ${JSON.stringify(file)}: ${readFailure(err)}`);
   }
 }

@@ -1,7 +1,7 @@
 // `connload report <result.json>`: renders a saved result again, the same tables
 // the run printed, and on request its HTML, .hgrm and JUnit files. Also reads and
 // checks result files for `compare`.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { CommandModule } from 'yargs';
@@ -14,6 +14,7 @@ import { renderHtml } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import { colorLevel } from '../report/style.js';
 import { renderTables } from '../report/table.js';
+import { readCapped, readFailure } from './input-files.js';
 import { parseJsonText } from './scenario-json.js';
 import { assertOutputsWritable } from './output-paths.js';
 import { reportFileOptions } from './run-options.js';
@@ -29,10 +30,9 @@ const MAX_LISTED_PROBLEMS = 10;
 export async function readResultFile(file: string): Promise<ResultDocument> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readCapped(file)).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new UsageError(`cannot read result file ${file}: ${code === 'ENOENT' ? 'no such file' : code}`, 'ERESULT');
+    throw new UsageError(`cannot read result file ${file}: ${readFailure(err)}`, 'ERESULT');
   }
   return parseResultText(text, file);
 }

@@ -102,8 +102,8 @@ describe('files and addresses are checked before the load is sent', () => {
     const r = await runCli(['run', url, '-m', 'POST', '--body-file', '/dev/zero', '--ca', '/dev/zero', '-c', 'abc']);
     expectUsage(
       r,
-      /^ {2}--body-file: "\/dev\/zero" is larger than 64 MiB; expected a file of at most that/m,
-      /^ {2}--ca: "\/dev\/zero" is larger than 64 MiB/m,
+      /^ {2}--body-file: cannot read "\/dev\/zero": larger than 64 MiB; expected a file of at most that/m,
+      /^ {2}--ca: cannot read "\/dev\/zero": larger than 64 MiB/m,
       /^ {2}--connections: expected a positive integer, got "abc"$/m,
     );
   });
@@ -138,6 +138,11 @@ describe('saved results and scenarios that would crash a reader', () => {
       const r = await runCli(args);
       expectUsage(r, /invalid result file .*bad-hdr.json \(a histogram cannot be decoded\): phases\[0\]\.metrics\.latency\.hdr: expected a compressed base64 HdrHistogram/);
     }
+  });
+
+  it('an endless result file (/dev/zero) is exit 2, for report and compare', async () => {
+    expectUsage(await runCli(['report', '/dev/zero']), /cannot read result file \/dev\/zero: larger than 64 MiB/);
+    expectUsage(await runCli(['compare', good, '/dev/zero']), /cannot read result file \/dev\/zero: larger than 64 MiB/);
   });
 
   it('a scenario nested thousands of levels deep is exit 2', async () => {
