@@ -10,7 +10,7 @@ import type { CloseKind, Connection, ConnectionEvents, RetireReason } from '../t
 import { TransportSocket, type SocketEnd, type SocketUser } from '../transport/socket.js';
 import type { SecureFacts } from '../transport/tls.js';
 import {
-  COMPRESSION_ERROR, ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, h2ErrorName, NO_ERROR, PROTOCOL_ERROR, REFUSED_STREAM, STREAM_CLOSED,
+  COMPRESSION_ERROR, ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, h2ErrorName, NO_ERROR, PROTOCOL_ERROR, REFUSED_STREAM, SETTINGS_TIMEOUT, STREAM_CLOSED,
 } from './error-codes.js';
 import { FrameDecoder, type FrameHandler } from './frame-decoder.js';
 import {
@@ -38,6 +38,8 @@ export interface Http2ClientProfile {
   nodelay: boolean;
   /** --close for HTTP/2 (transport/close-policy.ts) */
   close: CloseRule;
+  /** how long the server may take to acknowledge our SETTINGS (6.5.3): --timeout */
+  settingsAckTimeoutUs: number;
 }
 
 // Flow-control windows as large as browsers and curl open them, so that HTTP/2 flow control
@@ -106,6 +108,8 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   private readonly pings = new PingClock();
   /** the :status of the header block being decoded */
   private status = 0;
+  /** when our SETTINGS went out, until the server acknowledges them (then 0) */
+  private settingsSentUs = 0;
   /** plain bytes of the header block being decoded, and blocks each way so far (header compression) */
   private fieldBytes = 0;
   private blocksReceived = 0;
@@ -205,6 +209,7 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
     let o = this.out.pos;
     o += CLIENT_PREFACE.copy(buf, o);
     o = writeSettings(buf, o, OUR_SETTINGS);
+    this.settingsSentUs = nowUs();
     o = writeWindowUpdate(buf, o, 0, SESSION_WINDOW_BYTES - DEFAULT_WINDOW_BYTES);
     this.out.pos = o;
     this.ping();
@@ -219,6 +224,12 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
 
   onSocketData(chunk: Buffer): void {
     this.decoder.push(chunk);
+    // 6.5.3: SETTINGS not acknowledged in time is a connection error (checked as frames come; a server that
+    // goes silent is ended by --timeout).
+    if (this.settingsSentUs > 0 && this.open && nowUs() - this.settingsSentUs > this.profile.settingsAckTimeoutUs) {
+      this.settingsSentUs = 0;
+      this.connectionError(SETTINGS_TIMEOUT, 'no SETTINGS ACK within --timeout');
+    }
     if (this.connected && !this.goawaySent && this.pings.due(nowUs())) this.ping();
     if (this.open) this.out.flush();
   }
@@ -251,7 +262,10 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   // --- frames in --------------------------------------------------------------
 
   onSettings(settings: SettingsValues | null): void {
-    if (settings === null) return; // our SETTINGS acknowledged
+    if (settings === null) {
+      this.settingsSentUs = 0; // our SETTINGS acknowledged
+      return;
+    }
     this.observer.settings?.(settingsRecord(settings));
     if (settings.maxFrameSize !== undefined) this.peerMaxFrameSize = settings.maxFrameSize;
     if (settings.initialWindowSize !== undefined) {

@@ -10,6 +10,7 @@ export const NO_ERROR = 0;
 export const PROTOCOL_ERROR = 1;
 export const INTERNAL_ERROR = 2;
 export const FLOW_CONTROL_ERROR = 3;
+export const SETTINGS_TIMEOUT = 4;
 export const STREAM_CLOSED = 5;
 export const FRAME_SIZE_ERROR = 6;
 export const REFUSED_STREAM = 7;

@@ -10,6 +10,8 @@ export interface ConnectionCounters {
   resetByServer: number;
   resetByClient: number;
   closedByTimeout: number;
+  /** still open when the run ended (closed by the client at the stop) */
+  stoppedAtEnd: number;
   peakOpen: number;
   keepAliveHeader: string | null;
   keepAliveMaxObserved: number | null;
@@ -72,6 +74,9 @@ export interface Counters {
   reused: number;
   retried: number;
   dropped: number;
+  /** counted requests handed out (dropped ones included), and those still without an outcome when the run ended */
+  sent: number;
+  unfinished: number;
   errors: Record<string, number>;
   byStatus: Record<string, number>;
   connections: ConnectionCounters;
@@ -87,10 +92,10 @@ export interface Counters {
 
 export function newCounters(): Counters {
   return {
-    completed: 0, reused: 0, retried: 0, dropped: 0, errors: {}, byStatus: {},
+    completed: 0, reused: 0, retried: 0, dropped: 0, sent: 0, unfinished: 0, errors: {}, byStatus: {},
     connections: {
       opened: 0, failed: 0, failedByCode: {}, closedByServer: 0, closedByClient: 0, resetByServer: 0,
-      resetByClient: 0, closedByTimeout: 0, peakOpen: 0, keepAliveHeader: null, keepAliveMaxObserved: null, staleReuse: 0,
+      resetByClient: 0, closedByTimeout: 0, stoppedAtEnd: 0, peakOpen: 0, keepAliveHeader: null, keepAliveMaxObserved: null, staleReuse: 0,
     },
     tls: { version: null, cipher: null, alpn: null, resumed: 0, handshakes: 0 },
     exhaustedAtSeconds: null,
@@ -113,6 +118,7 @@ export const CONNECTION_COUNTERS_MERGE: MergeSpec<ConnectionCounters> = {
   resetByServer: sum,
   resetByClient: sum,
   closedByTimeout: sum,
+  stoppedAtEnd: sum,
   peakOpen: sum,
   keepAliveHeader: first,
   keepAliveMaxObserved: maxOrNull,
@@ -139,6 +145,8 @@ export const COUNTERS_MERGE: MergeSpec<Counters> = {
   reused: sum,
   retried: sum,
   dropped: sum,
+  sent: sum,
+  unfinished: sum,
   errors: addCounts,
   byStatus: addCounts,
   connections: (parts) => mergeWith(parts, CONNECTION_COUNTERS_MERGE),
@@ -152,6 +160,12 @@ export const COUNTERS_MERGE: MergeSpec<Counters> = {
 /** The workers' counters as one (newCounters() when there are none). */
 export function mergeCounters(parts: Counters[]): Counters {
   return mergeWith(parts, COUNTERS_MERGE);
+}
+
+/** The errors of requests: every code but port-exhausted, which counts failed connects while their
+ *  requests wait for a port (they are not failed), so that sent = completed + errors + dropped + unfinished. */
+export function requestErrors(errors: Record<string, number>): number {
+  return sumErrors(errors) - (errors['port-exhausted'] ?? 0);
 }
 
 export function sumErrors(errors: Record<string, number>): number {

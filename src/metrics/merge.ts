@@ -24,6 +24,9 @@ import { evaluateThresholds, parseThresholds, type Threshold } from './threshold
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const nonNull = <T>(xs: Array<T | null>): T[] => xs.filter((x): x is T => x !== null);
+/** A count every part has, added; absent when a file written before it existed lacks it. */
+const sumIfAll = (xs: Array<number | undefined>): number | undefined =>
+  xs.every((x): x is number => x !== undefined) ? sum(xs) : undefined;
 
 /** What stops `docs` from being merged (different targets, phase lists or strategies); [] when they can be. */
 export function mergeProblems(docs: ResultDocument[], names: string[]): string[] {
@@ -96,11 +99,13 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: Threshold[] = 
     options: mergeOptions(parts.map((p) => p.options)),
     durationMs,
     requests: {
+      sent: sumIfAll(parts.map((p) => p.requests.sent)),
       completed,
       reused: reusedTotal,
       errors: sum(parts.map((p) => p.requests.errors)),
       retried: sum(parts.map((p) => p.requests.retried)),
       dropped: sum(parts.map((p) => p.requests.dropped)),
+      unfinished: sumIfAll(parts.map((p) => p.requests.unfinished)),
       perSecond: durationMs > 0 ? round3(completed / (durationMs / 1000)) : 0,
       byStatus: addCounts(parts.map((p) => p.requests.byStatus)),
     },
@@ -153,8 +158,10 @@ function mergeOptions(parts: Array<Record<string, unknown>>): Record<string, unk
 
 /** Counted like the workers' counters (peaks add: runners hold their connections at the same time). */
 function mergeConnections(parts: ConnectionsSummary[], reuseRatio: number): ConnectionsSummary {
-  const counted = mergeWith(parts, CONNECTION_COUNTERS_MERGE);
-  return connectionsSummary(counted, reuseRatio, mergeDistribution(parts.map((c) => c.requestsPerConnection)));
+  const counted = mergeWith(parts.map((c) => ({ ...c, stoppedAtEnd: c.stoppedAtEnd ?? 0 })), CONNECTION_COUNTERS_MERGE);
+  const merged = connectionsSummary(counted, reuseRatio, mergeDistribution(parts.map((c) => c.requestsPerConnection)));
+  merged.stoppedAtEnd = sumIfAll(parts.map((c) => c.stoppedAtEnd));
+  return merged;
 }
 
 /**

@@ -139,6 +139,7 @@ export class Recorder implements Http2Observer {
       case 'client-reset': c.resetByClient++; break;
       case 'timeout': c.closedByTimeout++; break;
       case 'error': c.closedByClient++; break;
+      case 'stopped': c.stoppedAtEnd++; break;
     }
     this.requestsPerConnection.recordCount(responses);
   }
@@ -213,6 +214,12 @@ export class Recorder implements Http2Observer {
 
   dropped(): void {
     if (this.counting) this.counters.dropped++;
+  }
+
+  /** The run stopped: `sent` counted requests were handed out, `unfinished` of them have no outcome. */
+  ended(sent: number, unfinished: number): void {
+    this.counters.sent += sent;
+    this.counters.unfinished += unfinished;
   }
 
   /** Once a second: the open-connections gauge for the series. */

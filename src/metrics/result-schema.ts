@@ -57,7 +57,7 @@ const phase = {
       type: 'object',
       required: ['completed', 'errors', 'retried', 'dropped', 'perSecond', 'byStatus'],
       additionalProperties: false,
-      properties: { completed: int, reused: int, errors: int, retried: int, dropped: int, perSecond: num, byStatus: counts },
+      properties: { sent: int, completed: int, reused: int, errors: int, retried: int, dropped: int, unfinished: int, perSecond: num, byStatus: counts },
     },
     errors: counts,
     connections: {
@@ -66,7 +66,7 @@ const phase = {
       additionalProperties: false,
       properties: {
         opened: int, failed: int, failedByCode: counts, closedByServer: int, closedByClient: int, resetByServer: int,
-        resetByClient: int, closedByTimeout: int, reuseRatio: { type: 'number', minimum: 0, maximum: 1 }, peakOpen: int,
+        resetByClient: int, closedByTimeout: int, stoppedAtEnd: int, reuseRatio: { type: 'number', minimum: 0, maximum: 1 }, peakOpen: int,
         keepAliveHeader: nullable('string'), keepAliveMaxObserved: nullable('integer'), staleReuse: int,
         requestsPerConnection: distribution,
       },

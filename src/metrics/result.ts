@@ -102,6 +102,8 @@ export interface ConnectionsSummary {
   resetByServer: number;
   resetByClient: number;
   closedByTimeout: number;
+  /** Still open when the run ended (opened = the six ways to end). Absent in files written before it existed. */
+  stoppedAtEnd?: number;
   reuseRatio: number;
   peakOpen: number;
   /** The first Keep-Alive header value the server sent, or null. */
@@ -119,12 +121,16 @@ export interface PhaseResult {
   options: Record<string, unknown>;
   durationMs: number;
   requests: {
+    /** Requests handed out, dropped ones included. Absent in files written before it existed. */
+    sent?: number;
     completed: number;
     /** Completed requests sent on a connection opened earlier (reuseRatio = reused / completed). Absent in files written before it existed. */
     reused?: number;
     errors: number;
     retried: number;
     dropped: number;
+    /** Requests still without an outcome when the run ended. Absent in files written before it existed. */
+    unfinished?: number;
     perSecond: number;
     byStatus: Record<string, number>;
   };

@@ -4,7 +4,7 @@
 import type { ClosePolicy } from '../transport/close-policy.js';
 import type { PhaseAggregate } from './aggregate.js';
 import { METRIC_NAMES } from './catalog.js';
-import { sumErrors, type ConnectionCounters, type Http2Counters } from './counters.js';
+import { requestErrors, type ConnectionCounters, type Http2Counters } from './counters.js';
 import { encodeHistogram, newHistogram, type Histogram } from './histogram.js';
 import { summarizeDistribution, type Distribution } from './merge-kinds.js';
 import { closedByClientFirst, exhaustionAdvice, fileLimitNote, summarizePorts, type PortFacts } from './ports.js';
@@ -176,11 +176,13 @@ export function buildPhaseResult(facts: PhaseFacts, host: HostFacts, run: PhaseO
     options: facts.options,
     durationMs: round3(merged.durationMs),
     requests: {
+      sent: c.sent,
       completed: c.completed,
       reused: c.reused,
-      errors: sumErrors(c.errors),
+      errors: requestErrors(c.errors),
       retried: c.retried,
       dropped: c.dropped,
+      unfinished: c.unfinished,
       perSecond: seconds > 0 ? round3(c.completed / seconds) : 0,
       byStatus: c.byStatus,
     },

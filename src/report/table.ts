@@ -84,7 +84,7 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
   const peers = p.backends ?? (p.addresses && p.addresses.peers.length > 1 ? p.addresses : null);
   if (peers) out.push(renderPeers(peers, c));
 
-  if (p.requests.errors > 0) {
+  if (Object.keys(p.errors).length > 0) {
     const e = table(['error', 'count'], c);
     for (const [code, n] of Object.entries(p.errors).sort((a, b) => b[1] - a[1])) e.push([c.red(code), fmtInt(n)]);
     out.push(e.toString());

@@ -14,6 +14,8 @@ export interface Supply {
   finished(ex: Exchange, ok: boolean, nowUs: number): void;
   /** No request will be handed out any more. */
   readonly exhausted: boolean;
+  /** Counted requests handed out so far, dropped ones included: the run's `sent`. */
+  readonly issued: number;
   /** When the next request falls due (open model), or null. */
   nextDueUs(): number | null;
   /** True when finishing a request can make work for other connections (page mode). */
@@ -23,14 +25,17 @@ export interface Supply {
 /** Closed model: a request whenever a connection is free, up to a budget. */
 export class ClosedSupply implements Supply {
   readonly fansOut = false;
-  private issued = 0;
+  private taken = 0;
+  get issued(): number {
+    return this.taken;
+  }
   constructor(private readonly budget: number | null) {}
   get exhausted(): boolean {
-    return this.budget !== null && this.issued >= this.budget;
+    return this.budget !== null && this.taken >= this.budget;
   }
   take(ex: Exchange, nowUs: number, counted: boolean): boolean {
     if (this.exhausted) return false;
-    if (counted) this.issued++;
+    if (counted) this.taken++;
     ex.intendedUs = nowUs;
     return true;
   }
@@ -51,7 +56,10 @@ export class ClosedSupply implements Supply {
 export class OpenSupply implements Supply {
   readonly fansOut = false;
   private k = 0;
-  private issued = 0;
+  private taken = 0;
+  get issued(): number {
+    return this.taken;
+  }
   private endUs = Infinity;
   private readonly intervalUs: number;
   constructor(
@@ -71,14 +79,14 @@ export class OpenSupply implements Supply {
     return this.startUs + this.k * this.intervalUs;
   }
   get exhausted(): boolean {
-    return (this.budget !== null && this.issued >= this.budget) || this.dueUs() >= this.endUs;
+    return (this.budget !== null && this.taken >= this.budget) || this.dueUs() >= this.endUs;
   }
   take(ex: Exchange, nowUs: number, counted: boolean): boolean {
     while (!this.exhausted) {
       const intendedUs = this.dueUs();
       if (intendedUs > nowUs) return false;
       this.k++;
-      if (counted) this.issued++;
+      if (counted) this.taken++;
       if (nowUs - intendedUs > this.deadlineUs) {
         this.onDropped();
         continue;
@@ -109,14 +117,17 @@ export class PageSupply implements Supply {
   private active = false;
   /** A page begun in the warmup is not counted, not even its requests sent after the warmup. */
   private countedPage = false;
-  private issued = 0;
+  private taken = 0;
+  get issued(): number {
+    return this.taken;
+  }
   constructor(
     private readonly pathCount: number,
     private readonly budget: number | null,
     private readonly onPage: (startUs: number, endUs: number) => void,
   ) {}
   get exhausted(): boolean {
-    return !this.active && this.budget !== null && this.issued + this.pathCount > this.budget;
+    return !this.active && this.budget !== null && this.taken + this.pathCount > this.budget;
   }
   take(ex: Exchange, nowUs: number, counted: boolean): boolean {
     if (!this.active) {
@@ -133,7 +144,7 @@ export class PageSupply implements Supply {
     } else if (this.handedOut === this.pathCount) {
       return false;
     }
-    if (this.countedPage) this.issued++;
+    if (this.countedPage) this.taken++;
     ex.counted = this.countedPage;
     ex.pathIndex = this.handedOut++;
     ex.pageIteration = this.iteration;

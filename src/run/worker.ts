@@ -8,7 +8,7 @@ import { closedByClientFirst } from '../metrics/ports.js';
 import { nowUs } from '../transport/timing.js';
 import type { WorkerPlan } from '../plan/types.js';
 import { strategyFor } from '../strategies/index.js';
-import { Engine, FatalConnectError } from './engine.js';
+import { Engine, FatalConnectError, openerFor } from './engine.js';
 import { assertNever, type MainToWorker, type WorkerToMain } from './messages.js';
 import { ClosedSupply, OpenSupply, PageSupply, type Supply } from './supply.js';
 
@@ -58,7 +58,7 @@ async function run(plan: WorkerPlan): Promise<void> {
   await new Promise((r) => setTimeout(r, Math.max(0, plan.startAtEpochMs - Date.now())));
   const startUs = nowUs();
   const supply = makeSupply(plan, rec, startUs);
-  const eng = new Engine(plan, strategy, rec, supply, book);
+  const eng = new Engine(plan, openerFor(plan, strategy, rec, book), rec, supply);
   engine = eng;
   // Open model: the schedule covers warmup and duration; no slot after it is handed out.
   const scheduleEndUs = startUs + (phase.warmupMs + phase.durationMs) * 1000;

@@ -51,6 +51,7 @@ export const multiplex: Strategy = {
       streamsAsked: plan.streams,
       nodelay: plan.nodelay,
       close: closeRule('h2', plan.close),
+      settingsAckTimeoutUs: plan.timeoutMs * 1000,
     };
     const host = target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname;
     const h2Target: Http2Target = { ...socketTarget(plan, shared), authority: `${target.protocol}//${host}:${target.port}` };

@@ -61,7 +61,10 @@ describe('request options', () => {
     // 30 requests of about 20 ms on connections that live 100 ms: several connections, each with a few requests.
     expect(p.connections.opened).toBeGreaterThanOrEqual(3);
     expect(p.connections.requestsPerConnection.max).toBeLessThanOrEqual(7);
-    expect(p.connections.closedByServer).toBe(p.connections.opened);
+    // Each retired connection is closed by the server; the last one may still be open when the budget
+    // ends (its age not reached yet): then it is stopped at the end, and counted so.
+    expect(p.connections.stoppedAtEnd).toBeLessThanOrEqual(1);
+    expect(p.connections.closedByServer + p.connections.stoppedAtEnd).toBe(p.connections.opened);
   });
 });
 

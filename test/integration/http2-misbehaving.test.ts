@@ -31,6 +31,8 @@ interface H2ServerOptions {
   misbehave?: (ctx: RequestContext) => Buffer | null;
   /** the server gives back request-body windows as it reads DATA (default: never) */
   windowUpdates?: boolean;
+  /** the server never acknowledges the client's SETTINGS */
+  noSettingsAck?: boolean;
 }
 
 interface H2Server {
@@ -95,7 +97,7 @@ async function h2Server(options: H2ServerOptions = {}): Promise<H2Server> {
       },
       onHeaders: (id, _block, end) => end && respond(id),
       onRstStream: () => {},
-      onSettings: (s) => s !== null && socket.write(bytes((out, o) => writeSettings(out, o, null))),
+      onSettings: (s) => s !== null && !options.noSettingsAck && socket.write(bytes((out, o) => writeSettings(out, o, null))),
       onPing: (ack, payload) => !ack && socket.write(bytes((out, o) => writePingPayload(out, o, true, payload))),
       onGoaway: (_last, code) => state.goaways.push(h2ErrorName(code)),
       onWindowUpdate: () => {},
@@ -191,6 +193,20 @@ describe('multiplex against servers that break HTTP/2', () => {
     expect(p.requests.errors).toBe(0);
     expect(s.bodyBytes).toBe(20 * 5000);
     expect(s.connections).toBe(1);
+  });
+
+  it('a server that never ACKs SETTINGS: SETTINGS_TIMEOUT after --timeout, GOAWAY sent, the run goes on over new sessions', async () => {
+    const s = await h2Server({ noSettingsAck: true });
+    const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '1', '--streams', '2', '--rate', '50', '-d', '3s', '--timeout', '1s']);
+    expect(code).toBe(0);
+    assertValidResult(result);
+    const p = result.phases[0];
+    expect(s.goaways[0]).toBe('SETTINGS_TIMEOUT');
+    expect(p.connections.opened).toBeGreaterThanOrEqual(2);
+    expect(s.connections).toBe(p.connections.opened);
+    // Requests whose answer had begun fail by the code; the rest were sent again.
+    for (const code of Object.keys(p.errors)) expect(code).toBe('H2_SETTINGS_TIMEOUT');
+    expect(p.requests.completed + p.requests.errors + p.requests.dropped).toBeGreaterThanOrEqual(140);
   });
 
   it('REFUSED_STREAM: the stream is sent again, and counted by code', async () => {

@@ -17,7 +17,7 @@ afterEach(async () => {
 
 function profile(streams: number): Http2ClientProfile {
   const block = encodeStatelessBlock([[':method', 'GET'], [':scheme', 'http'], [':authority', 'localhost'], [':path', '/']]);
-  return { blocks: [block], plainBytes: [0], body: null, streamsAsked: streams, nodelay: true, close: closeRule('h2', 'client') };
+  return { blocks: [block], plainBytes: [0], body: null, streamsAsked: streams, nodelay: true, close: closeRule('h2', 'client'), settingsAckTimeoutUs: 10_000_000 };
 }
 
 interface Seen {

@@ -1,0 +1,247 @@
+// The pool of lanes: it owns the connections. A lane holds at most one
+// connection at a time; a connection that takes no more requests is set aside
+// to close while the lane opens the next. The pool opens (with back-off and
+// local address rotation), evicts and times out connections, closes them at the
+// end (live.ts), and asks the dispatch (dispatch.ts) for each request; it never
+// decides a request's fate.
+import type { Recorder } from '../metrics/recorder.js';
+import { isPortExhaustion } from '../metrics/ports.js';
+import type { CloseKind, Connection, ConnectionFactory } from '../transport/connection.js';
+import { nowUs, type Exchange } from '../transport/timing.js';
+import type { Dispatch } from './dispatch.js';
+import {
+  CONNECT_BACKOFF_US, EXHAUSTED_BACKOFF_US, FatalConnectError, idleTooLong, isLastRequest, Lane,
+  LocalAddresses, SWEEP_INTERVAL_MS, timedOut, type PoolHooks, type PoolRules,
+} from './lanes.js';
+import { LiveConnections } from './live.js';
+import { Waker } from './wake.js';
+
+export class Pool {
+  private readonly lanes: Lane[];
+  /** lanes without a connection (a retry may need one to make room) */
+  private emptyLanes: number;
+  /** lanes waiting for openWaiting() to give them a new connection */
+  private readonly toOpen: Lane[] = [];
+  private readonly live: LiveConnections;
+  private nextId = 1;
+  private readonly localAddresses: LocalAddresses;
+  private everConnected = false;
+  /** True while connects fail for want of a local port; false again after a connect that works. */
+  outOfPorts = false;
+  private fatal: FatalConnectError | null = null;
+  private stopping = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly waker = new Waker(() => this.pumpAll());
+  /** Set when the supply had nothing due: pumpAll() stops offering work to lanes. */
+  private supplyDry = false;
+
+  constructor(
+    private readonly rules: PoolRules,
+    private readonly open: ConnectionFactory,
+    private readonly work: Dispatch,
+    private readonly rec: Recorder,
+    private readonly hooks: PoolHooks,
+  ) {
+    this.lanes = Array.from({ length: rules.lanes }, () => new Lane(this));
+    this.emptyLanes = rules.lanes;
+    this.localAddresses = new LocalAddresses(rules.localAddresses);
+    this.live = new LiveConnections(rec, () => hooks.settled(this.fatal));
+  }
+
+  start(): void {
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.pumpAll();
+  }
+
+  /** Offers work to every lane: those with a connection first, so open ones are reused before new ones open. */
+  private pumpAll(): void {
+    // Stop at the first lane that finds nothing due: the open model pumps on every timer tick.
+    this.supplyDry = false;
+    for (const lane of this.lanes) {
+      if (this.supplyDry) break;
+      if (lane.conn !== null) this.fill(lane);
+    }
+    for (const lane of this.lanes) {
+      if (this.supplyDry) break;
+      if (lane.conn === null) this.fill(lane);
+    }
+    this.armWake();
+  }
+
+  /** `atUs`: the time now when the caller has it (a response's timestamp), saving a clock read. */
+  private fill(lane: Lane, atUs?: number): void {
+    while (!this.stopping) {
+      let conn = lane.conn;
+      if (conn !== null && !conn.canSend()) return;
+      const now = atUs ?? nowUs();
+      if (conn !== null) {
+        if (this.mustEvict(conn, now)) {
+          this.setAsideConn(lane, conn, true);
+          continue;
+        }
+      } else if (lane.backoffUntilUs > now) {
+        this.waker.at(lane.backoffUntilUs);
+        return;
+      }
+      const ex = this.work.next(now, conn === null || conn.responses === 0);
+      if (ex === null) {
+        // Nothing due for anyone, unless retries wait for a lane with a new connection.
+        this.supplyDry = !this.work.retryWaiting;
+        this.armWake(now); // a connection is free: wake it when the next request is due
+        return;
+      }
+      if (conn === null) conn = this.openOn(lane);
+      this.send(conn, ex, now);
+    }
+  }
+
+  /** The client's rules for setting aside an idle connection instead of sending on it. */
+  private mustEvict(conn: Connection, now: number): boolean {
+    if (conn.inFlight > 0) return false;
+    // 4.5.5: do not reuse a connection the server is about to close for idleness.
+    if (idleTooLong(conn, now)) return true;
+    // 4.7.3: retries need a new connection; a used idle one makes room when no lane is empty.
+    return conn.responses > 0 && this.emptyLanes === 0 && this.work.retryWaiting;
+  }
+
+  private openOn(lane: Lane): Connection {
+    const conn = this.open(this.nextId++, lane, this.localAddresses.take());
+    this.live.add(conn);
+    lane.conn = conn;
+    this.emptyLanes--;
+    return conn;
+  }
+
+  /** Hands `ex` to `conn`; the last request a connection may carry retires it (the close rule is the connection's). */
+  private send(conn: Connection, ex: Exchange, now: number): void {
+    ex.connection = conn.sent === 0 ? conn.timing : null;
+    ex.issueUs = now;
+    const last = isLastRequest(conn, now, this.rules);
+    conn.send(ex, last);
+    if (last) conn.retire('last');
+  }
+
+  private detach(lane: Lane, conn: Connection): void {
+    if (lane.conn !== conn) return;
+    lane.conn = null;
+    this.emptyLanes++;
+  }
+
+  private setAsideConn(lane: Lane, conn: Connection, evict: boolean): void {
+    this.detach(lane, conn);
+    this.live.setAside(conn);
+    if (evict) conn.retire('evicted');
+  }
+
+  // --- events from connections ----------------------------------------------
+
+  connected(conn: Connection): void {
+    this.everConnected = true;
+    this.outOfPorts = false;
+    this.rec.connected(conn.timing, conn.secure);
+  }
+
+  connectFailed(lane: Lane, conn: Connection, code: string, message: string): void {
+    if (!this.live.gone(conn)) return;
+    this.detach(lane, conn);
+    const pending = conn.takeUnanswered();
+    if (this.stopping) {
+      for (const ex of pending) this.work.abandon(ex);
+      return;
+    }
+    const now = nowUs();
+    this.rec.connectFailed(code, now);
+    if (isPortExhaustion(code)) {
+      this.outOfPorts = true;
+      this.work.waitForPort(pending);
+      lane.backoffUntilUs = now + EXHAUSTED_BACKOFF_US;
+    } else if (!this.everConnected) {
+      // Its requests stay without an outcome: the run ends with them unfinished.
+      this.fatal = new FatalConnectError(code, message);
+      return this.hooks.stop();
+    } else {
+      this.work.failAll(pending, code, now);
+      lane.backoffUntilUs = now + CONNECT_BACKOFF_US;
+    }
+    this.fill(lane);
+  }
+
+  response(lane: Lane, conn: Connection, ex: Exchange): void {
+    // After stop, requests in flight are abandoned: a destroyed HTTP/2 session still ends its streams.
+    if (this.stopping) return this.work.abandon(ex);
+    if (conn.keepAliveHeader !== null) this.rec.keepAlive(conn.keepAliveHeader, conn.keepAliveMax, conn.responses);
+    // Set aside first: finishing the last request may stop the run, and a closing connection gets its grace.
+    if (lane.conn === conn && conn.inFlight === 0 && !conn.canSend()) this.setAsideConn(lane, conn, false);
+    this.work.responded(ex);
+    if (this.work.fansOut) this.pumpAll();
+    else if (lane.conn === null) this.openSoon(lane);
+    else this.fill(lane, ex.endUs);
+  }
+
+  /**
+   * A lane whose connection is done opens the next one once this round of I/O events is handled,
+   * together with the other lanes that came free in it (setImmediate runs after the poll phase).
+   * Connecting between two reads left the server time to go idle in between, so every connect
+   * woke it again; connecting in a batch wakes it once for many (new-connection: +10% req/s).
+   */
+  private openSoon(lane: Lane): void {
+    if (this.toOpen.push(lane) === 1) setImmediate(this.openWaiting);
+  }
+
+  private readonly openWaiting = (): void => {
+    const lanes = this.toOpen.splice(0);
+    for (const lane of lanes) this.fill(lane);
+  };
+
+  /** One request failed while its connection goes on (HTTP/2 RST_STREAM). */
+  requestFailed(lane: Lane, conn: Connection, ex: Exchange, code: string): void {
+    if (this.stopping) return this.work.abandon(ex);
+    if (lane.conn === conn && conn.inFlight === 0 && !conn.canSend()) this.setAsideConn(lane, conn, false);
+    this.work.fail(ex, code, nowUs());
+    if (this.work.fansOut) this.pumpAll();
+    else this.fill(lane);
+  }
+
+  closed(lane: Lane, conn: Connection, kind: CloseKind, code: string | null): void {
+    // Once settled, the connections left were counted as stopped at the end.
+    if (!this.live.gone(conn)) return;
+    this.detach(lane, conn);
+    this.rec.closed(kind, conn.timing, conn.responses);
+    const unanswered = conn.takeUnanswered();
+    if (this.stopping) {
+      for (const ex of unanswered) this.work.abandon(ex);
+      return;
+    }
+    const retriedAny = this.work.unanswered(unanswered, conn, kind, code, nowUs());
+    if (retriedAny || this.work.fansOut) this.pumpAll();
+    else this.fill(lane);
+  }
+
+  /** Stops sending; the connections close (live.ts). */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.sweepTimer);
+    this.waker.cancel();
+    for (const lane of this.lanes) if (lane.conn !== null) this.detach(lane, lane.conn);
+    this.live.stop();
+  }
+
+  // --- timers ----------------------------------------------------------------
+
+  /** Open model: wake up when the next scheduled request falls due. */
+  private armWake(now = nowUs()): void {
+    const due = this.work.nextDueUs();
+    // An overdue request is waiting for a busy connection: the next response or close fills that lane.
+    // `now` is the time the supply was asked at, so "not due yet" there is never "overdue" here.
+    if (due !== null && !this.stopping && due > now) this.waker.at(due);
+  }
+
+  /** Timeouts without a timer per request: one sweep over the connections. */
+  private sweep(): void {
+    const now = nowUs();
+    for (const lane of this.lanes) if (lane.conn !== null && timedOut(lane.conn, now, this.rules)) lane.conn.destroy('timeout');
+    this.live.sweep(now, this.rules);
+    this.armWake();
+  }
+}
