@@ -9,6 +9,7 @@ import { RunError, UsageError, ValidationError } from '../errors.js';
 import { RESULT_SCHEMA_ID, type ResultDocument } from '../metrics/result.js';
 import { decodeHistogram } from '../metrics/histogram.js';
 import { RESULT_JSON_SCHEMA } from '../metrics/result-schema.js';
+import { displayUrl } from '../plan/build-plan.js';
 import { hgrmFiles } from '../report/hgrm.js';
 import { renderHtml } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
@@ -57,7 +58,17 @@ export function parseResultText(text: string, file: string): ResultDocument {
   }
   const broken = brokenHistograms(data);
   if (broken.length > 0) throw new ValidationError(`${what} (a histogram cannot be decoded)`, broken);
-  return data as ResultDocument;
+  return withUrlsRedacted(data as ResultDocument);
+}
+
+/** A result written before URLs were redacted where they are read may still hold a password: not shown again. */
+function withUrlsRedacted(doc: ResultDocument): ResultDocument {
+  doc.target.url = displayUrl(doc.target.url);
+  for (const phase of doc.phases) {
+    const options = phase.options as Record<string, unknown>;
+    if (typeof options.url === 'string') options.url = displayUrl(options.url);
+  }
+  return doc;
 }
 
 /** Every `hdr` string of the document that is not a compressed HdrHistogram, by path: the reports and merge decode them all. */

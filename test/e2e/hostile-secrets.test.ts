@@ -74,6 +74,13 @@ it('no command shows the password of the URL, in any output', async () => {
   await step('a scenario whose target is ftp', ['run', join(inputs, 'ftp.json')], 2);
   await step('a scenario', ['run', join(inputs, 'good.json'), '--json', out('scenario.json'), ...outputs('scenario')], 0);
   await step('report', ['report', out('a.json'), ...outputs('report')], 0);
+  // a result saved by an older connload, the password still in it: reading it back shows it no more
+  const older = join(inputs, 'older.json');
+  await writeFile(older, (await readFile(out('a.json'), 'utf8')).replaceAll('tester:redacted@', `tester:${PASSWORD}@`));
+  expect(await readFile(older, 'utf8')).toContain(PASSWORD);
+  await step('report of an older result', ['report', older, ...outputs('older')], 0);
+  await step('compare with an older result', ['compare', older, out('a.json')], 0);
+  await step('merge with an older result', ['merge', older, out('a.json'), '-o', out('older-merged.json')], 0);
   await step('merge', ['merge', out('a.json'), out('c.json'), '-o', out('merged.json'), ...outputs('merged')], 1); // c.json's threshold fails on the merged data too
   await step('compare', ['compare', out('a.json'), out('merged.json')], 0);
   await step('probe, json to a file', ['probe', url, '--timeout', '2s', '--idle-max', '1s', '--json', out('probe.json')], 0);
@@ -82,7 +89,7 @@ it('no command shows the password of the URL, in any output', async () => {
 
   // The outputs were written (so the search below searched something) and show the redacted URL.
   const files = await filesUnder(dir);
-  for (const name of ['scenario.json', 'scenario.html', 'a.json', 'a.html', 'a.xml', 'b.html', 'report.html', 'report.xml', 'merged.json', 'merged.html', 'merged.xml', 'probe.json', 'step-summary.md']) {
+  for (const name of ['older.html', 'older-merged.json', 'scenario.json', 'scenario.html', 'a.json', 'a.html', 'a.xml', 'b.html', 'report.html', 'report.xml', 'merged.json', 'merged.html', 'merged.xml', 'probe.json', 'step-summary.md']) {
     expect(files, name).toContain(out(name));
   }
   expect(files.some((f) => f.startsWith(out('a-hgrm')))).toBe(true);
