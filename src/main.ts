@@ -8,6 +8,7 @@ import { ConnloadError, EXIT, STOP_SIGNALS, UsageError, type StopSignal } from '
 import { interrupt } from './cli/context.js';
 import { compareCommand } from './cli/compare.js';
 import { demoCommand } from './cli/demo.js';
+import { findCommand } from './cli/find.js';
 import { mergeCommand } from './cli/merge.js';
 import { probeCommand } from './cli/probe.js';
 import { reportCommand } from './cli/report.js';
@@ -50,7 +51,8 @@ async function main(argv: string[]): Promise<number> {
       .command(reportCommand)
       .command(compareCommand)
       .command(mergeCommand)
-      .demandCommand(1, 'give a command: run, serve, demo, probe, report, compare, merge (see --help)')
+      .command(findCommand as never)
+      .demandCommand(1, 'give a command: run, serve, demo, probe, report, compare, merge, find (see --help)')
       .strict()
       .version(TOOL_VERSION)
       .help()

@@ -43,6 +43,16 @@ export async function resolveAddress(plan: PhasePlan): Promise<string> {
 }
 
 export async function executePlans(plans: PhasePlan[], out: OutputOptions, signal: AbortSignal): Promise<ResultDocument> {
+  const doc = await runPlans(plans, out, signal);
+  await writeOutputs(doc, out);
+  if (doc.interrupted) throw new InterruptedError(context.stoppedBy ?? undefined);
+  const failed = thresholdFailures(doc.phases);
+  if (failed.length > 0) throw new ThresholdFailedError(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n  ${failed.join('\n  ')}`);
+  return doc;
+}
+
+/** Runs the phases in order and builds the document: writes nothing and judges nothing (`connload find` decides step by step). */
+export async function runPlans(plans: PhasePlan[], out: Pick<OutputOptions, 'quiet'>, signal: AbortSignal): Promise<ResultDocument> {
   const stderr = process.stderr;
   const live = createLiveDisplay(stderr, { quiet: out.quiet });
   const address = await resolveAddress(plans[0]!);
@@ -80,10 +90,6 @@ export async function executePlans(plans: PhasePlan[], out: OutputOptions, signa
     }
   }
   const doc = resultDocument({ url: plans[0]!.target.url, address }, new Date().toISOString(), phases, interrupted);
-  await writeOutputs(doc, out);
-  if (interrupted) throw new InterruptedError(context.stoppedBy ?? undefined);
-  const failed = thresholdFailures(phases);
-  if (failed.length > 0) throw new ThresholdFailedError(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n  ${failed.join('\n  ')}`);
   return doc;
 }
 

@@ -12,11 +12,16 @@ export function runOptions<T>(y: Argv<T>) {
     .option('streams', { requiresArg: true, describe: 'multiplex: concurrent streams per HTTP/2 session (default 100)', group: 'Strategy' })
     .option('max-requests-per-connection', { requiresArg: true, describe: 'retire a connection after this many requests', group: 'Strategy' })
     .option('max-connection-age', { type: 'string', describe: 'retire a connection after this long (e.g. 5s)', group: 'Strategy' })
+    .option('connect-rate', { requiresArg: true, describe: 'new connections per second, for every strategy (a pool grows to -c at this rate)', group: 'Load' })
+    .option('idle-timeout', { type: 'string', describe: "close a pooled connection idle this long (keep it below the server's keep-alive timeout)", group: 'Strategy' })
     .option('close', { type: 'string', describe: 'who closes a retired connection: server (Connection: close), client (client FIN first), reset (RST)', group: 'Strategy' })
     .option('duration', { alias: 'd', type: 'string', describe: 'how long to run (default 10s)', group: 'Load' })
     .option('requests', { alias: 'n', requiresArg: true, describe: 'stop after this many requests', group: 'Load' })
     .option('warmup', { type: 'string', describe: 'run this long first without counting', group: 'Load' })
     .option('rate', { alias: 'r', requiresArg: true, describe: 'open model: requests per second in total', group: 'Load' })
+    .option('stage', { type: 'string', array: true, requiresArg: true, describe: 'open model ramp, k6 style: 30s:2000,60s:2000,10s:0 (rate targets in req/s; starts from --rate or 0; the phase lasts as long as the stages)', group: 'Load' })
+    .option('stage-connections', { type: 'string', array: true, requiresArg: true, describe: 'closed model ramp of connections, e.g. 10s:100 (parsed, not run yet)', group: 'Load' })
+    .option('start-at', { type: 'string', describe: 'start barrier: plan, wait until this ISO time or epoch ms, then start (runners on many machines start together)', group: 'Load' })
     .option('max-connections', { requiresArg: true, describe: 'open model: cap on connections (default -c)', group: 'Load' })
     .option('page', { type: 'string', describe: 'page mode: paths fetched as one iteration, e.g. /index.html,/a.png', group: 'Load' })
     .option('workers', { alias: 'w', requiresArg: true, describe: 'worker threads (default 1)', group: 'Load' })
@@ -74,11 +79,16 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
     streams: numeric(a.streams),
     maxRequestsPerConnection: numeric(a['max-requests-per-connection']),
     maxConnectionAge: numericDuration(a['max-connection-age']),
+    idleTimeout: numericDuration(a['idle-timeout']),
+    connectRate: numeric(a['connect-rate']),
     close: a.close as RunOptionsInput['close'],
     duration: numericDuration(a.duration),
     requests: numeric(a.requests),
     warmup: numericDuration(a.warmup),
     rate: numeric(a.rate),
+    stages: a.stage,
+    connectionStages: a['stage-connections'],
+    startAt: a['start-at'],
     maxConnections: numeric(a['max-connections']),
     page: a.page,
     workers: numeric(a.workers),
@@ -113,7 +123,7 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
 
 /** CLI spelling of an option key, for error messages. */
 export function cliName(key: string): string {
-  const special: Record<string, string> = { headers: '--header', localAddress: '--local-address', threshold: '--threshold', url: 'url' };
+  const special: Record<string, string> = { stages: '--stage', connectionStages: '--stage-connections', headers: '--header', localAddress: '--local-address', threshold: '--threshold', url: 'url' };
   return special[key] ?? `--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
 }
 

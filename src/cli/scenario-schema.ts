@@ -68,6 +68,23 @@ function stringOrList(expected: string, description: string): SchemaNode {
   });
 }
 
+function stages(description: string, targetDescription: string): SchemaNode {
+  return accepts('an array of {"duration", "target"} stages', {
+    description,
+    type: 'array',
+    minItems: 1,
+    items: accepts('a stage {"duration": "30s", "target": N}', {
+      type: 'object',
+      required: ['duration', 'target'],
+      properties: {
+        duration: duration('How long this stage ramps.'),
+        target: accepts('a number >= 0', { description: targetDescription, type: 'number', minimum: 0 }),
+      },
+      additionalProperties: false,
+    }),
+  });
+}
+
 const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   strategy: accepts(`one of ${STRATEGY_NAMES.map((s) => `"${s}"`).join(', ')}`, {
     description: 'How connections are used: new-connection (one per request), http10-keepalive, persistent (HTTP/1.1), pipeline, multiplex (HTTP/2).',
@@ -96,6 +113,12 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   streams: positiveInteger('multiplex: concurrent HTTP/2 streams per connection.', RUN_DEFAULTS.streams),
   maxRequestsPerConnection: positiveInteger('Retire a connection after this many requests.'),
   maxConnectionAge: duration('Retire a connection older than this.'),
+  connectRate: accepts('a positive number', {
+    description: 'New connections per second, for every strategy: a pool grows to its size at this rate, new-connection is paced by it.',
+    type: 'number',
+    exclusiveMinimum: 0,
+  }),
+  idleTimeout: duration("Close a pooled connection idle this long: keep it below the server's keep-alive timeout."),
   close: accepts(`one of ${CLOSE_POLICIES.map((s) => `"${s}"`).join(', ')}`, {
     description: 'Who closes a retired connection: server (Connection: close, the server keeps TIME_WAIT), client (the client\'s port goes to TIME_WAIT), reset (RST, no TIME_WAIT).',
     enum: [...CLOSE_POLICIES],
@@ -140,6 +163,18 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
     minimum: 0,
   }),
   runnerCount: positiveInteger('Many machines: how many runners split the load.'),
+  stages: stages(
+    'Open model ramp, as k6 writes it: the arrival rate moves linearly from `rate` (0 if not given) through each target; the phase lasts as long as its stages. E.g. [{"duration": "30s", "target": 2000}, {"duration": "60s", "target": 2000}, {"duration": "10s", "target": 0}].',
+    'Requests per second (in total) at the end of this stage.',
+  ),
+  connectionStages: stages('Closed model ramp of open connections, written like `stages` (parsed and checked; not run by this version yet).', 'Open connections at the end of this stage.'),
+  startAt: accepts('an ISO time or epoch milliseconds', {
+    description: 'Start barrier: plan, then wait until this time and start (runners on many machines start together). An ISO time ("2026-12-03T12:00:00Z") or epoch milliseconds; at most 5 s in the past and 24 h ahead.',
+    anyOf: [
+      { type: 'string', minLength: 1 },
+      { type: 'integer', minimum: 0 },
+    ],
+  }),
 };
 
 function optionProperties(): SchemaNode {

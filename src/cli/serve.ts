@@ -29,6 +29,7 @@ export interface ServeArgs {
   fault: string[];
   stall: string;
   seed?: number;
+  capacity?: number;
 }
 
 const NEVER = ['off', 'never', 'none', '0'];
@@ -70,7 +71,7 @@ export function parseFaults(entries: string[]): FaultRates {
 /** Command-line arguments to server options; throws UsageError naming the option at fault. */
 export function serverOptionsFromArgs(given: ServeArgs): ServerOptions {
   // Number options are untyped for yargs (as run's): text that is not a number is said as given.
-  const args: ServeArgs = { ...given, port: numeric(given.port)!, 'keepalive-max': numeric(given['keepalive-max']), 'max-streams': numeric(given['max-streams'])!, seed: numeric(given.seed) };
+  const args: ServeArgs = { ...given, port: numeric(given.port)!, 'keepalive-max': numeric(given['keepalive-max']), 'max-streams': numeric(given['max-streams'])!, capacity: numeric(given.capacity), seed: numeric(given.seed) };
   const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
     throw new UsageError(`--port: expected a port 0..65535 (0 picks one), got ${show(args.port)}`);
@@ -88,6 +89,10 @@ export function serverOptionsFromArgs(given: ServeArgs): ServerOptions {
   }
   const maxStreams = args['max-streams'];
   if (!Number.isInteger(maxStreams) || maxStreams < 1) throw new UsageError(`--max-streams: expected an integer >= 1, got ${show(maxStreams)}`);
+  const capacity = args.capacity;
+  if (capacity !== undefined && (!Number.isInteger(capacity) || capacity < 1)) {
+    throw new UsageError(`--capacity: expected a number of requests served at once >= 1, got ${show(capacity)}`);
+  }
   if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new UsageError(`--seed: expected an integer, got ${show(args.seed)}`);
   let tls: ServerOptions['tls'] = null;
   if (args.tls || args.cert || args.key) {
@@ -112,6 +117,7 @@ export function serverOptionsFromArgs(given: ServeArgs): ServerOptions {
     faults: parseFaults(args.fault),
     stallMs: duration('stall', String(args.stall)),
     seed: args.seed ?? null,
+    capacity: capacity ?? null,
   };
 }
 
@@ -127,7 +133,17 @@ export function describeTotals(stats: ServerStats): string {
   if (stats.sessions > 0) line += `, ${stats.sessions} h2 sessions`;
   const faults = FAULT_NAMES.filter((name) => stats.faults[name] > 0).map((name) => `${name}=${stats.faults[name]}`);
   if (faults.length > 0) line += `, faults ${faults.join(' ')}`;
+  const q = stats.capacity;
+  if (q !== undefined && q.limit !== null) {
+    line += `\ncapacity ${q.limit} at once: peak in service ${q.peakInService}, peak queue ${q.peakQueue}, ${q.waited} requests waited`;
+    if (q.waited > 0) line += ` (total ${formatMs(q.waitTotalMs)}, mean ${formatMs(q.waitMeanMs)})`;
+    if (q.served > 0) line += `; mean service ${formatMs(q.serviceMeanMs)}`;
+  }
   return line;
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
 }
 
 function untilAborted(signal: AbortSignal): Promise<void> {
@@ -155,8 +171,10 @@ function builder(y: Argv): Argv<ServeArgs> {
     .option('http10-keepalive', { type: 'boolean', default: true, describe: 'honour HTTP/1.0 Connection: keep-alive (--no-http10-keepalive: always close)' })
     .option('fault', { type: 'string', array: true, default: [] as string[], describe: 'inject faults per request: truncate|reset|stall|malformed=RATE (repeatable)' })
     .option('stall', { type: 'string', default: '10s', describe: "how long a 'stall' fault holds the response" })
+    .option('capacity', { requiresArg: true, describe: 'answer at most N requests at once, the rest wait in arrival order (with --latency: at most N / latency req/s)' })
     .option('seed', { requiresArg: true, describe: 'seed of the fault randomness, for reproducible runs' })
     .example('$0 serve --port 0', 'pick a free port and print it')
+    .example('$0 serve --latency 10ms --capacity 4', 'a server that serves at most 400 req/s and queues the rest')
     .example('$0 serve --keepalive-max 5 --close-style rst --fault reset=0.01', 'a server that is hard on connections') as unknown as Argv<ServeArgs>;
 }
 

@@ -195,6 +195,7 @@ export class Http1Connection implements Connection, ParserEvents, SocketUser {
 
   private write(ex: Exchange, last: boolean): void {
     const bytes = last ? this.profile.requests[ex.pathIndex]!.last : this.profile.requests[ex.pathIndex]!.keep;
+    const idleSinceUs = this.responses > 0 && this.queue.length === 0 ? this.lastActiveUs : 0;
     this.queue.push(ex);
     ex.peer = this.socket.timing.peer ?? null;
     if (this.profile.splitWrites && bytes.body !== null) {
@@ -204,6 +205,7 @@ export class Http1Connection implements Connection, ParserEvents, SocketUser {
       this.socket.write(bytes.whole);
     }
     ex.writeEndUs = nowUs();
+    ex.idleUs = idleSinceUs > 0 ? ex.writeEndUs - idleSinceUs : -1;
     this.lastActiveUs = ex.writeEndUs;
   }
 }

@@ -451,13 +451,16 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
     const id = this.nextStreamId;
     this.nextStreamId += 2;
     const s: Stream = { id, ex, answered: false, unacked: 0, bodySent: 0, sendWindow: this.peerInitialWindow, blockedSinceUs: 0 };
+    const idle = this.streams.size === 0 && this.responses > 0;
     const buf = this.out.room(headersBytes(block.length, this.peerMaxFrameSize));
     this.out.pos = writeHeaders(buf, this.out.pos, id, block, body === null, this.peerMaxFrameSize);
     this.observer.headerBlock?.(true, this.blocksSent++ === 0, block.length, this.profile.plainBytes[ex.pathIndex]!);
     this.streams.set(id, s);
     if (body !== null) this.sendBody(s, body);
     if (body === null || s.bodySent === body.length) this.unstamped.push(ex);
-    this.lastActiveUs = nowUs();
+    const now = nowUs();
+    ex.idleUs = idle ? now - this.lastActiveUs : -1;
+    this.lastActiveUs = now;
     this.observer.streamsInFlight(this.streams.size);
   }
 

@@ -118,7 +118,7 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: Threshold[] = 
     addresses: mergePeers(parts.map((p) => p.addresses)),
     backends: mergePeers(parts.map((p) => p.backends)),
     thresholds: [],
-    series: mergeSeries(parts.map((p) => p.series), ports.supported),
+    series: mergeSeries(parts.map((p) => p.series), ports.supported, seriesOffsets(parts)),
     notes,
     interrupted: any(parts.map((p) => p.interrupted)),
   };
@@ -126,6 +126,8 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: Threshold[] = 
   const saved = [...new Set(parts.flatMap((p) => p.thresholds.map((t) => t.expression)))];
   const thresholds = [...parseThresholds(saved), ...extraThresholds];
   phase.thresholds = evaluateThresholds(thresholds.filter((t, i) => thresholds.findIndex((u) => u.expression === t.expression) === i), phase);
+  const starts = parts.map((p) => p.startedAtEpochMs);
+  if (starts.every((s) => typeof s === 'number')) phase.startedAtEpochMs = Math.min(...(starts as number[]));
   return phase;
 }
 
@@ -245,10 +247,22 @@ const SERIES_POINT_MERGE: MergeSpec<SeriesPoint> = {
   errors: sum,
 };
 
-/** Adds the per-second points with the same `t` (each runner counts from its own start). */
-function mergeSeries(parts: SeriesPoint[][], timeWaitSupported: boolean): SeriesPoint[] {
+/**
+ * Whole seconds by which each runner's series starts after the earliest runner's, when every
+ * runner's wall-clock start is known (runners without a shared --start-at start seconds apart);
+ * all 0 otherwise, as in files written before the start was recorded.
+ */
+function seriesOffsets(parts: PhaseResult[]): number[] {
+  const starts = parts.map((p) => p.startedAtEpochMs);
+  if (!starts.every((s) => typeof s === 'number')) return parts.map(() => 0);
+  const first = Math.min(...(starts as number[]));
+  return (starts as number[]).map((s) => Math.round((s - first) / 1000));
+}
+
+/** Adds the per-second points with the same `t`, each runner's shifted by its offset. */
+function mergeSeries(parts: SeriesPoint[][], timeWaitSupported: boolean, offsets: number[]): SeriesPoint[] {
   const byT = new Map<number, SeriesPoint[]>();
-  for (const point of parts.flat()) {
+  for (const point of parts.flatMap((series, i) => series.map((p) => ({ ...p, t: p.t + offsets[i]! })))) {
     const same = byT.get(point.t);
     if (same === undefined) byT.set(point.t, [point]);
     else same.push(point);

@@ -195,6 +195,11 @@ export class Recorder implements Http2Observer {
     return p;
   }
 
+  /** A request got no answer on a reused connection (closed or reset under it): its connection's idle age. */
+  raceFailure(ex: Exchange): void {
+    if (this.counting && ex.counted && ex.idleUs >= 0) this.hist('idleBeforeFailure').record(ex.idleUs);
+  }
+
   page(startUs: number, endUs: number): void {
     if (this.counting && startUs >= this.countStartUs) this.hist('page').record(endUs - startUs);
   }

@@ -135,6 +135,33 @@ const phase = {
     },
     notes: { type: 'array', items: { type: 'string' } },
     interrupted: { type: 'boolean' },
+    startedAtEpochMs: { type: 'number' },
+  },
+} as const;
+
+const capacityPoint = {
+  type: 'object',
+  required: ['load', 'phase', 'ok', 'failedThreshold', 'failedActual', 'requestsPerSecond', 'latencyP50Ms', 'latencyP99Ms', 'errors', 'errorRate', 'connectionsOpened', 'timeWaitPeak'],
+  additionalProperties: false,
+  properties: {
+    load: { type: 'number' }, phase: { type: 'string' }, ok: { type: 'boolean' }, failedThreshold: nullable('string'), failedActual: nullable('number'),
+    requestsPerSecond: { type: 'number' }, latencyP50Ms: nullable('number'), latencyP99Ms: nullable('number'),
+    errors: int, errorRate: { type: 'number' }, connectionsOpened: int, timeWaitPeak: nullable('integer'),
+  },
+} as const;
+
+const capacity = {
+  type: 'object',
+  required: ['by', 'value', 'failedAt', 'failedThreshold', 'thresholds', 'stoppedBy', 'curve'],
+  additionalProperties: false,
+  properties: {
+    by: { enum: ['rate', 'connections'] },
+    value: nullable('number'),
+    failedAt: nullable('number'),
+    failedThreshold: nullable('string'),
+    thresholds: { type: 'array', items: { type: 'string' } },
+    stoppedBy: { type: 'string' },
+    curve: { type: 'array', items: capacityPoint },
   },
 } as const;
 
@@ -153,5 +180,6 @@ export const RESULT_JSON_SCHEMA = {
     ok: { type: 'boolean' },
     interrupted: { type: 'boolean' },
     phases: { type: 'array', items: phase },
+    capacity,
   },
 } as const;

@@ -149,6 +149,45 @@ export interface PhaseResult {
   /** Plain-language findings (port exhaustion, RST trick, server stream limit...). */
   notes: string[];
   interrupted: boolean;
+  /** Wall-clock epoch ms at which counting began (series second 0); merge aligns runners' series by it. Absent in files written before it existed. */
+  startedAtEpochMs?: number;
+}
+
+/** One step of `connload find`: a load, whether every threshold held there, and the curve's values. */
+export interface CapacityPoint {
+  /** requests per second (by rate) or connections (by connections) */
+  load: number;
+  /** the phase of this step */
+  phase: string;
+  ok: boolean;
+  /** the first threshold that failed at this load, or null */
+  failedThreshold: string | null;
+  /** what that threshold measured there */
+  failedActual: number | null;
+  requestsPerSecond: number;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  errors: number;
+  /** errors / attempted requests */
+  errorRate: number;
+  connectionsOpened: number;
+  timeWaitPeak: number | null;
+}
+
+/** `connload find`: the highest load at which the thresholds held, and the curve that led there. */
+export interface CapacityResult {
+  by: 'rate' | 'connections';
+  /** the highest passing load (the capacity), or null when even the first step failed */
+  value: number | null;
+  /** the lowest failing load, or null when the search ended without a failure (bound, steps or time) */
+  failedAt: number | null;
+  /** the threshold that failed at failedAt */
+  failedThreshold: string | null;
+  thresholds: string[];
+  /** why the search stopped: "converged", "max-load", "max-steps", "max-time", "first-step-failed", "interrupted" */
+  stoppedBy: string;
+  /** every step, by load */
+  curve: CapacityPoint[];
 }
 
 export interface ResultDocument {
@@ -159,6 +198,8 @@ export interface ResultDocument {
   ok: boolean;
   interrupted: boolean;
   phases: PhaseResult[];
+  /** `connload find` only: the capacity found and its curve (each step is a phase). */
+  capacity?: CapacityResult;
 }
 
 /** The document around its phases: ok when nothing was interrupted and every threshold held. */

@@ -62,6 +62,25 @@ export function summarizeHttp2(streamsAsked: number, h: Http2Counters): Http2Sum
   };
 }
 
+/**
+ * The keep-alive race in words: requests that got no answer on reused connections, how long those had
+ * been idle, beside the server's announced Keep-Alive timeout, and what to change.
+ */
+export function keepAliveRaceNote(idle: MetricSummary | undefined, keepAliveHeader: string | null, idleTimeoutMs: unknown): string | null {
+  if (idle === undefined || idle.count === 0) return null;
+  const s = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const announced = /(?:^|[,\s])timeout\s*=\s*(\d+)/i.exec(keepAliveHeader ?? '')?.[1];
+  const server = announced !== undefined
+    ? `the server announced Keep-Alive: timeout=${announced}`
+    : 'the server announced no Keep-Alive timeout (connload probe measures when it closes idle connections)';
+  const requests = idle.count === 1 ? '1 request' : `${idle.count} requests`;
+  const ages = idle.min === idle.max ? s(idle.min) : `${s(idle.min)}-${s(idle.max)} (p50 ${s(idle.p50)})`;
+  const suggest = typeof idleTimeoutMs === 'number'
+    ? `--idle-timeout ${s(idleTimeoutMs)} did not close them first: set it lower`
+    : `keep the client's idle timeout below the server's: --idle-timeout ${s(Math.max(100, Math.floor(idle.min * 0.8)))} or less`;
+  return `The keep-alive race: ${requests} got no answer on reused connections that had been idle ${ages}; ${server}. The server closed them as the requests went out (idempotent ones were retried, see retried): ${suggest}.`;
+}
+
 /** "sent 64% first, 64% later; received 71% first, 9% later": HPACK bytes as a share of the plain text. */
 export function describeHeaderCompression(h: Http2Summary): string | null {
   const b = h.headerBytes;
@@ -123,6 +142,8 @@ export interface PhaseOutcome {
   merged: PhaseAggregate;
   timeWait: TimeWaitTrace;
   interrupted: boolean;
+  /** wall-clock epoch ms at which counting began (the phase start after any warmup) */
+  startedAtEpochMs?: number;
 }
 
 /** The ports section: what the sampler saw against the port facts. */
@@ -142,10 +163,12 @@ export function phasePorts(facts: PhaseFacts, host: HostFacts, run: PhaseOutcome
   });
 }
 
-function phaseNotes(facts: PhaseFacts, host: HostFacts, ports: PortsSummary, counters: PhaseAggregate['counters'], http2: Http2Summary | null): string[] {
+function phaseNotes(facts: PhaseFacts, host: HostFacts, ports: PortsSummary, counters: PhaseAggregate['counters'], metrics: PhaseResult['metrics'], http2: Http2Summary | null): string[] {
   const notes = ports.exhausted ? exhaustionAdvice(ports, { reusesConnections: facts.reusesConnections, close: facts.close }) : [];
   const files = fileLimitNote(counters.connections.failedByCode.EMFILE ?? 0, host.openFiles ?? null);
   if (files !== null) notes.push(files);
+  const race = keepAliveRaceNote(metrics.idleBeforeFailure, counters.connections.keepAliveHeader, facts.options.idleTimeoutMs);
+  if (race !== null) notes.push(race);
   if (facts.close === 'reset' && counters.connections.resetByClient > 0) {
     notes.push('--close reset: connections were aborted with RST, so no TIME_WAIT was left anywhere; this is a trick with a cost: the server sees resets, and data still in flight is lost.');
   }
@@ -196,8 +219,9 @@ export function buildPhaseResult(facts: PhaseFacts, host: HostFacts, run: PhaseO
     backends: facts.backendHeader === null ? null : summarizePeers(facts.backendHeader.toLowerCase(), c.backends),
     thresholds: [],
     series: series(merged, run.timeWait),
-    notes: phaseNotes(facts, host, ports, c, http2),
+    notes: phaseNotes(facts, host, ports, c, metrics, http2),
     interrupted: run.interrupted,
+    ...(run.startedAtEpochMs !== undefined ? { startedAtEpochMs: run.startedAtEpochMs } : {}),
   };
   phase.thresholds = evaluateThresholds(facts.thresholds, phase);
   return phase;

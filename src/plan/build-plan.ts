@@ -12,6 +12,8 @@ import { planDns } from './dns.js';
 import { parseProxy, proxyFromEnv, type ProxyPlan } from './proxy.js';
 import { STRATEGY_NAMES, type PhasePlan, type StrategyName, type TargetPlan } from './types.js';
 import { parseDurationMs } from './units.js';
+import { parseStages, stagesDurationMs, type Stage } from './stages.js';
+import { parseStartAt } from './start-at.js';
 
 export interface PlanInput {
   name: string;
@@ -27,6 +29,8 @@ export interface PlanInput {
   limits?: MachineLimits;
   /** names an option in messages: "--depth" on the command line, "phases[1].depth" in a scenario */
   where: (key: keyof RunOptionsInput | 'url') => string;
+  /** the clock --start-at is checked against (tests pass one); Date.now() by default */
+  nowEpochMs?: number;
 }
 
 // Infinity and NaN as themselves: JSON would say null
@@ -127,8 +131,35 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   const workers = int('workers', RUN_DEFAULTS.workers, 1, limits !== null ? { max: workersBound(limits), why: `${WORKERS_PER_CPU} per CPU, ${limits.cpus} CPUs here` } : undefined)!;
   const sockets: Bound = limits !== null ? connectionsBound(limits, workers) : { max: MAX_CONNECTIONS, why: 'one process; split the load with --runner-count' };
   const connections = int('connections', RUN_DEFAULTS.connections, 1, sockets)!;
-  const rate = rateOf(o.rate, o.runnerCount, (expected) => bad('rate', expected, o.rate));
+  const fixedRate = rateOf(o.rate, o.runnerCount, (expected) => bad('rate', expected, o.rate));
+  let ramp: PhasePlan['ramp'] = null;
+  if (o.stages !== undefined) {
+    const parsed = parseStages(o.stages, 'requests per second');
+    if (isProblems(parsed)) problems.push(...parsed.map((p) => `${input.where('stages')}: ${p}`));
+    else ramp = { startRate: fixedRate ?? 0, stages: parsed };
+  }
+  // With a ramp the plan's rate is its peak: the phase runs in the open model, at most that fast.
+  const rate = ramp !== null ? Math.max(ramp.startRate, ...ramp.stages.map((s) => s.target)) : fixedRate;
+  if (ramp !== null && rate === 0) problems.push(`${input.where('stages')}: the ramp never rises above 0 requests per second: expected a target > 0`);
+  // a ramp's peak is bounded as --rate is
+  if (ramp !== null && rate !== null && rate > 0) rateOf(rate, o.runnerCount, (expected) => problems.push(`${input.where('stages')}: a peak of ${show(rate)} requests per second: expected ${expected}`));
+  if (o.connectionStages !== undefined) {
+    const parsed = parseStages(o.connectionStages, 'connections');
+    if (isProblems(parsed)) problems.push(...parsed.map((p) => `${input.where('connectionStages')}: ${p}`));
+    else {
+      problems.push(
+        `${input.where('connectionStages')}: connection ramps are not run by this version yet: expected a fixed ${input.where('connections')} (or ${input.where('stages')} for a rate ramp)`,
+      );
+    }
+  }
+  let startAtEpochMs: number | null = null;
+  if (o.startAt !== undefined) {
+    const parsed = parseStartAt(o.startAt, input.nowEpochMs ?? Date.now());
+    if (typeof parsed === 'string') problems.push(`${input.where('startAt')}: ${parsed}`);
+    else startAtEpochMs = parsed;
+  }
   const maxConnections = int('maxConnections', null, 1, sockets);
+  const connectRate = o.connectRate === undefined ? null : typeof o.connectRate === 'number' && o.connectRate > 0 && Number.isFinite(o.connectRate) ? o.connectRate : (bad('connectRate', 'a number of new connections per second > 0', o.connectRate), null);
   const lanes = rate !== null ? maxConnections ?? connections : connections;
   if (workers > lanes) problems.push(`${input.where('workers')}: ${workers} workers need at least as many connections, got ${lanes}`);
 
@@ -176,7 +207,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   if (o.page !== undefined) {
     page = (Array.isArray(o.page) ? o.page : o.page.split(',')).map((p) => p.trim()).filter((p) => p !== '');
     if (page.length === 0 || page.some(badRequestTarget)) bad('page', 'paths starting with "/" of visible ASCII (no spaces or controls), e.g. /index.html,/a.png', o.page);
-    if (rate !== null) problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where('rate')} or ${input.where('page')}`);
+    if (rate !== null) problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where(ramp !== null ? 'stages' : 'rate')} or ${input.where('page')}`);
   }
 
   const thresholds: Threshold[] = [];
@@ -197,7 +228,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     target: typeof target === 'string' ? parseTarget('http://invalid/') as TargetPlan : target,
     strategy,
     connections,
-    durationMs: duration('duration', RUN_DEFAULTS.durationMs)!,
+    // With a ramp the phase lasts as long as its stages.
+    durationMs: ramp !== null ? stagesDurationMs(ramp.stages) : duration('duration', RUN_DEFAULTS.durationMs)!,
     requests: int('requests', null),
     warmupMs: duration('warmup', RUN_DEFAULTS.warmupMs)!,
     method,
@@ -208,6 +240,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     streams: int('streams', RUN_DEFAULTS.streams, 1, STREAMS_BOUND)!,
     maxRequestsPerConnection: int('maxRequestsPerConnection', null),
     maxConnectionAgeMs: duration('maxConnectionAge', null),
+    idleTimeoutMs: duration('idleTimeout', null),
+    connectRate,
     close,
     nodelay: o.nodelay ?? RUN_DEFAULTS.nodelay,
     splitWrites: o.splitWrites ?? false,
@@ -220,6 +254,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     proxy,
     localAddresses,
     rate,
+    ramp,
+    startAtEpochMs,
     maxConnections,
     page,
     thresholds,
@@ -260,6 +296,10 @@ function rateOf(value: unknown, runnerCount: unknown, bad: (expected: string) =>
   return value;
 }
 
+function isProblems(parsed: Stage[] | string[]): parsed is string[] {
+  return typeof parsed[0] === 'string';
+}
+
 /** Splits `total` into `parts` shares that differ by at most one. */
 export function share(total: number, parts: number, index: number): number {
   return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
@@ -274,6 +314,7 @@ function runnerShare(plan: PhasePlan): PhasePlan {
     connections: share(plan.connections, n, i),
     requests: plan.requests === null ? null : share(plan.requests, n, i),
     rate: plan.rate === null ? null : plan.rate / n,
+    ramp: plan.ramp === null ? null : { startRate: plan.ramp.startRate / n, stages: plan.ramp.stages.map((s) => ({ ...s, target: s.target / n })) },
     maxConnections: plan.maxConnections === null ? null : share(plan.maxConnections, n, i),
   };
 }

@@ -4,12 +4,14 @@
 import { redactHeaders, redactUrl } from '../metrics/redact.js';
 import type { PhaseFacts } from '../metrics/summary.js';
 import { traitsOf } from '../strategies/index.js';
+import { formatStages } from './stages.js';
 import type { PhasePlan } from './types.js';
 
 /** `pooled: persistent, 4 connections, 200 requests or 10s, close client -> GET http://...` */
 export function describePlan(plan: PhasePlan): string {
   const shows = traitsOf(plan.strategy).shows;
-  const load = plan.rate !== null ? `${plan.rate} req/s (open model, up to ${plan.maxConnections ?? plan.connections} connections)` : `${plan.connections} connections`;
+  const rate = plan.ramp !== null ? `ramp ${formatStages(plan.ramp.startRate, plan.ramp.stages)} req/s` : `${plan.rate} req/s`;
+  const load = plan.rate !== null ? `${rate} (open model, up to ${plan.maxConnections ?? plan.connections} connections)` : `${plan.connections} connections`;
   const stop = [plan.requests !== null ? `${plan.requests} requests` : null, `${plan.durationMs / 1000}s`].filter(Boolean).join(' or ');
   const extra = [
     shows.depth ? `depth ${plan.depth}` : null,
@@ -18,6 +20,7 @@ export function describePlan(plan: PhasePlan): string {
     plan.warmupMs > 0 ? `warmup ${plan.warmupMs / 1000}s` : null,
     plan.workers > 1 ? `${plan.workers} workers` : null,
     `close ${plan.close}`,
+    plan.startAtEpochMs !== null ? `starts at ${new Date(plan.startAtEpochMs).toISOString()}` : null,
   ].filter(Boolean).join(', ');
   return `${plan.name}: ${plan.strategy}, ${load}, ${stop}, ${extra} -> ${plan.method} ${plan.target.url}`;
 }
@@ -39,6 +42,8 @@ export function describeOptions(plan: PhasePlan): Record<string, unknown> {
     streams: shows.streams ? plan.streams : undefined,
     maxRequestsPerConnection: plan.maxRequestsPerConnection,
     maxConnectionAgeMs: plan.maxConnectionAgeMs,
+    idleTimeoutMs: plan.idleTimeoutMs ?? undefined,
+    connectRate: plan.connectRate ?? undefined,
     close: plan.close,
     nodelay: plan.nodelay,
     splitWrites: plan.splitWrites,

@@ -2,6 +2,7 @@
 // (same names, camelCase). Raw values: buildPlan validates and resolves them.
 import type { StrategyName } from './types.js';
 import type { ClosePolicy } from '../transport/close-policy.js';
+import type { StageInput } from './stages.js';
 
 export interface RunOptionsInput {
   strategy?: StrategyName;
@@ -21,6 +22,10 @@ export interface RunOptionsInput {
   streams?: number;
   maxRequestsPerConnection?: number;
   maxConnectionAge?: string | number;
+  /** new connections per second, for every strategy */
+  connectRate?: number;
+  /** the client closes a pooled connection idle this long */
+  idleTimeout?: string | number;
   close?: ClosePolicy;
   nodelay?: boolean;
   splitWrites?: boolean;
@@ -55,6 +60,12 @@ export interface RunOptionsInput {
   sampleInterval?: string | number;
   runnerIndex?: number;
   runnerCount?: number;
+  /** open model ramp: "30s:2000,60s:2000,10s:0" (CLI --stage) or [{duration, target}] (scenario) */
+  stages?: string | string[] | StageInput[];
+  /** closed model ramp of open connections, written like stages (CLI --stage-connections) */
+  connectionStages?: string | string[] | StageInput[];
+  /** start barrier: ISO time or epoch ms at which the phase starts (runners on many machines start together) */
+  startAt?: string | number;
   /** thresholds for this phase (CLI --threshold) */
   threshold?: string[];
 }
@@ -62,9 +73,10 @@ export interface RunOptionsInput {
 /** Every option key, for "unknown key" checks and the scenario schema. */
 export const RUN_OPTION_KEYS = [
   'strategy', 'connections', 'duration', 'requests', 'warmup', 'method', 'headers', 'body', 'bodyFile',
-  'workers', 'depth', 'streams', 'maxRequestsPerConnection', 'maxConnectionAge', 'close', 'nodelay',
+  'workers', 'depth', 'streams', 'maxRequestsPerConnection', 'maxConnectionAge', 'idleTimeout', 'connectRate', 'close', 'nodelay',
   'splitWrites', 'connectTimeout', 'timeout', 'insecure', 'ca', 'servername', 'tlsSessionReuse',
   'backendHeader', 'dns', 'dnsRefresh', 'resolve', 'dnsServer', 'proxy', 'unixSocket', 'localAddress', 'rate', 'maxConnections', 'page', 'sampleInterval', 'runnerIndex', 'runnerCount', 'threshold',
+  'stages', 'connectionStages', 'startAt',
 ] as const satisfies ReadonlyArray<keyof RunOptionsInput>;
 
 export const RUN_DEFAULTS = {

@@ -2,6 +2,7 @@
 // Built by buildPlan (pure) from command-line options or a scenario phase.
 import type { Threshold } from '../metrics/thresholds.js';
 import type { ClosePolicy } from '../transport/close-policy.js';
+import type { Stage } from './stages.js';
 import type { DnsPlan } from './dns.js';
 import type { ProxyPlan } from './proxy.js';
 
@@ -49,6 +50,10 @@ export interface PhasePlan {
   streams: number;
   maxRequestsPerConnection: number | null;
   maxConnectionAgeMs: number | null;
+  /** --connect-rate: new connections per second in total (over workers), or null for no limit. */
+  connectRate: number | null;
+  /** --idle-timeout: the client closes a pooled connection idle this long, or null. */
+  idleTimeoutMs: number | null;
   close: ClosePolicy;
   nodelay: boolean;
   splitWrites: boolean;
@@ -65,8 +70,12 @@ export interface PhasePlan {
   unixSocket: string | null;
   /** Source addresses to spread new connections over (round-robin); empty = the OS picks. */
   localAddresses: string[];
-  /** Open model: requests per second in total, or null for the closed model. */
+  /** Open model: requests per second in total, or null for the closed model. With a ramp, its peak. */
   rate: number | null;
+  /** Open model ramp: the arrival rate moves linearly from startRate through each stage's target; null = a fixed rate. */
+  ramp: { startRate: number; stages: Stage[] } | null;
+  /** Start barrier: the wall-clock epoch ms at which the phase starts, or null for as soon as planned. */
+  startAtEpochMs: number | null;
   /** Open model: cap on sockets (total over workers). */
   maxConnections: number | null;
   /** Page mode: paths fetched as one iteration, or null. */

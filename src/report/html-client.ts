@@ -6,7 +6,7 @@ export const REPORT_SCRIPT = String.raw`
 (function () {
   'use strict';
   var model = JSON.parse(document.getElementById('connload-charts').textContent);
-  var all = model.percentiles.concat(model.timeSeries, model.requestsPerConnection ? [model.requestsPerConnection] : []);
+  var all = model.percentiles.concat(model.timeSeries, model.requestsPerConnection ? [model.requestsPerConnection] : [], model.capacity ? [model.capacity] : []);
   var drawn = [];
   // For tests and for poking at the data from the console.
   window.connloadCharts = drawn;
@@ -111,7 +111,15 @@ export const REPORT_SCRIPT = String.raw`
     };
   }
 
-  var builders = { percentile: percentileOptions, time: timeOptions, bars: barsOptions };
+  function capacityOptions(chart) {
+    return {
+      scales: { x: { time: false }, y: { range: fromZero }, y2: { range: fromZero } },
+      axes: [axis(chart.xLabel, { size: 44 }), axis(chart.yLabel), axis(chart.y2Label, { scale: 'y2', side: 1, grid: { show: false } })],
+      series: [{ label: chart.xLabel, value: function (u, v) { return v == null ? '\u2013' : fmtNumber(v) + ' ' + chart.xLabel; } }].concat(chart.series.map(lineSeries))
+    };
+  }
+
+  var builders = { percentile: percentileOptions, time: timeOptions, bars: barsOptions, capacity: capacityOptions };
 
   function plotWidth(el) { return Math.max(280, Math.floor(el.clientWidth)); }
 

@@ -28,8 +28,10 @@ export interface ChartSeries {
 export interface Chart {
   id: string;
   title: string;
-  /** percentile: x is 1/(1-p) on a log scale; time: x is seconds; bars: x is a category index. */
-  kind: 'percentile' | 'time' | 'bars';
+  /** percentile: x is 1/(1-p) on a log scale; time: x is seconds; bars: x is a category index; capacity: x is the load of `find`. */
+  kind: 'percentile' | 'time' | 'bars' | 'capacity';
+  /** The x axis label of a capacity chart (req/s or connections). */
+  xLabel?: string;
   /** The timing metric of a percentile chart. */
   metric?: MetricName;
   yLabel: string;
@@ -44,6 +46,8 @@ export interface ChartModel {
   percentiles: Chart[];
   timeSeries: Chart[];
   requestsPerConnection: Chart | null;
+  /** `connload find`: latency against load. */
+  capacity?: Chart | null;
 }
 
 export function phaseEntries(docs: ResultDocument[], labels: string[]): PhaseEntry[] {

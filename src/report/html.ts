@@ -2,6 +2,7 @@
 // forbids any request), from one result document or several (the `compare` command).
 import type { ResultDocument } from '../metrics/result.js';
 import { chartAssets } from './assets.js';
+import { capacityChart, renderCapacitySection } from './html-capacity.js';
 import { REPORT_SCRIPT } from './html-client.js';
 import { buildChartModel, phaseEntries, type Chart, type ChartModel, type PhaseEntry } from './html-data.js';
 import { escapeHtml as h, jsonForScript } from './html-escape.js';
@@ -31,11 +32,14 @@ export function renderHtml(docs: ResultDocument[], options: HtmlReportOptions = 
   const labels = docs.map((_, i) => options.labels?.[i] ?? `result ${i + 1}`);
   const entries = phaseEntries(docs, labels);
   const model = buildChartModel(entries);
+  const capacity = docs.length === 1 ? docs[0]!.capacity ?? null : null;
+  if (capacity) model.capacity = capacityChart(capacity);
   const title = options.title ?? (docs.length === 1 ? `connload: ${docs[0]!.target.url}` : `connload: comparison of ${docs.length} results`);
   const assets = chartAssets();
 
   const sections: HtmlSection[] = [
     ...(options.leadSections ?? []),
+    ...(capacity && model.capacity ? [{ id: 'capacity', title: 'Capacity', body: renderCapacitySection(capacity, model.capacity) }] : []),
     { id: 'summary', title: 'Summary', body: renderSummaryCards(entries) },
     { id: 'percentiles', title: 'Percentiles', body: percentileSection(model, entries) },
     { id: 'timeline', title: 'Over time', body: chartGrid(model.timeSeries, 'No per-second series were recorded.') },

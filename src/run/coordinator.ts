@@ -38,7 +38,8 @@ export function sampleIntervalMs(baseIntervalMs: number, tookMs: number): number
 const NO_TCP_SAMPLER: TimeWaitSampler = { supported: false, source: null, sample: async () => null };
 
 export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promise<PhaseRun> {
-  const startAtEpochMs = Date.now() + 30 + 20 * plan.workers;
+  // --start-at: every runner starts at the same wall-clock time; otherwise as soon as the workers are up.
+  const startAtEpochMs = plan.startAtEpochMs ?? Date.now() + 30 + 20 * plan.workers;
   const plans: WorkerPlan[] = Array.from({ length: plan.workers }, (_, i) => ({
     phase: plan,
     workerIndex: i,
@@ -167,7 +168,7 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     throw new RunError(fatalMessage(plan, options.address, f.code, f.message), f.code);
   }
   if (sampling) await sampleTimeWait();
-  return { merged: aggregateFinals(finals), timeWait: trace, interrupted };
+  return { merged: aggregateFinals(finals), timeWait: trace, interrupted, startedAtEpochMs: startAtEpochMs + plan.warmupMs };
 }
 
 /** Why a target refused its certificate, and what the user can do: one line (exit 3). */

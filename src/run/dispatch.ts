@@ -101,6 +101,8 @@ export class Dispatch {
     let retriedAny = false;
     for (let i = 0; i < list.length; i++) {
       const ex = list[i]!;
+      // The keep-alive race: the first unanswered request went on a connection that had been idle.
+      if (i === 0 && ex.firstByteUs === 0) this.rec.raceFailure(ex);
       if (mayRetry(ex, i, conn, this.idempotent)) {
         if (ex.counted) this.rec.retried(isStale(i, conn));
         this.retries.add(ex);

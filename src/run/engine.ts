@@ -61,6 +61,9 @@ export class Engine {
       lanes: plan.connections,
       perConnection: opener.perConnection,
       maxAgeUs: (phase.maxConnectionAgeMs ?? 0) * 1000,
+      idleTimeoutUs: (phase.idleTimeoutMs ?? 0) * 1000,
+      // Workers share the rate as they share the connections.
+      connectRate: phase.connectRate === null ? null : phase.connectRate / phase.workers,
       timeoutUs: phase.timeoutMs * 1000,
       connectTimeoutUs: phase.connectTimeoutMs * 1000,
       localAddresses: phase.localAddresses,

@@ -28,6 +28,10 @@ export interface PoolRules {
   perConnection: number | null;
   /** --max-connection-age in us, or 0. */
   maxAgeUs: number;
+  /** --idle-timeout in us, or 0: the client closes a pooled connection idle this long. */
+  idleTimeoutUs: number;
+  /** --connect-rate for this worker: new connections per second, or null for no limit. */
+  connectRate: number | null;
   timeoutUs: number;
   connectTimeoutUs: number;
   /** Source addresses, used in turn; empty: the OS picks. */
@@ -63,9 +67,11 @@ export class Lane implements ConnectionEvents {
   }
 }
 
-/** 4.5.5: an idle connection the server is about to close for idleness is not reused. */
-export function idleTooLong(conn: Connection, now: number): boolean {
-  return conn.idleTimeoutUs > 0 && now - conn.lastActiveUs > conn.idleTimeoutUs * IDLE_MARGIN;
+/** 4.5.5: an idle connection the server is about to close for idleness is not reused; nor one idle for
+ *  longer than --idle-timeout (the client's half of the keep-alive agreement). */
+export function idleTooLong(conn: Connection, now: number, rules: Pick<PoolRules, 'idleTimeoutUs'>): boolean {
+  const idleUs = now - conn.lastActiveUs;
+  return (conn.idleTimeoutUs > 0 && idleUs > conn.idleTimeoutUs * IDLE_MARGIN) || (rules.idleTimeoutUs > 0 && idleUs > rules.idleTimeoutUs);
 }
 
 /** The request about to go on `conn` is its last: the per-connection count or the age is reached. */
@@ -81,6 +87,27 @@ export function timedOut(conn: Connection, now: number, rules: PoolRules): boole
   if (!conn.connected) return now - conn.timing.startUs > rules.connectTimeoutUs;
   if (conn.inFlight > 0) return now - conn.oldestSentUs > rules.timeoutUs;
   return !conn.canSend() && now - conn.lastActiveUs > rules.timeoutUs;
+}
+
+/**
+ * --connect-rate: new connections at most this many per second, spread evenly (connection k may open
+ * at start + k / rate, or later), for every strategy: a pool grows to -c at that rate and replaces
+ * retired connections no faster; new-connection is paced by it.
+ */
+export class ConnectPacer {
+  private nextUs = 0;
+  private readonly intervalUs: number;
+  constructor(perSecond: number) {
+    this.intervalUs = 1e6 / perSecond;
+  }
+  /** When the next connection may open (at or before `now`: it may now). */
+  nextAllowedUs(): number {
+    return this.nextUs;
+  }
+  /** A connection opens now. Slots not used while nothing needed a connection do not pile up into a burst. */
+  opened(now: number): void {
+    this.nextUs = Math.max(this.nextUs, now - this.intervalUs) + this.intervalUs;
+  }
 }
 
 /** --local-address: each new connection binds the next address in turn (more 4-tuples). */

@@ -10,7 +10,7 @@ import type { CloseKind, Connection, ConnectionFactory } from '../transport/conn
 import { nowUs, type Exchange } from '../transport/timing.js';
 import type { Dispatch } from './dispatch.js';
 import {
-  CONNECT_BACKOFF_US, EXHAUSTED_BACKOFF_US, FatalConnectError, idleTooLong, isLastRequest, Lane,
+  CONNECT_BACKOFF_US, ConnectPacer, EXHAUSTED_BACKOFF_US, FatalConnectError, idleTooLong, isLastRequest, Lane,
   LocalAddresses, SWEEP_INTERVAL_MS, timedOut, type PoolHooks, type PoolRules,
 } from './lanes.js';
 import { LiveConnections } from './live.js';
@@ -25,6 +25,7 @@ export class Pool {
   private readonly live: LiveConnections;
   private nextId = 1;
   private readonly localAddresses: LocalAddresses;
+  private readonly pacer: ConnectPacer | null;
   private everConnected = false;
   /** True while connects fail for want of a local port; false again after a connect that works. */
   outOfPorts = false;
@@ -45,6 +46,7 @@ export class Pool {
     this.lanes = Array.from({ length: rules.lanes }, () => new Lane(this));
     this.emptyLanes = rules.lanes;
     this.localAddresses = new LocalAddresses(rules.localAddresses);
+    this.pacer = rules.connectRate === null ? null : new ConnectPacer(rules.connectRate);
     this.live = new LiveConnections(rec, () => hooks.settled(this.fatal));
   }
 
@@ -82,6 +84,10 @@ export class Pool {
       } else if (lane.backoffUntilUs > now) {
         this.waker.at(lane.backoffUntilUs);
         return;
+      } else if (this.pacer !== null && this.pacer.nextAllowedUs() > now) {
+        // --connect-rate: this lane's connection waits for its slot.
+        this.waker.at(this.pacer.nextAllowedUs());
+        return;
       }
       const ex = this.work.next(now, conn === null || conn.responses === 0);
       if (ex === null) {
@@ -90,7 +96,10 @@ export class Pool {
         this.armWake(now); // a connection is free: wake it when the next request is due
         return;
       }
-      if (conn === null) conn = this.openOn(lane);
+      if (conn === null) {
+        this.pacer?.opened(now);
+        conn = this.openOn(lane);
+      }
       this.send(conn, ex, now);
     }
   }
@@ -99,7 +108,7 @@ export class Pool {
   private mustEvict(conn: Connection, now: number): boolean {
     if (conn.inFlight > 0) return false;
     // 4.5.5: do not reuse a connection the server is about to close for idleness.
-    if (idleTooLong(conn, now)) return true;
+    if (idleTooLong(conn, now, this.rules)) return true;
     // 4.7.3: retries need a new connection; a used idle one makes room when no lane is empty.
     return conn.responses > 0 && this.emptyLanes === 0 && this.work.retryWaiting;
   }
@@ -240,7 +249,15 @@ export class Pool {
   /** Timeouts without a timer per request: one sweep over the connections. */
   private sweep(): void {
     const now = nowUs();
-    for (const lane of this.lanes) if (lane.conn !== null && timedOut(lane.conn, now, this.rules)) lane.conn.destroy('timeout');
+    for (const lane of this.lanes) {
+      const conn = lane.conn;
+      if (conn === null) continue;
+      if (timedOut(conn, now, this.rules)) conn.destroy('timeout');
+      // --idle-timeout: an idle pooled connection is closed by the client before the server does it.
+      else if (this.rules.idleTimeoutUs > 0 && conn.inFlight === 0 && conn.responses > 0 && now - conn.lastActiveUs > this.rules.idleTimeoutUs) {
+        this.setAsideConn(lane, conn, true);
+      }
+    }
     this.live.sweep(now, this.rules);
     this.armWake();
   }

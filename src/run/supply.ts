@@ -55,7 +55,8 @@ export class ClosedSupply implements Supply {
  */
 export class OpenSupply implements Supply {
   readonly fansOut = false;
-  private k = 0;
+  /** slots handed out or dropped so far: the next slot is the k-th */
+  protected k = 0;
   private taken = 0;
   get issued(): number {
     return this.taken;
@@ -63,7 +64,7 @@ export class OpenSupply implements Supply {
   private endUs = Infinity;
   private readonly intervalUs: number;
   constructor(
-    private readonly startUs: number,
+    protected readonly startUs: number,
     ratePerSecond: number,
     private readonly budget: number | null,
     private readonly deadlineUs: number,
@@ -75,7 +76,8 @@ export class OpenSupply implements Supply {
   endAt(endUs: number): void {
     this.endUs = endUs;
   }
-  private dueUs(): number {
+  /** When slot k falls due (a ramp overrides this). */
+  protected dueUs(): number {
     return this.startUs + this.k * this.intervalUs;
   }
   get exhausted(): boolean {

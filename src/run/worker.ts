@@ -11,6 +11,7 @@ import { strategyFor } from '../strategies/index.js';
 import { Engine, FatalConnectError, openerFor } from './engine.js';
 import { assertNever, type MainToWorker, type WorkerToMain } from './messages.js';
 import { ClosedSupply, OpenSupply, PageSupply, type Supply } from './supply.js';
+import { RampSchedule, RampSupply } from './ramp-supply.js';
 
 if (parentPort === null) throw new Error('worker.js must run in a worker thread');
 const port = parentPort;
@@ -21,6 +22,8 @@ const DRAIN_BACKSTOP_MS = 1000;
 
 let engine: Engine | null = null;
 let stopRequested = false;
+/** Ends the wait for the phase's start (--start-at may be hours ahead): a stop must not wait for it. */
+let endStartWait: (() => void) | null = null;
 
 port.on('message', (msg: MainToWorker) => {
   switch (msg.type) {
@@ -29,6 +32,7 @@ port.on('message', (msg: MainToWorker) => {
       break;
     case 'stop':
       stopRequested = true;
+      endStartWait?.();
       engine?.stop();
       break;
     default:
@@ -39,6 +43,10 @@ port.on('message', (msg: MainToWorker) => {
 function makeSupply(plan: WorkerPlan, rec: Recorder, startUs: number): Supply {
   const phase = plan.phase;
   if (phase.page !== null) return new PageSupply(phase.page.length, plan.requests, (s, e) => rec.page(s, e));
+  if (plan.rate !== null && phase.ramp !== null) {
+    const schedule = new RampSchedule(phase.ramp.startRate, phase.ramp.stages);
+    return new RampSupply(startUs, schedule, plan.workerIndex, phase.workers, plan.requests, phase.timeoutMs * 1000, () => rec.dropped());
+  }
   if (plan.rate !== null && phase.rate !== null) {
     // Workers interleave their schedules: worker i is offset by i slots of the total rate.
     const offsetUs = (plan.workerIndex * 1e6) / phase.rate;
@@ -55,7 +63,15 @@ async function run(plan: WorkerPlan): Promise<void> {
   // Every address of the name, resolved before the start (a failure here was caught at plan time).
   const book = phase.proxy === null && phase.unixSocket === null && needsAddressBook(phase.target.hostname, phase.dns) ? new AddressBook(phase.target.hostname, phase.dns) : null;
   if (book !== null) await book.refresh();
-  await new Promise((r) => setTimeout(r, Math.max(0, plan.startAtEpochMs - Date.now())));
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, plan.startAtEpochMs - Date.now()));
+    endStartWait = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    if (stopRequested) endStartWait();
+  });
+  endStartWait = null;
   const startUs = nowUs();
   const supply = makeSupply(plan, rec, startUs);
   const eng = new Engine(plan, openerFor(plan, strategy, rec, book), rec, supply);

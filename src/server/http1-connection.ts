@@ -1,6 +1,7 @@
 // One HTTP/1.x connection (TCP or TLS): requests parsed as they arrive,
 // answers sent in request order, keep-alive rules, idle timeout and faults.
 import type { Socket } from 'node:net';
+import type { CapacityGate, CapacityTicket } from './capacity.js';
 import { closeConnection, resetConnection, type TrackedConnection } from './connections.js';
 import type { FaultPicker } from './faults.js';
 import type { Http1Framing, Http1Responses } from './http1-responses.js';
@@ -22,6 +23,8 @@ export interface Http1Context {
   responses: Http1Responses;
   pickFault: FaultPicker;
   defaultPlan: ResponsePlan;
+  /** --capacity: at most N requests in service at once, or null for no limit */
+  capacity: CapacityGate | null;
 }
 
 type AnswerKind = 'respond' | 'truncate' | 'reset' | 'malformed';
@@ -35,6 +38,8 @@ interface Answer {
   version: HttpVersionKey | null;
   ready: boolean;
   timer: NodeJS.Timeout | null;
+  /** its place in the capacity queue, or its slot there while its latency runs */
+  ticket: CapacityTicket | null;
 }
 
 export function serveHttp1(socket: Socket, connection: TrackedConnection, context: Http1Context): void {
@@ -134,23 +139,36 @@ class Http1Connection {
   }
 
   /** Sends the answer now, or once its delay is over and every earlier answer has left. */
-  private plan(answer: Omit<Answer, 'ready' | 'timer'>, delayMs: number): void {
+  private plan(answer: Omit<Answer, 'ready' | 'timer' | 'ticket'>, delayMs: number): void {
     if (answer.closeAfter) {
       this.closing = true;
       this.parser.stop();
     }
-    if (delayMs <= 0 && this.queue.length === 0) {
+    const gate = this.context.capacity;
+    if (gate === null && delayMs <= 0 && this.queue.length === 0) {
       this.send(answer);
       return;
     }
-    const queued: Answer = { ...answer, ready: delayMs <= 0, timer: null };
+    const queued: Answer = { ...answer, ready: false, timer: null, ticket: null };
     this.queue.push(queued);
-    if (!queued.ready) {
+    const served = (ticket: CapacityTicket | null) => {
+      ticket?.cancel(); // the slot is free once the answer is ready to leave
+      queued.ticket = null;
+      queued.ready = true;
+      this.flush();
+    };
+    // With a capacity, the latency runs only once a slot is free (the request waits its turn).
+    const serve = (ticket: CapacityTicket | null) => {
+      if (delayMs <= 0) return served(ticket);
       queued.timer = setTimeout(() => {
         queued.timer = null;
-        queued.ready = true;
-        this.flush();
+        served(ticket);
       }, delayMs);
+    };
+    if (gate === null) serve(null);
+    else {
+      const ticket = gate.acquire(serve);
+      if (!queued.ready) queued.ticket = ticket;
     }
   }
 
@@ -160,7 +178,7 @@ class Http1Connection {
     this.socket.uncork();
   }
 
-  private send(answer: Omit<Answer, 'ready' | 'timer'>): void {
+  private send(answer: Omit<Answer, 'ready' | 'timer' | 'ticket'>): void {
     const { socket, connection } = this;
     if (socket.destroyed || connection.serverClosing) return;
     switch (answer.kind) {
@@ -223,7 +241,10 @@ class Http1Connection {
   }
 
   private onClose(): void {
-    for (const answer of this.queue) if (answer.timer) clearTimeout(answer.timer);
+    for (const answer of this.queue) {
+      if (answer.timer) clearTimeout(answer.timer);
+      answer.ticket?.cancel();
+    }
     this.queue.length = 0;
     if (this.resetTimer) clearTimeout(this.resetTimer);
     this.resetTimer = null;

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { INTERNAL_ERROR } from '../http2/error-codes.js';
 import { Http2ServerSession, type ServerRequest, type ServerSessionOwner } from '../http2/server-session.js';
 import type { BodyPool } from './body-pool.js';
+import type { CapacityGate, CapacityTicket } from './capacity.js';
 import { closeConnection, resetConnection, type TrackedConnection } from './connections.js';
 import type { FaultPicker } from './faults.js';
 import { ECHO_HEADERS_PATH, planResponse, statusHasBody, type ResponsePlan } from './request-target.js';
@@ -17,6 +18,8 @@ export interface Http2Context {
   bodies: BodyPool;
   pickFault: FaultPicker;
   defaultPlan: ResponsePlan;
+  /** --capacity: at most N requests in service at once, or null for no limit */
+  capacity: CapacityGate | null;
 }
 
 export interface Http2Endpoint {
@@ -31,6 +34,8 @@ interface SessionState {
   socket: Socket;
   /** streams answered or waiting for their delay, by id: the timer of a delayed one */
   inFlight: Map<number, NodeJS.Timeout | null>;
+  /** --capacity: the place in the queue (or the slot) of streams waiting or in service, by id */
+  tickets: Map<number, CapacityTicket>;
 }
 
 const TEXT_PLAIN = ['content-type', 'text/plain'] as const;
@@ -44,6 +49,8 @@ export function createHttp2Endpoint(context: Http2Context): Http2Endpoint {
     if (timer === undefined) return;
     if (timer !== null) clearTimeout(timer);
     state.inFlight.delete(id);
+    state.tickets.get(id)?.cancel();
+    state.tickets.delete(id);
     stats.streamFinished();
   };
 
@@ -56,7 +63,7 @@ export function createHttp2Endpoint(context: Http2Context): Http2Endpoint {
   return {
     accept(socket, connection) {
       socket.on('error', () => {});
-      const state: SessionState = { connection, socket, inFlight: new Map() };
+      const state: SessionState = { connection, socket, inFlight: new Map(), tickets: new Map() };
       // The server's GOAWAY is out and the last stream answered: the server closes (FIN).
       const drained = (): void => closeConnection(connection, socket, 'fin');
       const session = new Http2ServerSession(socket, owner(state), options.maxConcurrentStreams, drained);
@@ -137,8 +144,19 @@ function answerStream(
     finish(state, id);
   };
   const delayMs = fault === 'stall' ? options.stallMs : plan.latencyMs;
-  if (delayMs > 0) state.inFlight.set(id, setTimeout(send, delayMs));
-  else send();
+  // With a capacity, the latency runs only once a slot is free (the stream waits its turn).
+  const serve = (ticket: CapacityTicket | null): void => {
+    const done = (): void => {
+      ticket?.cancel();
+      send();
+    };
+    if (!state.inFlight.has(id)) return ticket?.cancel();
+    if (delayMs > 0) state.inFlight.set(id, setTimeout(done, delayMs));
+    else done();
+  };
+  if (context.capacity === null) return serve(null);
+  const ticket = context.capacity.acquire(serve);
+  if (state.inFlight.has(id)) state.tickets.set(id, ticket);
 }
 
 function respond(session: Http2ServerSession, id: number, status: number, body: Buffer, headOnly: boolean): void {

@@ -20,6 +20,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   faults: { truncate: 0, reset: 0, stall: 0, malformed: 0 },
   stallMs: 10_000,
   seed: null,
+  capacity: null,
 };
 
 /** Defaults filled in and every value checked; throws UsageError naming the first bad option. */
@@ -70,6 +71,7 @@ function findProblem(o: ServerOptions): string | null {
   }
   if (total > 1 + 1e-9) return `faults: expected rates adding up to at most 1, got ${total}`;
   if (!isDurationMs(o.stallMs)) return `stallMs: expected milliseconds >= 0, got ${o.stallMs}`;
+  if (o.capacity !== null && !isCount(o.capacity, 1)) return `capacity: expected an integer >= 1 or null, got ${o.capacity}`;
   if (o.seed !== null && !Number.isInteger(o.seed)) return `seed: expected an integer or null, got ${o.seed}`;
   return null;
 }

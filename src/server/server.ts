@@ -4,6 +4,7 @@ import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { RunError } from '../errors.js';
 import { BodyPool } from './body-pool.js';
+import { CapacityGate } from './capacity.js';
 import { closeConnection, ConnectionRegistry, type TrackedConnection } from './connections.js';
 import { createFaultPicker } from './faults.js';
 import { serveHttp1, type Http1Context } from './http1-connection.js';
@@ -26,7 +27,8 @@ type SocketHandler = (raw: Socket, connection: TrackedConnection) => void;
 
 export async function startServer(input: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const options = resolveServerOptions(input);
-  const stats = new ServerStatsRecorder();
+  const capacity = options.capacity === null ? null : new CapacityGate(options.capacity);
+  const stats = new ServerStatsRecorder(capacity);
   const connections = new ConnectionRegistry(stats);
   const bodies = new BodyPool();
   const pickFault = createFaultPicker(options.faults, options.seed);
@@ -37,8 +39,9 @@ export async function startServer(input: Partial<ServerOptions> = {}): Promise<R
     responses: new Http1Responses(keepAliveHeaderValue(options.keepAliveTimeoutMs, options.keepAliveMax), bodies, options.name),
     pickFault,
     defaultPlan,
+    capacity,
   };
-  const http2 = options.h2c || options.tls ? createHttp2Endpoint({ options, stats, bodies, pickFault, defaultPlan }) : null;
+  const http2 = options.h2c || options.tls ? createHttp2Endpoint({ options, stats, bodies, pickFault, defaultPlan, capacity }) : null;
 
   let listener: net.Server;
   if (options.tls) listener = tlsListener(options, connections, http1, http2!, stats);

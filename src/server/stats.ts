@@ -1,10 +1,13 @@
 // The server's counters: one mutable recorder, copied out by snapshot().
+import type { CapacityGate } from './capacity.js';
 import type { FaultName, ServerStats } from './types.js';
 
 export type HttpVersionKey = keyof ServerStats['requestsByVersion'];
 
 export class ServerStatsRecorder {
-  private readonly counts: ServerStats = {
+  constructor(private readonly capacity: CapacityGate | null = null) {}
+
+  private readonly counts: Omit<ServerStats, 'capacity'> = {
     connections: 0,
     openConnections: 0,
     peakOpenConnections: 0,
@@ -64,6 +67,17 @@ export class ServerStatsRecorder {
 
   snapshot(): ServerStats {
     const c = this.counts;
-    return { ...c, requestsByVersion: { ...c.requestsByVersion }, faults: { ...c.faults } };
+    const q = this.capacity?.stats ?? { peakInService: 0, peakQueue: 0, waited: 0, waitTotalMs: 0, served: 0, serviceTotalMs: 0 };
+    const capacity = {
+      limit: this.capacity?.limit ?? null,
+      peakInService: q.peakInService,
+      peakQueue: q.peakQueue,
+      waited: q.waited,
+      waitTotalMs: q.waitTotalMs,
+      waitMeanMs: q.waited > 0 ? q.waitTotalMs / q.waited : 0,
+      served: q.served,
+      serviceMeanMs: q.served > 0 ? q.serviceTotalMs / q.served : 0,
+    };
+    return { ...c, requestsByVersion: { ...c.requestsByVersion }, faults: { ...c.faults }, capacity };
   }
 }

@@ -42,6 +42,8 @@ export interface ServerOptions {
   stallMs: number;
   /** fault randomness seed; null = Math.random */
   seed: number | null;
+  /** at most this many requests in service (latency running) at once, the rest wait in arrival order; null = no limit */
+  capacity: number | null;
 }
 
 export interface ServerStats {
@@ -65,6 +67,22 @@ export interface ServerStats {
   faults: FaultCounts;
   /** TLS sessions resumed (tickets) */
   tlsResumed: number;
+  /** queueing under --capacity (all zero without it) */
+  capacity: {
+    limit: number | null;
+    /** requests in service at once, at most */
+    peakInService: number;
+    /** requests waiting for a slot at once, at most */
+    peakQueue: number;
+    /** requests that waited for a slot */
+    waited: number;
+    /** their waits summed, and the mean over them */
+    waitTotalMs: number;
+    waitMeanMs: number;
+    /** requests served through a slot, and the mean time each held it (the latency plus the timer's lateness) */
+    served: number;
+    serviceMeanMs: number;
+  };
 }
 
 export interface RunningServer {

@@ -45,12 +45,15 @@ export interface Exchange {
   peer: string | null;
   /** the backend that answered, from --backend-header; null without it */
   backend: string | null;
+  /** how long its connection had been idle when it was written (a reused connection with nothing in
+   *  flight), or -1: the keep-alive race meets requests sent on connections idle near the server's timeout */
+  idleUs: number;
 }
 
 export function newExchange(): Exchange {
   return {
     pathIndex: 0, intendedUs: 0, issueUs: 0, writeEndUs: 0, firstByteUs: 0, endUs: 0,
-    statusCode: 0, connection: null, attempt: 1, counted: true, pageIteration: -1, peer: null, backend: null,
+    statusCode: 0, connection: null, attempt: 1, counted: true, pageIteration: -1, peer: null, backend: null, idleUs: -1,
   };
 }
 
@@ -68,5 +71,6 @@ export function resetExchange(ex: Exchange): Exchange {
   ex.pageIteration = -1;
   ex.peer = null;
   ex.backend = null;
+  ex.idleUs = -1;
   return ex;
 }

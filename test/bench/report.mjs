@@ -39,12 +39,15 @@ export function summarizeScenario(scenario, runsByKey) {
   });
   const byKey = Object.fromEntries(entries.map((e) => [e.key, e]));
   const ratios = scenario.ratios.map((r) => {
-    const of = byKey[r.of]?.median ?? null;
-    const to = r.absolute ? 1 : byKey[r.to]?.median ?? null;
+    // A ratio compares the scenario's metric, or another field of the entries (`field: 'cpuPerRequestUs'`).
+    const pick = (e) => (e === undefined ? null : r.field ? e[r.field] : e.median) ?? null;
+    const of = pick(byKey[r.of]);
+    const to = r.absolute ? 1 : pick(byKey[r.to]);
     const value = of === null || to === null || to === 0 ? null : r.difference ? of - to : of / to;
     const bounded = r.atLeast !== undefined || r.atMost !== undefined;
     const met = value === null || !bounded ? null : (r.atLeast === undefined || value >= r.atLeast) && (r.atMost === undefined || value <= r.atMost);
-    const name = r.absolute ? `${byKey[r.of]?.label ?? r.of}` : `${byKey[r.of]?.label ?? r.of} / ${byKey[r.to]?.label ?? r.to}`;
+    const base = r.absolute ? `${byKey[r.of]?.label ?? r.of}` : `${byKey[r.of]?.label ?? r.of} / ${byKey[r.to]?.label ?? r.to}`;
+    const name = r.field === 'cpuPerRequestUs' ? `${base} (CPU per request)` : base;
     const kind = r.absolute ? 'absolute' : r.difference ? 'difference' : 'ratio';
     return { name: r.difference ? name.replace(' / ', ' - ') : name, kind, of: r.of, to: r.absolute ? null : r.to, value, atLeast: r.atLeast ?? null, atMost: r.atMost ?? null, met };
   });

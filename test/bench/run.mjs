@@ -150,16 +150,25 @@ async function main() {
     if (selected.some((s) => s.target === 'builtin')) {
       targets.builtin = await startBuiltinServer({ cores: TARGET_CORES, latencyMs: o.rssLatencyMs });
     }
+    if (selected.some((s) => s.target === 'builtin-h2c')) {
+      targets['builtin-h2c'] = await startBuiltinServer({ cores: TARGET_CORES, latencyMs: 0, h2c: true });
+      targets.nginx ??= await startNginx({ cores: TARGET_CORES });
+    }
+    /** An entry may name a target of its own (builtin-h2c compares two servers with one client). */
+    const urlOf = (targetName) => {
+      const target = ['builtin', 'pacing', 'builtin-h2c'].includes(targetName) ? targets[targetName] : targets.nginx;
+      return { target, url: targetName === 'nginx-h2' ? target.h2cUrl : target.url ?? target.http1Url };
+    };
     for (const scenario of selected) {
-      const target = scenario.target === 'builtin' || scenario.target === 'pacing' ? targets[scenario.target] : targets.nginx;
-      const url = scenario.target === 'nginx-h2' ? target.h2cUrl : target.url ?? target.http1Url;
+      const { target, url } = urlOf(scenario.target);
       const entries = scenario.entries.filter((e) => found[e.tool] !== undefined && TOOLS[e.tool].argv({ ...e.workload, url }) !== null);
       const runsByKey = {};
       for (let round = 0; round < o.rounds; round++) {
         // Alternate who goes first, so a drift of the machine does not favour one tool.
         const order = entries.map((_, i) => entries[(i + round) % entries.length]);
         for (const entry of order) {
-          const r = await runEntry(scenario, entry, url, target);
+          const own = entry.target ? urlOf(entry.target) : { target, url };
+          const r = await runEntry(scenario, entry, own.url, own.target);
           (runsByKey[entry.key] ??= []).push(r);
           console.log(describeRun(scenario, entry, round, r));
           await sleep(PAUSE_BETWEEN_RUNS_MS);

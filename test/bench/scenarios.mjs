@@ -65,7 +65,23 @@ export function scenarios(o) {
         { key: 'connload', tool: 'connload', workload: multiplex },
         { key: 'h2load', tool: 'h2load', label: 'h2load -m 10', workload: multiplex },
       ],
-      ratios: [{ of: 'connload', to: 'h2load' }],
+      ratios: [
+        { of: 'connload', to: 'h2load', atLeast: 0.7 },
+        { of: 'connload', to: 'h2load', field: 'cpuPerRequestUs', atMost: 2 },
+      ],
+    },
+    // The built-in server's HTTP/2 (connload's own codec) as h2load sees it, beside nginx's: the server must
+    // not be what limits the demo or a test (target: at least half of nginx).
+    {
+      id: 'builtin-h2c',
+      title: 'h2load -c 10 -m 10 against connload serve --h2c and against nginx h2c',
+      target: 'builtin-h2c',
+      metric: 'rps',
+      entries: [
+        { key: 'builtin', tool: 'h2load', label: 'h2load -> connload serve --h2c', workload: multiplex },
+        { key: 'nginx', tool: 'h2load', label: 'h2load -> nginx h2c', target: 'nginx-h2', workload: multiplex },
+      ],
+      ratios: [{ of: 'builtin', to: 'nginx', atLeast: 0.5 }],
     },
     // autocannon -R sends each connection's quota for the second at once and then idles; connload keeps
     // the schedule (a request every 1/rate s: the open model). At low rates wake-ups dominate, so two rates.

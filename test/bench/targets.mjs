@@ -80,10 +80,10 @@ export async function startNginx({ cores }) {
 }
 
 /** `connload serve` on `cores`, answering every request after `latencyMs`; { url, stop() }. */
-export async function startBuiltinServer({ cores, latencyMs }) {
+export async function startBuiltinServer({ cores, latencyMs, h2c = false }) {
   for (let attempt = 1; ; attempt++) {
     const child = spawnPinned(
-      [process.execPath, CONNLOAD_BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--latency', `${latencyMs}ms`, '--keepalive-timeout', 'off'],
+      [process.execPath, CONNLOAD_BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--latency', `${latencyMs}ms`, '--keepalive-timeout', 'off', ...(h2c ? ['--h2c'] : [])],
       { cores },
     );
     let stdout = '';

@@ -104,7 +104,8 @@ describe('connload merge', () => {
   });
 });
 
-// No YAML parser is installed: the manifest is read as text. Its container args are run as they
+// The manifest is read as text here (kubernetes-manifest.test.ts parses it and checks it against the
+// Kubernetes API types). Its container args are run as they
 // are written (TARGET and the index substituted as Kubernetes would, -n added to bound the run),
 // and its merge command is run on what they wrote.
 describe('scenarios/kubernetes/indexed-job.yaml', () => {
@@ -141,8 +142,9 @@ describe('scenarios/kubernetes/indexed-job.yaml', () => {
     try {
       const results = file('k8s-results');
       await mkdir(results);
+      const startAt = Date.now() + 2000;
       const pods = [0, 1, 2, 3].map((index) => {
-        const podArgs = args.map((a) => a.replace('$(TARGET)', `${k8sServer.url}/`).replaceAll('$(JOB_COMPLETION_INDEX)', String(index)).replace('/results/', `${results}/`));
+        const podArgs = args.map((a) => a.replace('$(TARGET)', `${k8sServer.url}/`).replaceAll('$(JOB_COMPLETION_INDEX)', String(index)).replace('/results/', `${results}/`).replace('$(START_AT)', new Date(startAt).toISOString()));
         return runCli([...podArgs, '-n', '100', '--quiet']);
       });
       for (const pod of await Promise.all(pods)) expect(pod.code, pod.stderr).toBe(0);

@@ -97,6 +97,7 @@ function newConnectionPhase(random: () => number, slowdown: number, portsSupport
       tunnel: metricSummaryFromValues(tunnel),
       rtt: metricSummaryFromValues(rtt),
       flowControlWait: metricSummaryFromValues(flowControlWait),
+      idleBeforeFailure: metricSummaryFromValues(flowControlWait.slice(0, 5).map((v) => v * 1000)),
       tls: metricSummaryFromValues(tls),
       wait: metricSummaryFromValues(wait),
       ttfb: metricSummaryFromValues(ttfb),

@@ -174,5 +174,9 @@ describe('serve command arguments', () => {
     expect(describeTotals({ ...stats, sessions: 2, faults: { ...stats.faults, reset: 4 } } as never)).toBe(
       'accepted 3 connections, answered 10 requests, 2 h2 sessions, faults reset=4',
     );
+    const capacity = { limit: 4, peakInService: 4, peakQueue: 6, waited: 8, waitTotalMs: 120, waitMeanMs: 15 };
+    expect(describeTotals({ ...stats, capacity } as never)).toBe(
+      'accepted 3 connections, answered 10 requests\ncapacity 4 at once: peak in service 4, peak queue 6, 8 requests waited (total 120.0 ms, mean 15.0 ms)',
+    );
   });
 });
