@@ -24,7 +24,10 @@ async function readAll(files: string[]): Promise<ResultDocument[]> {
   const problems = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
   if (problems.length === 0) return settled.map((s) => (s as PromiseFulfilledResult<ResultDocument>).value);
   if (problems.length === 1 || problems.some((p) => !(p instanceof UsageError))) throw problems[0];
-  throw new ValidationError('compare', problems.map((p) => (p as UsageError).message));
+  throw new ValidationError(
+    'compare',
+    problems.map((p) => (p as UsageError).message),
+  );
 }
 
 /** The HTML report of all results, overlaid, with the differences first. */

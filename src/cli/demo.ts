@@ -38,8 +38,11 @@ export const demoCommand: CommandModule = {
     outputOptions(y)
       .option('requests', { alias: 'n', type: 'number', default: 3000, describe: 'requests per strategy' })
       .option('connections', {
-        alias: 'c', type: 'number', default: 10,
-        describe: 'requests in flight per strategy: connections for new-connection, http10-keepalive and persistent; --depth of one pipelined connection; --streams of one HTTP/2 session',
+        alias: 'c',
+        type: 'number',
+        default: 10,
+        describe:
+          'requests in flight per strategy: connections for new-connection, http10-keepalive and persistent; --depth of one pipelined connection; --streams of one HTTP/2 session',
       })
       .option('latency', { type: 'number', default: 2, describe: 'server latency in ms' })
       .example('$0 demo', 'compare the strategies against the built-in server'),
@@ -60,7 +63,9 @@ export const demoCommand: CommandModule = {
           where: (k) => `--${k}`,
         }),
       );
-      process.stderr.write(`connload demo: built-in server on ${server.url} with ${a.latency} ms of latency per response, ${a.connections} requests in flight for every strategy\n`);
+      process.stderr.write(
+        `connload demo: built-in server on ${server.url} with ${a.latency} ms of latency per response, ${a.connections} requests in flight for every strategy\n`,
+      );
       doc = await executePlans(plans, { ...a, comparisonOnly: true }, context.signal);
     } finally {
       await server.close();
@@ -85,11 +90,17 @@ export function explain(phases: Map<string, PhaseResult>, inFlight: number): str
     );
   }
   const ka = by('http10-keepalive');
-  if (ka) lines.push(`- http10-keepalive: HTTP/1.0 asks "Connection: Keep-Alive" and reuses only when the server says so too; here reuse ${ka.connections.reuseRatio}${ka.connections.keepAliveHeader ? `, server header "Keep-Alive: ${ka.connections.keepAliveHeader}"` : ''} (4.5.2-4.5.5).`);
+  if (ka)
+    lines.push(
+      `- http10-keepalive: HTTP/1.0 asks "Connection: Keep-Alive" and reuses only when the server says so too; here reuse ${ka.connections.reuseRatio}${ka.connections.keepAliveHeader ? `, server header "Keep-Alive: ${ka.connections.keepAliveHeader}"` : ''} (4.5.2-4.5.5).`,
+    );
   // Pipelining and HTTP/2 get the same concurrency on one connection: what that cost or gained, in words
   // that follow the numbers.
   const pipe = by('pipeline');
-  if (pipe && kept) lines.push(`- pipeline kept ${inFlight} requests in flight on ${describeConnections(pipe)}, so the server's latency overlaps (4.6): ${compare(pipe, kept, inFlight)}.`);
+  if (pipe && kept)
+    lines.push(
+      `- pipeline kept ${inFlight} requests in flight on ${describeConnections(pipe)}, so the server's latency overlaps (4.6): ${compare(pipe, kept, inFlight)}.`,
+    );
   const mux = by('multiplex');
   if (mux && kept) lines.push(`- multiplex ran ${inFlight} HTTP/2 streams on ${describeConnections(mux)} (4.3.2, taken to HTTP/2): ${compare(mux, kept, inFlight)}.`);
   // The lab scenarios, each with the claim it reproduces (test/lab/chapter.test.ts runs them).

@@ -37,7 +37,8 @@ export async function resolveAddress(plan: PhasePlan): Promise<string> {
   try {
     return (await resolveAll(host, options))[0]!;
   } catch (err) {
-    if (err instanceof ResolveError) throw new RunError(`${err.message}${plan.dns.server !== null && plan.proxy === null ? ` (asked ${plan.dns.server})` : ''}`, 'ENOTFOUND');
+    if (err instanceof ResolveError)
+      throw new RunError(`${err.message}${plan.dns.server !== null && plan.proxy === null ? ` (asked ${plan.dns.server})` : ''}`, 'ENOTFOUND');
     throw err;
   }
 }

@@ -81,7 +81,10 @@ export function findSettings(a: FindArgs & Record<string, unknown>): FindSetting
     [by === 'rate' ? 'rate' : 'connections', by === 'rate' ? '--rate' : '--connections'],
   ];
   for (const [key, flag] of setByFind) {
-    if (base[key] !== undefined) throw new UsageError(`${flag}: find sets the load of each step itself; expected --start, --step-factor and --max-${by === 'rate' ? 'rate' : 'connections'} instead`);
+    if (base[key] !== undefined)
+      throw new UsageError(
+        `${flag}: find sets the load of each step itself; expected --start, --step-factor and --max-${by === 'rate' ? 'rate' : 'connections'} instead`,
+      );
   }
   const positive = (flag: string, value: number, integer: boolean): number => {
     if (!(typeof value === 'number' && value > 0 && (!integer || Number.isInteger(value)))) {
@@ -102,7 +105,8 @@ export function findSettings(a: FindArgs & Record<string, unknown>): FindSetting
   const maxTimeMs = parseDurationMs(a['max-time'], 's');
   if (maxTimeMs === null || maxTimeMs <= 0) throw new UsageError(`--max-time: expected a duration like 5m or 90s, got "${a['max-time']}"`);
   const precision = a.precision;
-  if (!(typeof precision === 'number' && precision > 0 && precision < 1)) throw new UsageError(`--precision: expected a fraction between 0 and 1 (0.05 = 5%), got ${precision}`);
+  if (!(typeof precision === 'number' && precision > 0 && precision < 1))
+    throw new UsageError(`--precision: expected a fraction between 0 and 1 (0.05 = 5%), got ${precision}`);
   base.duration ??= FIND_DEFAULTS.duration;
   base.warmup ??= FIND_DEFAULTS.warmup;
   delete base.threshold;
@@ -194,15 +198,32 @@ export async function findCapacity(url: string, s: FindSettings, out: Pick<Outpu
 function builder(y: Argv): Argv<FindArgs> {
   return outputOptions(runOptions(y))
     .positional('url', { type: 'string', describe: 'http(s) URL' })
-    .option('by', { type: 'string', default: 'rate', describe: 'the load stepped: rate (open model, req/s) or connections (closed model); connect-rate is not available yet', group: 'Search' })
-    .option('start', { type: 'number', describe: `the first step's load (default ${FIND_DEFAULTS.startRate} req/s or ${FIND_DEFAULTS.startConnections} connection)`, group: 'Search' })
+    .option('by', {
+      type: 'string',
+      default: 'rate',
+      describe: 'the load stepped: rate (open model, req/s) or connections (closed model); connect-rate is not available yet',
+      group: 'Search',
+    })
+    .option('start', {
+      type: 'number',
+      describe: `the first step's load (default ${FIND_DEFAULTS.startRate} req/s or ${FIND_DEFAULTS.startConnections} connection)`,
+      group: 'Search',
+    })
     .option('step-factor', { type: 'number', default: FIND_DEFAULTS.factor, describe: 'each step up multiplies the load by this', group: 'Search' })
     .option('max-rate', { type: 'number', default: FIND_DEFAULTS.maxRate, describe: 'the highest rate tried (--by rate)', group: 'Search' })
     .option('max-steps', { type: 'number', default: FIND_DEFAULTS.maxSteps, describe: 'at most this many steps, up and bisecting', group: 'Search' })
     .option('max-time', { type: 'string', default: FIND_DEFAULTS.maxTime, describe: 'no step starts that would end after this much time in all', group: 'Search' })
-    .option('precision', { type: 'number', default: FIND_DEFAULTS.precision, describe: 'bisect until the first failing load is within this fraction above the capacity', group: 'Search' })
+    .option('precision', {
+      type: 'number',
+      default: FIND_DEFAULTS.precision,
+      describe: 'bisect until the first failing load is within this fraction above the capacity',
+      group: 'Search',
+    })
     .example('$0 find http://127.0.0.1:8080/ -t "latency.p99 < 50ms" -t "errors.rate < 0.1%"', 'the highest rate at which p99 stays under 50 ms')
-    .example('$0 find http://127.0.0.1:8080/ --by connections --max-connections 512 -t "latency.p99 < 50ms"', 'the most connections (closed model)') as unknown as Argv<FindArgs>;
+    .example(
+      '$0 find http://127.0.0.1:8080/ --by connections --max-connections 512 -t "latency.p99 < 50ms"',
+      'the most connections (closed model)',
+    ) as unknown as Argv<FindArgs>;
 }
 
 export const findCommand: CommandModule<object, FindArgs> = {

@@ -46,7 +46,10 @@ export function parseResultText(text: string, file: string): ResultDocument {
   const data = json.value;
   const schema = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>).schema : undefined;
   if (schema !== RESULT_SCHEMA_ID) {
-    throw new UsageError(`${what}: expected a connload result document ("schema": "${RESULT_SCHEMA_ID}", written by --json), got "schema": ${describeValue(schema)}`, 'ERESULT');
+    throw new UsageError(
+      `${what}: expected a connload result document ("schema": "${RESULT_SCHEMA_ID}", written by --json), got "schema": ${describeValue(schema)}`,
+      'ERESULT',
+    );
   }
   const validateResult = resultValidator();
   if (!validateResult(data)) {
@@ -93,7 +96,10 @@ function brokenHistograms(data: unknown): string[] {
 }
 
 function schemaProblem(error: ErrorObject, data: unknown): string {
-  const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   let at = '';
   let value: unknown = data;
   for (const segment of segments) {

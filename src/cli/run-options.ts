@@ -1,7 +1,6 @@
 // The run options on the command line (yargs), mapped to RunOptionsInput.
 import type { Argv } from 'yargs';
 import { STRATEGY_NAMES } from '../plan/types.js';
-import { CLOSE_POLICIES } from '../transport/close-policy.js';
 import type { RunOptionsInput } from '../plan/options.js';
 
 export function runOptions<T>(y: Argv<T>) {
@@ -14,7 +13,11 @@ export function runOptions<T>(y: Argv<T>) {
     .option('max-connection-age', { type: 'string', describe: 'retire a connection after this long (e.g. 5s)', group: 'Strategy' })
     .option('connect-rate', { requiresArg: true, describe: 'new connections per second, for every strategy (a pool grows to -c at this rate)', group: 'Load' })
     .option('idle-timeout', { type: 'string', describe: "close a pooled connection idle this long (keep it below the server's keep-alive timeout)", group: 'Strategy' })
-    .option('close', { type: 'string', describe: 'who closes a retired connection: server (Connection: close), client (client FIN first), reset (RST)', group: 'Strategy' })
+    .option('close', {
+      type: 'string',
+      describe: 'who closes a retired connection: server (Connection: close), client (client FIN first), reset (RST)',
+      group: 'Strategy',
+    })
     .option('duration', { alias: 'd', type: 'string', describe: 'how long to run (default 10s)', group: 'Load' })
     .option('requests', { alias: 'n', requiresArg: true, describe: 'stop after this many requests', group: 'Load' })
     .option('warmup', { type: 'string', describe: 'run this long first without counting', group: 'Load' })
@@ -33,19 +36,41 @@ export function runOptions<T>(y: Argv<T>) {
     .option('split-writes', { type: 'boolean', describe: 'write headers and body separately (shows Nagle + delayed ACK)', group: 'Socket' })
     .option('connect-timeout', { type: 'string', describe: 'connect timeout (default 10s)', group: 'Socket' })
     .option('timeout', { type: 'string', describe: 'response timeout (default 30s)', group: 'Socket' })
-    .option('backend-header', { type: 'string', requiresArg: true, describe: 'response header that names the backend (e.g. X-Served-By): connections and requests per backend', group: 'Output' })
-    .option('dns', { type: 'string', choices: ['first', 'round-robin', 'random'], describe: "which address of the name each new connection goes to (first: the system's)", group: 'Socket' })
+    .option('backend-header', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'response header that names the backend (e.g. X-Served-By): connections and requests per backend',
+      group: 'Output',
+    })
+    .option('dns', {
+      type: 'string',
+      choices: ['first', 'round-robin', 'random'],
+      describe: "which address of the name each new connection goes to (first: the system's)",
+      group: 'Socket',
+    })
     .option('dns-refresh', { type: 'string', requiresArg: true, describe: 're-resolve the name this often during the run (e.g. 5s)', group: 'Socket' })
     .option('resolve', { type: 'string', array: true, requiresArg: true, describe: 'pin host:port:addr[,addr] as curl does (repeatable)', group: 'Socket' })
     .option('dns-server', { type: 'string', requiresArg: true, describe: "ask this DNS server (addr[:port]) instead of the system's resolver", group: 'Socket' })
-    .option('proxy', { type: 'string', requiresArg: true, describe: 'forward proxy http://[user:pass@]host:port (default: HTTP_PROXY / HTTPS_PROXY unless NO_PROXY)', group: 'Socket' })
+    .option('proxy', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'forward proxy http://[user:pass@]host:port (default: HTTP_PROXY / HTTPS_PROXY unless NO_PROXY)',
+      group: 'Socket',
+    })
     .option('unix-socket', { type: 'string', requiresArg: true, describe: 'send the requests over this Unix domain socket', group: 'Socket' })
     .option('local-address', { type: 'string', describe: 'source addresses: list, range (127.0.0.2-127.0.0.9) or CIDR', group: 'Socket' })
     .option('insecure', { alias: 'k', type: 'boolean', describe: 'do not verify TLS certificates', group: 'TLS' })
     .option('ca', { type: 'string', describe: 'PEM file of a CA to trust', group: 'TLS' })
     .option('servername', { type: 'string', describe: 'TLS SNI name', group: 'TLS' })
     .option('tls-session-reuse', { type: 'boolean', describe: 'resume TLS sessions on new connections', group: 'TLS' })
-    .option('threshold', { alias: 't', type: 'string', array: true, requiresArg: true, describe: 'pass/fail expression, e.g. "ttfb.p99 < 50ms" (repeatable)', group: 'Output' })
+    .option('threshold', {
+      alias: 't',
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'pass/fail expression, e.g. "ttfb.p99 < 50ms" (repeatable)',
+      group: 'Output',
+    })
     .option('sample-interval', { type: 'string', describe: 'TIME_WAIT sampling interval (default 500ms)', group: 'Output' })
     .option('runner-index', { requiresArg: true, describe: 'this runner\'s index when several machines share the load', group: 'Load' })
     .option('runner-count', { requiresArg: true, describe: 'how many runners share the load', group: 'Load' });
@@ -123,7 +148,14 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
 
 /** CLI spelling of an option key, for error messages. */
 export function cliName(key: string): string {
-  const special: Record<string, string> = { stages: '--stage', connectionStages: '--stage-connections', headers: '--header', localAddress: '--local-address', threshold: '--threshold', url: 'url' };
+  const special: Record<string, string> = {
+    stages: '--stage',
+    connectionStages: '--stage-connections',
+    headers: '--header',
+    localAddress: '--local-address',
+    threshold: '--threshold',
+    url: 'url',
+  };
   return special[key] ?? `--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
 }
 

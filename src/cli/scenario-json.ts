@@ -42,8 +42,13 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line, column: offset - before.lastIndexOf('\n') };
 }
 
-class JsonSyntax {
-  constructor(readonly offset: number, readonly expected: string) {}
+class JsonSyntax extends Error {
+  constructor(
+    readonly offset: number,
+    readonly expected: string,
+  ) {
+    super(`expected ${expected} at offset ${offset}`);
+  }
 }
 
 const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

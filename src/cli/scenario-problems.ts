@@ -90,5 +90,8 @@ export function sortByDocumentOrder(problems: Problem[], data: unknown): Problem
     }
     return Number.MAX_SAFE_INTEGER;
   };
-  return problems.map((p) => ({ p, r: rank(p.path) })).sort((a, b) => a.r - b.r).map(({ p }) => p);
+  return problems
+    .map((p) => ({ p, r: rank(p.path) }))
+    .sort((a, b) => a.r - b.r)
+    .map(({ p }) => p);
 }

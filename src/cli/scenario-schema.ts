@@ -120,7 +120,8 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   }),
   idleTimeout: duration("Close a pooled connection idle this long: keep it below the server's keep-alive timeout."),
   close: accepts(`one of ${CLOSE_POLICIES.map((s) => `"${s}"`).join(', ')}`, {
-    description: 'Who closes a retired connection: server (Connection: close, the server keeps TIME_WAIT), client (the client\'s port goes to TIME_WAIT), reset (RST, no TIME_WAIT).',
+    description:
+      "Who closes a retired connection: server (Connection: close, the server keeps TIME_WAIT), client (the client's port goes to TIME_WAIT), reset (RST, no TIME_WAIT).",
     enum: [...CLOSE_POLICIES],
     default: RUN_DEFAULTS.close,
   }),
@@ -134,13 +135,19 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   tlsSessionReuse: boolean('Resume TLS sessions on new connections.'),
   backendHeader: string('The response header that names the backend that answered (X-Served-By): connections, requests, share and skew per backend.'),
   dns: accepts('one of "first", "round-robin", "random"', {
-    description: "Which address of the target's name each new connection goes to: first (the system's, looked up per connection), round-robin or random over every A and AAAA address.",
+    description:
+      "Which address of the target's name each new connection goes to: first (the system's, looked up per connection), round-robin or random over every A and AAAA address.",
     enum: ['first', 'round-robin', 'random'],
   }),
   dnsRefresh: duration('Re-resolve the name this often during the run.'),
-  resolve: stringOrList('a "host:port:addr[,addr]" string or an array of them', 'Pin a name to addresses, as curl --resolve: "api.example.test:443:127.0.0.2,127.0.0.3".'),
+  resolve: stringOrList(
+    'a "host:port:addr[,addr]" string or an array of them',
+    'Pin a name to addresses, as curl --resolve: "api.example.test:443:127.0.0.2,127.0.0.3".',
+  ),
   dnsServer: string('Ask this DNS server (addr[:port]) directly instead of the system resolver.'),
-  proxy: string('Forward proxy, http://[user:pass@]host:port: CONNECT tunnels for https, absolute-form requests for http. Without it, HTTP_PROXY / HTTPS_PROXY apply unless NO_PROXY names the host.'),
+  proxy: string(
+    'Forward proxy, http://[user:pass@]host:port: CONNECT tunnels for https, absolute-form requests for http. Without it, HTTP_PROXY / HTTPS_PROXY apply unless NO_PROXY names the host.',
+  ),
   unixSocket: string('Send the requests over this Unix domain socket (the URL still gives the Host header and TLS name).'),
   localAddress: stringOrList(
     'an address, list, range or CIDR, as a string or an array of strings',
@@ -158,7 +165,7 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   ),
   sampleInterval: duration('How often TIME_WAIT and local ports are sampled.', RUN_DEFAULTS.sampleIntervalMs),
   runnerIndex: accepts('an integer >= 0', {
-    description: 'Many machines: this runner\'s index (0-based) among runnerCount.',
+    description: "Many machines: this runner's index (0-based) among runnerCount.",
     type: 'integer',
     minimum: 0,
   }),
@@ -167,9 +174,13 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
     'Open model ramp, as k6 writes it: the arrival rate moves linearly from `rate` (0 if not given) through each target; the phase lasts as long as its stages. E.g. [{"duration": "30s", "target": 2000}, {"duration": "60s", "target": 2000}, {"duration": "10s", "target": 0}].',
     'Requests per second (in total) at the end of this stage.',
   ),
-  connectionStages: stages('Closed model ramp of open connections, written like `stages` (parsed and checked; not run by this version yet).', 'Open connections at the end of this stage.'),
+  connectionStages: stages(
+    'Closed model ramp of open connections, written like `stages` (parsed and checked; not run by this version yet).',
+    'Open connections at the end of this stage.',
+  ),
   startAt: accepts('an ISO time or epoch milliseconds', {
-    description: 'Start barrier: plan, then wait until this time and start (runners on many machines start together). An ISO time ("2026-12-03T12:00:00Z") or epoch milliseconds; at most 5 s in the past and 24 h ahead.',
+    description:
+      'Start barrier: plan, then wait until this time and start (runners on many machines start together). An ISO time ("2026-12-03T12:00:00Z") or epoch milliseconds; at most 5 s in the past and 24 h ahead.',
     anyOf: [
       { type: 'string', minLength: 1 },
       { type: 'integer', minimum: 0 },

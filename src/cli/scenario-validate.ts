@@ -64,11 +64,16 @@ function unknownKeyMessage(key: string, parentPath: JsonPath, known: string[]): 
 function genericExpected(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case 'type': return `a value of type ${String(params['type'])}`;
-    case 'enum': return `one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'minLength': return 'a non-empty string';
-    case 'minItems': return `at least ${String(params['limit'])} item(s)`;
-    default: return error.message ?? error.keyword;
+    case 'type':
+      return `a value of type ${String(params['type'])}`;
+    case 'enum':
+      return `one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'minLength':
+      return 'a non-empty string';
+    case 'minItems':
+      return `at least ${String(params['limit'])} item(s)`;
+    default:
+      return error.message ?? error.keyword;
   }
 }
 

@@ -124,7 +124,8 @@ export function serverOptionsFromArgs(given: ServeArgs): ServerOptions {
 /** A name for X-Served-By: a header value (a token, so it cannot break the response). */
 function servedBy(name: string | undefined): string | null {
   if (name === undefined) return null;
-  if (!/^[A-Za-z0-9._~!#$&'*+^`|-]{1,64}$/.test(name)) throw new UsageError(`--name: expected 1-64 letters, digits or . _ - (a header value), got ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9._~!#$&'*+^`|-]{1,64}$/.test(name))
+    throw new UsageError(`--name: expected 1-64 letters, digits or . _ - (a header value), got ${JSON.stringify(name)}`);
   return name;
 }
 
@@ -184,7 +185,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   builder,
   handler: async (args) => {
     const server = await startServer(serverOptionsFromArgs(args));
-    process.stdout.write(server.unix !== null ? `listening on ${server.unix} (connload run ${server.url}/ --unix-socket ${server.unix})\n` : `listening on ${server.url}\n`);
+    process.stdout.write(
+      server.unix !== null ? `listening on ${server.unix} (connload run ${server.url}/ --unix-socket ${server.unix})\n` : `listening on ${server.url}\n`,
+    );
     await untilAborted(context.signal);
     await server.close();
     process.stdout.write(`${describeTotals(server.stats())}\n`);

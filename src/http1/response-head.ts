@@ -104,8 +104,13 @@ export class ResponseHeadReader {
     if (len - start < MIN_HEAD_BYTES) return this.malformed('response head shorter than a status line');
     // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF (RFC 9112 4; the SP before an empty reason is optional here).
     if (
-      buf[start] !== 0x48 || buf[start + 1] !== 0x54 || buf[start + 2] !== 0x54 || buf[start + 3] !== 0x50 ||
-      buf[start + 4] !== 0x2f || buf[start + 5] !== 0x31 || buf[start + 6] !== 0x2e
+      buf[start] !== 0x48 ||
+      buf[start + 1] !== 0x54 ||
+      buf[start + 2] !== 0x54 ||
+      buf[start + 3] !== 0x50 ||
+      buf[start + 4] !== 0x2f ||
+      buf[start + 5] !== 0x31 ||
+      buf[start + 6] !== 0x2e
     ) {
       return this.malformed('status line: expected "HTTP/1.0" or "HTTP/1.1"');
     }
@@ -216,14 +221,14 @@ export class ResponseHeadReader {
     head.watchedValue = watchedValue;
     head.contentLength = contentLength;
     // RFC 9112 6.3, in order.
-    if (statusCode === 101) head.bodyKind = 'close'; // the stream is no longer HTTP/1
+    if (statusCode === 101)
+      head.bodyKind = 'close'; // the stream is no longer HTTP/1
     else if (statusCode < 200 || statusCode === 204 || statusCode === 304) head.bodyKind = 'none';
     else if (transferEncoding) head.bodyKind = chunked ? 'chunked' : 'close';
     else if (contentLength !== -1) head.bodyKind = 'length';
     else head.bodyKind = 'close';
 
-    let persistent =
-      (connectionFlags & CONNECTION_CLOSE) === 0 && (minor === 1 || (connectionFlags & CONNECTION_KEEP_ALIVE) !== 0);
+    let persistent = (connectionFlags & CONNECTION_CLOSE) === 0 && (minor === 1 || (connectionFlags & CONNECTION_KEEP_ALIVE) !== 0);
     // 6.1: TE with CL may be smuggling; TE in HTTP/1.0 is faulty framing. Either way, close afterwards.
     if (transferEncoding && (contentLength !== -1 || minor === 0)) persistent = false;
     if (statusCode === 101) persistent = false;
@@ -253,14 +258,7 @@ function copyHead(from: ResponseHead, to: ResponseHead): void {
 }
 
 /** Several field lines of one name join with ", "; a fold joins with " ". Empty values add nothing. */
-function joinValue(
-  previous: string | null,
-  strings: LatinStringCache,
-  buf: Buffer,
-  start: number,
-  end: number,
-  folded: boolean,
-): string {
+function joinValue(previous: string | null, strings: LatinStringCache, buf: Buffer, start: number, end: number, folded: boolean): string {
   const value = strings.get(buf, start, end);
   if (previous === null) return value;
   if (value.length === 0) return previous;

@@ -168,8 +168,7 @@ export class ResponseParser {
     const partial = this.copyIntoPartialHead(chunk, pos, Math.min(end, pos + 3));
     const available = this.partialHeadBytes;
     for (let start = Math.max(0, buffered - 3); start + 4 <= available; start++) {
-      const isHeadEnd =
-        partial[start] === CR && partial[start + 1] === LF && partial[start + 2] === CR && partial[start + 3] === LF;
+      const isHeadEnd = partial[start] === CR && partial[start + 1] === LF && partial[start + 2] === CR && partial[start + 3] === LF;
       if (isHeadEnd) {
         this.parsePartialHead(start + 4);
         return pos + (start + 4 - buffered);

@@ -10,12 +10,35 @@ import type { CloseKind, Connection, ConnectionEvents, RetireReason } from '../t
 import { TransportSocket, type SocketEnd, type SocketUser } from '../transport/socket.js';
 import type { SecureFacts } from '../transport/tls.js';
 import {
-  COMPRESSION_ERROR, ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR, h2ErrorName, NO_ERROR, PROTOCOL_ERROR, REFUSED_STREAM, SETTINGS_TIMEOUT, STREAM_CLOSED,
+  COMPRESSION_ERROR,
+  ENHANCE_YOUR_CALM,
+  FLOW_CONTROL_ERROR,
+  h2ErrorName,
+  NO_ERROR,
+  PROTOCOL_ERROR,
+  REFUSED_STREAM,
+  SETTINGS_TIMEOUT,
+  STREAM_CLOSED,
 } from './error-codes.js';
 import { FrameDecoder, type FrameHandler } from './frame-decoder.js';
 import {
-  CLIENT_PREFACE, dataBytes, DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW_BYTES, FRAME_HEADER_BYTES, headersBytes, MAX_WINDOW_BYTES, Setting,
-  settingsBytes, writeData, writeGoaway, writeHeaders, writePing, writePingPayload, writeRstStream, writeSettings, writeWindowUpdate,
+  CLIENT_PREFACE,
+  dataBytes,
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_WINDOW_BYTES,
+  FRAME_HEADER_BYTES,
+  headersBytes,
+  MAX_WINDOW_BYTES,
+  Setting,
+  settingsBytes,
+  writeData,
+  writeGoaway,
+  writeHeaders,
+  writePing,
+  writePingPayload,
+  writeRstStream,
+  writeSettings,
+  writeWindowUpdate,
   settingsRecord,
   type SettingsValues,
 } from './frames.js';
@@ -486,7 +509,7 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   private sendBlocked(): void {
     const body = this.profile.body;
     if (body === null) return;
-    for (let i = 0; i < this.blocked.length && this.sendWindow > 0; ) {
+    for (let i = 0; i < this.blocked.length && this.sendWindow > 0;) {
       const s = this.blocked[i]!;
       if (this.sendBody(s, body)) {
         this.blocked.splice(i, 1);

@@ -2,12 +2,8 @@
 // stream gives the same frames. HEADERS and its CONTINUATIONs reach the handler
 // as one header block. Errors are HTTP/2 error codes handed to the handler,
 // never thrown: after a connection error the decoder reads nothing more.
-import {
-  COMPRESSION_ERROR, FLOW_CONTROL_ERROR, FRAME_SIZE_ERROR, PROTOCOL_ERROR,
-} from './error-codes.js';
-import {
-  DEFAULT_MAX_FRAME_SIZE, Flag, FRAME_HEADER_BYTES, FrameType, MAX_FRAME_SIZE_LIMIT, MAX_WINDOW_BYTES, Setting, type SettingsValues,
-} from './frames.js';
+import { COMPRESSION_ERROR, FLOW_CONTROL_ERROR, FRAME_SIZE_ERROR, PROTOCOL_ERROR } from './error-codes.js';
+import { DEFAULT_MAX_FRAME_SIZE, Flag, FRAME_HEADER_BYTES, FrameType, MAX_FRAME_SIZE_LIMIT, MAX_WINDOW_BYTES, Setting, type SettingsValues } from './frames.js';
 
 export interface FrameHandler {
   /** `data` is a view of the socket's bytes; `flowBytes` is the whole payload, padding included (6.9.1). */

@@ -8,8 +8,22 @@
 import type { Socket } from 'node:net';
 import { FrameDecoder, type FrameHandler } from './frame-decoder.js';
 import {
-  CLIENT_PREFACE, dataBytes, DEFAULT_MAX_FRAME_SIZE, DEFAULT_WINDOW_BYTES, FRAME_HEADER_BYTES, headersBytes, MAX_WINDOW_BYTES, Setting,
-  settingsBytes, writeData, writeGoaway, writeHeaders, writePingPayload, writeRstStream, writeSettings, writeWindowUpdate,
+  CLIENT_PREFACE,
+  dataBytes,
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_WINDOW_BYTES,
+  FRAME_HEADER_BYTES,
+  headersBytes,
+  MAX_WINDOW_BYTES,
+  Setting,
+  settingsBytes,
+  writeData,
+  writeGoaway,
+  writeHeaders,
+  writePingPayload,
+  writeRstStream,
+  writeSettings,
+  writeWindowUpdate,
   type SettingsValues,
 } from './frames.js';
 import { FrameWriter } from './frame-writer.js';
@@ -75,7 +89,15 @@ export class Http2ServerSession implements FrameHandler {
     private readonly onDrained: () => void,
   ) {
     this.decoder = new FrameDecoder(this);
-    this.out = new FrameWriter({ get open() { return !socket.destroyed; }, write: (b) => socket.write(b) }, noop);
+    this.out = new FrameWriter(
+      {
+        get open() {
+          return !socket.destroyed;
+        },
+        write: (b) => socket.write(b),
+      },
+      noop,
+    );
     const settings: Array<[number, number]> = [
       [Setting.MAX_CONCURRENT_STREAMS, maxConcurrentStreams],
       [Setting.INITIAL_WINDOW_SIZE, RECEIVE_WINDOW_BYTES],

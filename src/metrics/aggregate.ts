@@ -33,7 +33,10 @@ export function aggregateFinals(finals: RecorderFinal[]): PhaseAggregate {
     counters: mergeCounters(finals.map((f) => f.counters)),
     histograms,
     requestsPerConnection: addHistograms(finals.map((f) => f.requestsPerConnection)),
-    series: mergeWith(finals.map((f) => f.series), SERIES_MERGE),
+    series: mergeWith(
+      finals.map((f) => f.series),
+      SERIES_MERGE,
+    ),
     durationMs: max(finals.map((f) => f.countedUs / 1000)),
   };
 }

@@ -43,7 +43,7 @@ export const DURATION_METRICS = {
   latencyReused: duration('latency of requests sent on a reused connection', null),
   downloadNew: duration('download of responses on a new connection (slow start shows here)', null),
   downloadReused: duration('download of responses on a reused connection', null),
-  flowControlWait: duration('HTTP/2: how long a request body waited for the server\'s flow-control window (streams that waited)'),
+  flowControlWait: duration("HTTP/2: how long a request body waited for the server's flow-control window (streams that waited)"),
   idleBeforeFailure: duration('keep-alive race: how long a reused connection had been idle when a request that got no answer on it was written'),
   rtt: duration('HTTP/2: the round trip of PING frames on each session under load (one as it opens, then about one a second)'),
   latencyUncorrected: duration('open model: issue to last byte, without the wait for a connection (service time)'),
@@ -84,7 +84,9 @@ export const VALUE_METRICS: Record<string, ValueMetric> = {
   'requests.completed': { kind: 'count', unit: 'requests', description: 'completed requests', read: (p) => p.requests.completed },
   errors: { kind: 'count', unit: 'requests', description: 'requests that failed', read: (p) => p.requests.errors },
   'errors.rate': {
-    kind: 'ratio', unit: 'fraction', description: 'errors / (completed + errors)',
+    kind: 'ratio',
+    unit: 'fraction',
+    description: 'errors / (completed + errors)',
     read: (p) => (attempted(p) > 0 ? p.requests.errors / attempted(p) : null),
   },
   reuse: { kind: 'ratio', unit: 'fraction', description: 'requests on reused connections / completed', read: (p) => p.connections.reuseRatio },
@@ -95,7 +97,9 @@ export const VALUE_METRICS: Record<string, ValueMetric> = {
   'timewait.peak': { kind: 'gauge', unit: 'entries', description: 'client-side TIME_WAIT entries at peak', read: (p) => p.ports.timeWaitPeak },
   'ports.peakFraction': { kind: 'ratio', unit: 'fraction', description: 'peak TIME_WAIT / usable 4-tuples', read: (p) => p.ports.peakFraction },
   'backend.skew': {
-    kind: 'gauge', unit: 'times the mean', description: 'largest backend share over the mean share (1: even); by --backend-header, else by address',
+    kind: 'gauge',
+    unit: 'times the mean',
+    description: 'largest backend share over the mean share (1: even); by --backend-header, else by address',
     read: (p) => (p.backends ?? p.addresses)?.skew ?? null,
   },
   'ports.exhausted': { kind: 'flag', unit: 'yes/no', description: 'the client ran out of local ports', read: (p) => (p.ports.exhausted ? 1 : 0) },
@@ -108,7 +112,9 @@ export function errorCodeMetric(code: string): ValueMetric | null {
   // A near miss of "rate" is a typo, not an error code nobody has seen.
   if (/^(rat|rates|ratio|Rate)$/.test(code) || !ERROR_CODE_RE.test(code)) return null;
   return {
-    kind: 'count', unit: 'requests', description: `requests that failed with ${code}`,
+    kind: 'count',
+    unit: 'requests',
+    description: `requests that failed with ${code}`,
     read: (p) => (Object.hasOwn(p.errors, code) ? p.errors[code]! : 0),
   };
 }

@@ -56,7 +56,11 @@ const newHeaderBytes = (): Record<HeaderBlockKind, HeaderBytes> => ({
 const HEADER_BYTES_MERGE: MergeSpec<HeaderBytes> = { blocks: sum, encoded: sum, plain: sum };
 const addHeaderBytes = (parts: Array<Record<HeaderBlockKind, HeaderBytes>>): Record<HeaderBlockKind, HeaderBytes> => {
   const out = newHeaderBytes();
-  for (const kind of Object.keys(out) as HeaderBlockKind[]) out[kind] = mergeWith(parts.map((p) => p[kind]), HEADER_BYTES_MERGE);
+  for (const kind of Object.keys(out) as HeaderBlockKind[])
+    out[kind] = mergeWith(
+      parts.map((p) => p[kind]),
+      HEADER_BYTES_MERGE,
+    );
   return out;
 };
 
@@ -92,16 +96,40 @@ export interface Counters {
 
 export function newCounters(): Counters {
   return {
-    completed: 0, reused: 0, retried: 0, dropped: 0, sent: 0, unfinished: 0, errors: {}, byStatus: {},
+    completed: 0,
+    reused: 0,
+    retried: 0,
+    dropped: 0,
+    sent: 0,
+    unfinished: 0,
+    errors: {},
+    byStatus: {},
     connections: {
-      opened: 0, failed: 0, failedByCode: {}, closedByServer: 0, closedByClient: 0, resetByServer: 0,
-      resetByClient: 0, closedByTimeout: 0, stoppedAtEnd: 0, peakOpen: 0, keepAliveHeader: null, keepAliveMaxObserved: null, staleReuse: 0,
+      opened: 0,
+      failed: 0,
+      failedByCode: {},
+      closedByServer: 0,
+      closedByClient: 0,
+      resetByServer: 0,
+      resetByClient: 0,
+      closedByTimeout: 0,
+      stoppedAtEnd: 0,
+      peakOpen: 0,
+      keepAliveHeader: null,
+      keepAliveMaxObserved: null,
+      staleReuse: 0,
     },
     tls: { version: null, cipher: null, alpn: null, resumed: 0, handshakes: 0 },
     exhaustedAtSeconds: null,
     http2: {
-      serverMaxStreams: null, peakConcurrentStreams: 0, goaway: {}, resetStreams: {}, streamsPerSession: {},
-      serverSettings: {}, goawayLastStreamId: null, headerBytes: newHeaderBytes(),
+      serverMaxStreams: null,
+      peakConcurrentStreams: 0,
+      goaway: {},
+      resetStreams: {},
+      streamsPerSession: {},
+      serverSettings: {},
+      goawayLastStreamId: null,
+      headerBytes: newHeaderBytes(),
     },
     addresses: {},
     backends: {},

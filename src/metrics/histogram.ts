@@ -128,7 +128,7 @@ function encodeCounts(counts: Float64Array): string {
     }
     out[pos++] = v;
   };
-  for (let i = 0; i < limit; ) {
+  for (let i = 0; i < limit;) {
     const n = counts[i++]!;
     if (n !== 0) {
       put(n);

@@ -5,9 +5,7 @@
 import { UsageError } from '../errors.js';
 import { METRIC_NAMES } from './catalog.js';
 import { CONNECTION_COUNTERS_MERGE, HTTP2_COUNTERS_MERGE, TLS_COUNTERS_MERGE } from './counters.js';
-import {
-  addCounts, addHistograms, all, any, max, maxOrNull, mergeDistribution, mergeWith, minOrNull, sum, sumOrNull, type MergeSpec,
-} from './merge-kinds.js';
+import { addCounts, addHistograms, all, any, max, maxOrNull, mergeDistribution, mergeWith, minOrNull, sum, sumOrNull, type MergeSpec } from './merge-kinds.js';
 import {
   resultDocument,
   type ConnectionsSummary,
@@ -25,8 +23,7 @@ import { evaluateThresholds, parseThresholds, type Threshold } from './threshold
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const nonNull = <T>(xs: Array<T | null>): T[] => xs.filter((x): x is T => x !== null);
 /** A count every part has, added; absent when a file written before it existed lacks it. */
-const sumIfAll = (xs: Array<number | undefined>): number | undefined =>
-  xs.every((x): x is number => x !== undefined) ? sum(xs) : undefined;
+const sumIfAll = (xs: Array<number | undefined>): number | undefined => (xs.every((x): x is number => x !== undefined) ? sum(xs) : undefined);
 
 /** What stops `docs` from being merged (different targets, phase lists or strategies); [] when they can be. */
 export function mergeProblems(docs: ResultDocument[], names: string[]): string[] {
@@ -60,7 +57,12 @@ export function mergeResults(docs: ResultDocument[], thresholds: Array<Threshold
   const problems = mergeProblems(docs, labels);
   if (problems.length > 0) throw new UsageError(`cannot merge these results:\n  ${problems.join('\n  ')}`, 'EMERGE');
   const extra = [...thresholds.filter((t): t is Threshold => typeof t !== 'string'), ...parseThresholds(thresholds.filter((t): t is string => typeof t === 'string'))];
-  const phases = docs[0]!.phases.map((_, j) => mergePhase(docs.map((d) => d.phases[j]!), extra));
+  const phases = docs[0]!.phases.map((_, j) =>
+    mergePhase(
+      docs.map((d) => d.phases[j]!),
+      extra,
+    ),
+  );
   const interrupted = docs.some((d) => d.interrupted);
   return resultDocument(docs[0]!.target, docs.map((d) => d.startedAt).sort()[0]!, phases, interrupted);
 }
@@ -91,7 +93,9 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: Threshold[] = 
   notes.push(mergedNote(parts));
   const derived = reused.filter((r) => r.derived).length;
   if (derived > 0) {
-    notes.push(`${derived} of ${parts.length} results had no requests.reused (written by an older connload): their reused requests were derived from reuseRatio x completed, rounded, so the merged reuse ratio may be off by the ratio's rounding.`);
+    notes.push(
+      `${derived} of ${parts.length} results had no requests.reused (written by an older connload): their reused requests were derived from reuseRatio x completed, rounded, so the merged reuse ratio may be off by the ratio's rounding.`,
+    );
   }
   const phase: PhaseResult = {
     name: head.name,
@@ -110,7 +114,10 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: Threshold[] = 
       byStatus: addCounts(parts.map((p) => p.requests.byStatus)),
     },
     errors: addCounts(parts.map((p) => p.errors)),
-    connections: mergeConnections(parts.map((p) => p.connections), completed > 0 ? round3(reusedTotal / completed) : 0),
+    connections: mergeConnections(
+      parts.map((p) => p.connections),
+      completed > 0 ? round3(reusedTotal / completed) : 0,
+    ),
     metrics,
     ports,
     tls: mergeTls(parts.map((p) => p.tls)),
@@ -118,14 +125,21 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: Threshold[] = 
     addresses: mergePeers(parts.map((p) => p.addresses)),
     backends: mergePeers(parts.map((p) => p.backends)),
     thresholds: [],
-    series: mergeSeries(parts.map((p) => p.series), ports.supported, seriesOffsets(parts)),
+    series: mergeSeries(
+      parts.map((p) => p.series),
+      ports.supported,
+      seriesOffsets(parts),
+    ),
     notes,
     interrupted: any(parts.map((p) => p.interrupted)),
   };
   // The inputs' thresholds are stored as expressions: parsed here as the plan parses them, once.
   const saved = [...new Set(parts.flatMap((p) => p.thresholds.map((t) => t.expression)))];
   const thresholds = [...parseThresholds(saved), ...extraThresholds];
-  phase.thresholds = evaluateThresholds(thresholds.filter((t, i) => thresholds.findIndex((u) => u.expression === t.expression) === i), phase);
+  phase.thresholds = evaluateThresholds(
+    thresholds.filter((t, i) => thresholds.findIndex((u) => u.expression === t.expression) === i),
+    phase,
+  );
   const starts = parts.map((p) => p.startedAtEpochMs);
   if (starts.every((s) => typeof s === 'number')) phase.startedAtEpochMs = Math.min(...(starts as number[]));
   return phase;
@@ -160,7 +174,10 @@ function mergeOptions(parts: Array<Record<string, unknown>>): Record<string, unk
 
 /** Counted like the workers' counters (peaks add: runners hold their connections at the same time). */
 function mergeConnections(parts: ConnectionsSummary[], reuseRatio: number): ConnectionsSummary {
-  const counted = mergeWith(parts.map((c) => ({ ...c, stoppedAtEnd: c.stoppedAtEnd ?? 0 })), CONNECTION_COUNTERS_MERGE);
+  const counted = mergeWith(
+    parts.map((c) => ({ ...c, stoppedAtEnd: c.stoppedAtEnd ?? 0 })),
+    CONNECTION_COUNTERS_MERGE,
+  );
   const merged = connectionsSummary(counted, reuseRatio, mergeDistribution(parts.map((c) => c.requestsPerConnection)));
   merged.stoppedAtEnd = sumIfAll(parts.map((c) => c.stoppedAtEnd));
   return merged;
@@ -187,9 +204,7 @@ function mergePorts(parts: PortsSummary[]): PortsSummary {
     timeWaitPeak: ifSupported(sumOrNull(parts.map((p) => p.timeWaitPeak))),
     timeWaitPeakServer: ifSupported(sumOrNull(parts.map((p) => p.timeWaitPeakServer))),
     peakFraction: ifSupported(maxOrNull(parts.map((p) => p.peakFraction))),
-    sustainableConnectionsPerSecond: parts.every((p) => p.sustainableConnectionsPerSecond !== null)
-      ? sum(parts.map((p) => p.sustainableConnectionsPerSecond!))
-      : null,
+    sustainableConnectionsPerSecond: parts.every((p) => p.sustainableConnectionsPerSecond !== null) ? sum(parts.map((p) => p.sustainableConnectionsPerSecond!)) : null,
     projectedExhaustionSeconds: minOrNull(parts.map((p) => p.projectedExhaustionSeconds)),
     exhausted: any(parts.map((p) => p.exhausted)),
     exhaustedAtSeconds: minOrNull(parts.map((p) => p.exhaustedAtSeconds)),

@@ -41,6 +41,8 @@ export function summarizePeers(by: string, counts: Record<string, PeerCounts>): 
 export function mergePeers(parts: Array<PeersSummary | null | undefined>): PeersSummary | null {
   const present = parts.filter((p): p is PeersSummary => p !== null && p !== undefined);
   if (present.length === 0) return null;
-  const counts = addPeers(present.map((p) => Object.fromEntries(p.peers.map((peer) => [peer.name, { connections: peer.connections, requests: peer.requests, series: peer.series }]))));
+  const counts = addPeers(
+    present.map((p) => Object.fromEntries(p.peers.map((peer) => [peer.name, { connections: peer.connections, requests: peer.requests, series: peer.series }]))),
+  );
   return summarizePeers(present[0]!.by, counts);
 }

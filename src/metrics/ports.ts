@@ -63,7 +63,10 @@ export async function readOpenFilesLimit(procRoot = '/proc'): Promise<{ soft: nu
 /** One line when connections failed for want of file descriptors (EMFILE), with the limit and how to raise it. */
 export function fileLimitNote(failedEmfile: number, limit: { soft: number; hard: number | null } | null): string | null {
   if (failedEmfile === 0) return null;
-  const raise = limit === null ? 'raise it with `ulimit -n`' : `the limit is ${limit.soft} open files${limit.hard !== null && limit.hard > limit.soft ? ` (hard limit ${limit.hard})` : ''}: raise it with \`ulimit -n ${limit.hard !== null && limit.hard > limit.soft ? limit.hard : limit.soft * 4}\` before the run`;
+  const raise =
+    limit === null
+      ? 'raise it with `ulimit -n`'
+      : `the limit is ${limit.soft} open files${limit.hard !== null && limit.hard > limit.soft ? ` (hard limit ${limit.hard})` : ''}: raise it with \`ulimit -n ${limit.hard !== null && limit.hard > limit.soft ? limit.hard : limit.soft * 4}\` before the run`;
   return `the process ran out of file descriptors: ${failedEmfile} connections could not be opened (EMFILE); ${raise}. Each open connection holds one.`;
 }
 
@@ -118,9 +121,7 @@ export function usableTuples(facts: PortFacts, localAddresses: number): number |
 }
 
 /** Whether tcp_tw_reuse lets this run's new connections take 4-tuples in TIME_WAIT, and why in words. */
-export function twReuseFor(
-  input: Pick<PortsInput, 'facts' | 'localAddresses' | 'targetLoopback'>,
-): { applies: boolean; reason: string | null } {
+export function twReuseFor(input: Pick<PortsInput, 'facts' | 'localAddresses' | 'targetLoopback'>): { applies: boolean; reason: string | null } {
   const reuse = input.facts.twReuse;
   if (reuse === null) return { applies: false, reason: null };
   if (reuse === 0) return { applies: false, reason: 'off' };
@@ -202,8 +203,14 @@ export function exhaustionWatch(context: Pick<PortsInput, 'facts' | 'localAddres
   return (p) => {
     if (warned || p.timeWait === null) return null;
     const now = summarizePorts({
-      ...context, supported: true, source: null, timeWaitPeak: p.timeWait, timeWaitPeakServer: null,
-      clientClosesPerSecond: p.clientClosesPerSecond, timeWaitNow: p.timeWait, exhaustedAtSeconds: null,
+      ...context,
+      supported: true,
+      source: null,
+      timeWaitPeak: p.timeWait,
+      timeWaitPeakServer: null,
+      clientClosesPerSecond: p.clientClosesPerSecond,
+      timeWaitNow: p.timeWait,
+      exhaustedAtSeconds: null,
     });
     const warning = exhaustionWarning(now);
     if (warning !== null) warned = true;
@@ -251,14 +258,10 @@ export function exhaustionAdvice(summary: PortsSummary, run: PortsRunContext = {
   const inEffect = (yes: boolean) => (yes ? ' (already in effect)' : '');
   const keepAlive = run.reusesConnections === true;
   lines.push(`- let the server close first (--close server): the server keeps the TIME_WAIT${inEffect(run.close === 'server')}`);
-  lines.push(
-    `- reuse connections (--strategy persistent, pipeline or multiplex): far fewer new connections${inEffect(keepAlive)}`,
-  );
+  lines.push(`- reuse connections (--strategy persistent, pipeline or multiplex): far fewer new connections${inEffect(keepAlive)}`);
   lines.push(
     `- more source addresses (--local-address 127.0.0.2-127.0.0.9 or a CIDR): each adds a port range's worth of 4-tuples${inEffect(summary.localAddresses > 1)}`,
   );
-  lines.push(
-    `- sysctl net.ipv4.tcp_tw_reuse=1: lets new outgoing connections reuse ports in TIME_WAIT${twReuseNote(summary)}`,
-  );
+  lines.push(`- sysctl net.ipv4.tcp_tw_reuse=1: lets new outgoing connections reuse ports in TIME_WAIT${twReuseNote(summary)}`);
   return lines;
 }

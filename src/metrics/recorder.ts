@@ -133,13 +133,27 @@ export class Recorder implements Http2Observer {
     if (!this.counting || t.startUs < this.countStartUs) return;
     const c = this.counters.connections;
     switch (kind) {
-      case 'server-fin': c.closedByServer++; break;
-      case 'server-reset': c.resetByServer++; break;
-      case 'client': c.closedByClient++; break;
-      case 'client-reset': c.resetByClient++; break;
-      case 'timeout': c.closedByTimeout++; break;
-      case 'error': c.closedByClient++; break;
-      case 'stopped': c.stoppedAtEnd++; break;
+      case 'server-fin':
+        c.closedByServer++;
+        break;
+      case 'server-reset':
+        c.resetByServer++;
+        break;
+      case 'client':
+        c.closedByClient++;
+        break;
+      case 'client-reset':
+        c.resetByClient++;
+        break;
+      case 'timeout':
+        c.closedByTimeout++;
+        break;
+      case 'error':
+        c.closedByClient++;
+        break;
+      case 'stopped':
+        c.stoppedAtEnd++;
+        break;
     }
     this.requestsPerConnection.recordCount(responses);
   }

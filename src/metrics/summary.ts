@@ -39,7 +39,7 @@ function series(merged: PhaseAggregate, timeWait: TimeWaitTrace): SeriesPoint[] 
     requests: s.requests[t] ?? 0,
     newConnections: s.newConnections[t] ?? 0,
     openConnections: s.openConnections[t] ?? 0,
-    timeWait: timeWait.supported ? timeWait.perSecond[t] ?? null : null,
+    timeWait: timeWait.supported ? (timeWait.perSecond[t] ?? null) : null,
     errors: s.errors[t] ?? 0,
   }));
 }
@@ -70,14 +70,16 @@ export function keepAliveRaceNote(idle: MetricSummary | undefined, keepAliveHead
   if (idle === undefined || idle.count === 0) return null;
   const s = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   const announced = /(?:^|[,\s])timeout\s*=\s*(\d+)/i.exec(keepAliveHeader ?? '')?.[1];
-  const server = announced !== undefined
-    ? `the server announced Keep-Alive: timeout=${announced}`
-    : 'the server announced no Keep-Alive timeout (connload probe measures when it closes idle connections)';
+  const server =
+    announced !== undefined
+      ? `the server announced Keep-Alive: timeout=${announced}`
+      : 'the server announced no Keep-Alive timeout (connload probe measures when it closes idle connections)';
   const requests = idle.count === 1 ? '1 request' : `${idle.count} requests`;
   const ages = idle.min === idle.max ? s(idle.min) : `${s(idle.min)}-${s(idle.max)} (p50 ${s(idle.p50)})`;
-  const suggest = typeof idleTimeoutMs === 'number'
-    ? `--idle-timeout ${s(idleTimeoutMs)} did not close them first: set it lower`
-    : `keep the client's idle timeout below the server's: --idle-timeout ${s(Math.max(100, Math.floor(idle.min * 0.8)))} or less`;
+  const suggest =
+    typeof idleTimeoutMs === 'number'
+      ? `--idle-timeout ${s(idleTimeoutMs)} did not close them first: set it lower`
+      : `keep the client's idle timeout below the server's: --idle-timeout ${s(Math.max(100, Math.floor(idle.min * 0.8)))} or less`;
   return `The keep-alive race: ${requests} got no answer on reused connections that had been idle ${ages}; ${server}. The server closed them as the requests went out (idempotent ones were retried, see retried): ${suggest}.`;
 }
 
@@ -94,13 +96,17 @@ export function describeHeaderCompression(h: Http2Summary): string | null {
 export function describeSettings(h: Http2Summary): string | null {
   const s = h.serverSettings;
   if (s === undefined || Object.keys(s).length === 0) return null;
-  return Object.entries(s).map(([k, v]) => `${k}=${v}`).join(', ');
+  return Object.entries(s)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 }
 
 function http2Notes(h: Http2Summary): string[] {
   const notes: string[] = [];
   if (h.limitedByServer) {
-    notes.push(`The server allows ${h.serverMaxStreams} concurrent streams per HTTP/2 session (SETTINGS_MAX_CONCURRENT_STREAMS), fewer than --streams ${h.streamsAsked}: at most ${h.serverMaxStreams} were in flight on each session.`);
+    notes.push(
+      `The server allows ${h.serverMaxStreams} concurrent streams per HTTP/2 session (SETTINGS_MAX_CONCURRENT_STREAMS), fewer than --streams ${h.streamsAsked}: at most ${h.serverMaxStreams} were in flight on each session.`,
+    );
   }
   const goaways = Object.entries(h.goaway).map(([code, n]) => `${n} x ${code}`);
   if (goaways.length > 0) notes.push(`The server sent GOAWAY (${goaways.join(', ')}): those sessions took no new streams, and new sessions were opened.`);
@@ -163,14 +169,23 @@ export function phasePorts(facts: PhaseFacts, host: HostFacts, run: PhaseOutcome
   });
 }
 
-function phaseNotes(facts: PhaseFacts, host: HostFacts, ports: PortsSummary, counters: PhaseAggregate['counters'], metrics: PhaseResult['metrics'], http2: Http2Summary | null): string[] {
+function phaseNotes(
+  facts: PhaseFacts,
+  host: HostFacts,
+  ports: PortsSummary,
+  counters: PhaseAggregate['counters'],
+  metrics: PhaseResult['metrics'],
+  http2: Http2Summary | null,
+): string[] {
   const notes = ports.exhausted ? exhaustionAdvice(ports, { reusesConnections: facts.reusesConnections, close: facts.close }) : [];
   const files = fileLimitNote(counters.connections.failedByCode.EMFILE ?? 0, host.openFiles ?? null);
   if (files !== null) notes.push(files);
   const race = keepAliveRaceNote(metrics.idleBeforeFailure, counters.connections.keepAliveHeader, facts.options.idleTimeoutMs);
   if (race !== null) notes.push(race);
   if (facts.close === 'reset' && counters.connections.resetByClient > 0) {
-    notes.push('--close reset: connections were aborted with RST, so no TIME_WAIT was left anywhere; this is a trick with a cost: the server sees resets, and data still in flight is lost.');
+    notes.push(
+      '--close reset: connections were aborted with RST, so no TIME_WAIT was left anywhere; this is a trick with a cost: the server sees resets, and data still in flight is lost.',
+    );
   }
   return http2 === null ? notes : [...notes, ...http2Notes(http2)];
 }

@@ -42,8 +42,7 @@ function ratioNames(): string {
 }
 
 function knownMetricsText(): string {
-  return `timing metrics ${METRIC_NAMES.join(', ')} (with .${SUMMARY_STATS.join('/.')} or .pNN); ` +
-    `others ${Object.keys(VALUE_METRICS).join(', ')}, errors.<code>`;
+  return `timing metrics ${METRIC_NAMES.join(', ')} (with .${SUMMARY_STATS.join('/.')} or .pNN); ` + `others ${Object.keys(VALUE_METRICS).join(', ')}, errors.<code>`;
 }
 
 /** Parses one threshold expression; throws UsageError naming it and what was expected. */
@@ -161,12 +160,18 @@ function percentileFromHdr(summary: MetricSummary, percentile: number): number |
 
 function compare(actual: number, op: ThresholdOp, value: number): boolean {
   switch (op) {
-    case '<': return actual < value;
-    case '<=': return actual <= value;
-    case '>': return actual > value;
-    case '>=': return actual >= value;
-    case '==': return actual === value;
-    case '!=': return actual !== value;
+    case '<':
+      return actual < value;
+    case '<=':
+      return actual <= value;
+    case '>':
+      return actual > value;
+    case '>=':
+      return actual >= value;
+    case '==':
+      return actual === value;
+    case '!=':
+      return actual !== value;
   }
 }
 

@@ -93,7 +93,10 @@ function canonical(address: string): string {
 /** 4 bytes as the kernel prints them: one `%08X` of a host-order 32-bit word. */
 function wordHex(bytes: number[]): string {
   const ordered = endianness() === 'LE' ? [...bytes].reverse() : bytes;
-  return ordered.map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  return ordered
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
 }
 
 function ipv6Bytes(address: string): number[] {

@@ -159,8 +159,13 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     else startAtEpochMs = parsed;
   }
   const maxConnections = int('maxConnections', null, 1, sockets);
-  const connectRate = o.connectRate === undefined ? null : typeof o.connectRate === 'number' && o.connectRate > 0 && Number.isFinite(o.connectRate) ? o.connectRate : (bad('connectRate', 'a number of new connections per second > 0', o.connectRate), null);
-  const lanes = rate !== null ? maxConnections ?? connections : connections;
+  const connectRate =
+    o.connectRate === undefined
+      ? null
+      : typeof o.connectRate === 'number' && o.connectRate > 0 && Number.isFinite(o.connectRate)
+        ? o.connectRate
+        : (bad('connectRate', 'a number of new connections per second > 0', o.connectRate), null);
+  const lanes = rate !== null ? (maxConnections ?? connections) : connections;
   if (workers > lanes) problems.push(`${input.where('workers')}: ${workers} workers need at least as many connections, got ${lanes}`);
 
   let localAddresses: string[] = [];
@@ -199,7 +204,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   const unixSocket = o.unixSocket ?? null;
   if (unixSocket !== null) {
     if (typeof unixSocket !== 'string' || unixSocket === '') bad('unixSocket', 'the path of a Unix domain socket', o.unixSocket);
-    else if (proxy !== null) problems.push(`${input.where('unixSocket')}: a Unix socket goes to the server itself; drop ${input.where('proxy')} (or unset the proxy variables)`);
+    else if (proxy !== null)
+      problems.push(`${input.where('unixSocket')}: a Unix socket goes to the server itself; drop ${input.where('proxy')} (or unset the proxy variables)`);
     else if (localAddresses.length > 0) problems.push(`${input.where('unixSocket')}: a Unix socket has no source address; drop ${input.where('localAddress')}`);
   }
 
@@ -207,7 +213,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   if (o.page !== undefined) {
     page = (Array.isArray(o.page) ? o.page : o.page.split(',')).map((p) => p.trim()).filter((p) => p !== '');
     if (page.length === 0 || page.some(badRequestTarget)) bad('page', 'paths starting with "/" of visible ASCII (no spaces or controls), e.g. /index.html,/a.png', o.page);
-    if (rate !== null) problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where(ramp !== null ? 'stages' : 'rate')} or ${input.where('page')}`);
+    if (rate !== null)
+      problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where(ramp !== null ? 'stages' : 'rate')} or ${input.where('page')}`);
   }
 
   const thresholds: Threshold[] = [];
@@ -225,7 +232,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
 
   const plan: PhasePlan = {
     name: input.name,
-    target: typeof target === 'string' ? parseTarget('http://invalid/') as TargetPlan : target,
+    target: typeof target === 'string' ? (parseTarget('http://invalid/') as TargetPlan) : target,
     strategy,
     connections,
     // With a ramp the phase lasts as long as its stages.

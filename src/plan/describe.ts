@@ -21,7 +21,9 @@ export function describePlan(plan: PhasePlan): string {
     plan.workers > 1 ? `${plan.workers} workers` : null,
     `close ${plan.close}`,
     plan.startAtEpochMs !== null ? `starts at ${new Date(plan.startAtEpochMs).toISOString()}` : null,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${plan.name}: ${plan.strategy}, ${load}, ${stop}, ${extra} -> ${plan.method} ${plan.target.url}`;
 }
 

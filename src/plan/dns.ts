@@ -31,7 +31,8 @@ export function parseResolveEntry(entry: string): { host: string; port: number; 
 export function parseDnsServer(value: string): { server: string } | { problem: string } {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(value) ?? /^([^:]+)(?::(\d+))?$/.exec(value) ?? (net.isIPv6(value) ? [value, value, undefined] : null);
   const address = m?.[1];
-  if (address === undefined || net.isIP(address) === 0) return { problem: `expected the address of a DNS server, like 127.0.0.1:5353 or [::1]:53, got ${JSON.stringify(value)}` };
+  if (address === undefined || net.isIP(address) === 0)
+    return { problem: `expected the address of a DNS server, like 127.0.0.1:5353 or [::1]:53, got ${JSON.stringify(value)}` };
   const port = m?.[2] === undefined ? 53 : Number(m[2]);
   if (port < 1 || port > 65535) return { problem: `expected a port from 1 to 65535, got ${JSON.stringify(value)}` };
   return { server: net.isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}` };
@@ -45,7 +46,10 @@ export interface DnsInput {
 }
 
 /** The DNS part of a plan for a target, with every problem found (keyed by option name). */
-export function planDns(input: DnsInput, target: { hostname: string; port: number } | null): { dns: DnsPlan; problems: Array<[key: 'dns' | 'resolve' | 'dnsServer', message: string]> } {
+export function planDns(
+  input: DnsInput,
+  target: { hostname: string; port: number } | null,
+): { dns: DnsPlan; problems: Array<[key: 'dns' | 'resolve' | 'dnsServer', message: string]> } {
   const problems: Array<['dns' | 'resolve' | 'dnsServer', string]> = [];
   const policy = (input.dns ?? 'first') as DnsPolicy;
   if (!DNS_POLICIES.includes(policy)) problems.push(['dns', `expected one of ${DNS_POLICIES.join(', ')}, got ${JSON.stringify(input.dns)}`]);
@@ -59,7 +63,8 @@ export function planDns(input: DnsInput, target: { hostname: string; port: numbe
   }
   let server: string | null = null;
   if (input.dnsServer !== undefined) {
-    const parsed = typeof input.dnsServer === 'string' ? parseDnsServer(input.dnsServer) : { problem: `expected the address of a DNS server, got ${JSON.stringify(input.dnsServer)}` };
+    const parsed =
+      typeof input.dnsServer === 'string' ? parseDnsServer(input.dnsServer) : { problem: `expected the address of a DNS server, got ${JSON.stringify(input.dnsServer)}` };
     if ('problem' in parsed) problems.push(['dnsServer', parsed.problem]);
     else server = parsed.server;
   }

@@ -80,9 +80,7 @@ function expandRange(item: string, room: number): string[] {
 function expandSpan(item: string, start: bigint, end: bigint, family: number, room: number): string[] {
   const count = end - start + 1n;
   if (count > BigInt(room)) {
-    throw new UsageError(
-      `--local-address: "${item}" has ${count} addresses; at most ${MAX_LOCAL_ADDRESSES} in total are allowed`,
-    );
+    throw new UsageError(`--local-address: "${item}" has ${count} addresses; at most ${MAX_LOCAL_ADDRESSES} in total are allowed`);
   }
   const out: string[] = [];
   for (let n = start; n <= end; n++) out.push(fromBigInt(n, family));
@@ -105,7 +103,7 @@ function fromBigInt(n: bigint, family: number): string {
 function compressIpv6(groups: string[]): string {
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     if (groups[i] !== '0') {
       i++;
       continue;

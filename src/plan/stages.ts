@@ -50,7 +50,13 @@ export function parseStages(input: string | string[] | StageInput[], unit: strin
     const durationMs = durationText === '' || durationText === undefined ? null : parseDurationMs(durationText, 's');
     const targetText = item.target;
     // "2000:30s": the target where the duration belongs.
-    if (typeof durationText === 'string' && NUMBER_RE.test(durationText) && typeof targetText === 'string' && !NUMBER_RE.test(targetText) && parseDurationMs(targetText) !== null) {
+    if (
+      typeof durationText === 'string' &&
+      NUMBER_RE.test(durationText) &&
+      typeof targetText === 'string' &&
+      !NUMBER_RE.test(targetText) &&
+      parseDurationMs(targetText) !== null
+    ) {
       problems.push(`${name} is written backwards: expected DURATION:TARGET, e.g. 30s:2000`);
       return;
     }

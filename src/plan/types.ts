@@ -9,7 +9,6 @@ import type { ProxyPlan } from './proxy.js';
 export const STRATEGY_NAMES = ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', 'multiplex'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
-
 export interface TargetPlan {
   url: string;
   protocol: 'http:' | 'https:';

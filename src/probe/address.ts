@@ -41,7 +41,8 @@ export async function checkConnect(ctx: ProbeContext): Promise<{ connect: Connec
   try {
     opened = await openSocket(ctx, ['h2', 'http/1.1'], startMs + ctx.timeoutMs);
   } catch (err) {
-    const hint = target.tls !== null && /certificate|self.signed|verify/i.test((err as Error).message) ? ' (trust its CA with --ca, or skip the check with --insecure)' : '';
+    const hint =
+      target.tls !== null && /certificate|self.signed|verify/i.test((err as Error).message) ? ' (trust its CA with --ca, or skip the check with --insecure)' : '';
     throw new RunError(`cannot connect to ${target.address} port ${target.port}: ${describeOpenError(err)}${hint}`, 'ECONNECT');
   }
   opened.socket.destroy();

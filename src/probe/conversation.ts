@@ -77,9 +77,7 @@ export class Conversation implements ParserEvents {
 
   /** Until `count` responses are complete: true, or false when the connection ended, the deadline passed or Ctrl-C came. */
   waitResponses(count: number, untilMs: number, signal: AbortSignal): Promise<boolean> {
-    return this.waitUntil(() => this.responses.length >= count || this.ending !== null, untilMs, signal).then(
-      () => this.responses.length >= count,
-    );
+    return this.waitUntil(() => this.responses.length >= count || this.ending !== null, untilMs, signal).then(() => this.responses.length >= count);
   }
 
   /** Until the connection ends: its ending, or null at the deadline or on Ctrl-C. */

@@ -26,7 +26,11 @@ export async function checkHopByHop(ctx: ProbeContext): Promise<Result> {
       return result('unknown', `the request: ${why}`);
     }
     const arrived = arrivedHeaders(bodyOf(conversation.responses[0]!.text));
-    if (arrived === null) return result('unknown', 'no echo endpoint: the response body does not show the request headers (give a URL that echoes them, e.g. /echo-headers of connload serve)');
+    if (arrived === null)
+      return result(
+        'unknown',
+        'no echo endpoint: the response body does not show the request headers (give a URL that echoes them, e.g. /echo-headers of connload serve)',
+      );
     if (arrived.length === 0) return result('yes', `all stripped on the way: none of ${sent.length} arrived at the target`, true, arrived);
     return result('no', `arrived at the target: ${arrived.join(', ')} (no proxy on the way removed them)`, true, arrived);
   } finally {

@@ -57,7 +57,8 @@ function getOneStream(ctx: ProbeContext, socket: net.Socket, untilMs: number): P
     };
     const notHttp2 = (detail: string) => {
       // Bytes that were no SETTINGS frame: most likely an HTTP/1.x answer to the preface.
-      const why = socket.bytesRead > 0 ? `the server answered with something other than HTTP/2 (${detail})` : `the server closed without an HTTP/2 SETTINGS frame (${detail})`;
+      const why =
+        socket.bytesRead > 0 ? `the server answered with something other than HTTP/2 (${detail})` : `the server closed without an HTTP/2 SETTINGS frame (${detail})`;
       finish({ why, timedOut: false });
     };
     const onAbort = () => finish({ why: 'interrupted', timedOut: true });

@@ -12,7 +12,11 @@ export async function checkIdleTimeout(ctx: ProbeContext): Promise<Result> {
   const answerUntilMs = nowMs() + ctx.timeoutMs;
   const conversation = await converse(ctx, answerUntilMs);
   const result = (verdict: Result['verdict'], evidence: string, idleMs: number | null = null, close: Result['close'] = null): Result => ({
-    verdict, evidence, idleMs, close, waitedUpToMs: ctx.idleMaxMs,
+    verdict,
+    evidence,
+    idleMs,
+    close,
+    waitedUpToMs: ctx.idleMaxMs,
   });
   try {
     conversation.send(requestBytes(ctx));

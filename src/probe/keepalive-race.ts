@@ -13,7 +13,11 @@ export const RACE_MARGINS_MS = [2, 5, 10];
 
 export async function checkKeepAliveRace(ctx: ProbeContext, idle: IdleTimeoutCheck): Promise<Result> {
   const result = (verdict: Result['verdict'], evidence: string, answered = 0): Result => ({
-    verdict, evidence, idleTimeoutMs: idle.idleMs, marginsMs: RACE_MARGINS_MS, answered,
+    verdict,
+    evidence,
+    idleTimeoutMs: idle.idleMs,
+    marginsMs: RACE_MARGINS_MS,
+    answered,
   });
   if (idle.verdict !== 'yes' || idle.idleMs === null) return result('n/a', `needs the server's idle timeout, which the idle check did not find (${idle.verdict})`);
   const idleMs = idle.idleMs;

@@ -40,7 +40,10 @@ export async function checkPipelining(ctx: ProbeContext): Promise<Result> {
     if (orderCheckedBy === 'echo') {
       const order = seqs.map((s) => s ?? '-').join(', ');
       const inOrder = seqs.every((s, i) => s === null || s === i + 1);
-      return result(inOrder ? 'yes' : 'no', inOrder ? `${sent} of ${sent} whole and in order (echoed ${SEQ_HEADER} ${order})` : `out of order: echoed ${SEQ_HEADER} ${order}`);
+      return result(
+        inOrder ? 'yes' : 'no',
+        inOrder ? `${sent} of ${sent} whole and in order (echoed ${SEQ_HEADER} ${order})` : `out of order: echoed ${SEQ_HEADER} ${order}`,
+      );
     }
     return result('yes', `${sent} of ${sent} whole, framed as sent (${METHODS.join(', ')}); no echo to read the order from`);
   } finally {

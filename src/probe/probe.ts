@@ -78,7 +78,17 @@ export const CHECK_NAMES = Object.keys(BLANKS) as CheckName[];
 
 /** Run one after another, in this order; the idle check runs beside them. */
 export const SEQUENTIAL_CHECKS: IndependentCheck[] = [
-  'http11', 'http10', 'h2', 'h2c', 'persistent', 'keepAliveHeader', 'maxRequests', 'http10KeepAlive', 'pipelining', 'halfClose', 'hopByHop',
+  'http11',
+  'http10',
+  'h2',
+  'h2c',
+  'persistent',
+  'keepAliveHeader',
+  'maxRequests',
+  'http10KeepAlive',
+  'pipelining',
+  'halfClose',
+  'hopByHop',
 ];
 
 /** Upper bound of a whole probe: DNS and connect, then the sequential checks (the idle check runs beside them). */
@@ -102,9 +112,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
     port: plan.port,
     path: plan.path,
     hostHeader: plan.hostHeader,
-    tls: isTls
-      ? { servername: options.servername ?? (net.isIP(plan.hostname) ? null : plan.hostname), ca: options.caPem, insecure: options.insecure }
-      : null,
+    tls: isTls ? { servername: options.servername ?? (net.isIP(plan.hostname) ? null : plan.hostname), ca: options.caPem, insecure: options.insecure } : null,
   };
   const ctx: ProbeContext = { target, timeoutMs: options.timeoutMs, idleMaxMs: options.idleMaxMs, signal: options.signal };
   const { connect, tls } = await checkConnect(ctx);

@@ -37,7 +37,11 @@ export function renderProbe(result: ProbeResult, options: ProbeRenderOptions): s
 
   const { dns, connect, tls } = result;
   row('addresses', dns.addresses.map((a) => a.address).join('\n'), dns.evidence);
-  row('DNS lookup', dns.lookupMs === null ? c.dim('n/a') : fmtMs(dns.lookupMs), dns.lookupMs === null ? 'no lookup: the URL gives an address' : `lookup of ${result.target.host} (all addresses)`);
+  row(
+    'DNS lookup',
+    dns.lookupMs === null ? c.dim('n/a') : fmtMs(dns.lookupMs),
+    dns.lookupMs === null ? 'no lookup: the URL gives an address' : `lookup of ${result.target.host} (all addresses)`,
+  );
   row('TCP connect', fmtMs(connect.connectMs), connect.evidence);
   if (tls !== null) {
     row('TLS', tls.version ?? '-', `${tls.evidence}; handshake ${fmtMs(tls.handshakeMs)}`);

@@ -112,7 +112,7 @@ function signed(delta: number): string {
 function verdictOf(better: Better, delta: number, sameWithin: number): Verdict {
   if (Math.abs(delta) <= sameWithin) return 'same';
   if (better === null) return 'neutral';
-  return (delta > 0) === (better === 'higher') ? 'better' : 'worse';
+  return delta > 0 === (better === 'higher') ? 'better' : 'worse';
 }
 
 export interface CompareTextOptions {

@@ -78,7 +78,10 @@ export function parseHgrm(text: string): HgrmRow[] {
 
 /** Phase names are free text; file names keep letters, digits, `-`, `_` and `.` only. */
 function safeFileName(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 100);
+  const safe = name
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, 100);
   return safe === '' ? 'phase' : safe;
 }
 

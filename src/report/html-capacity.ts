@@ -56,7 +56,8 @@ export function renderCapacitySection(capacity: CapacityResult, chart: Chart): s
     'Errors, new connections and TIME_WAIT in the table say whether the connection layer, not the request rate, is what breaks first.</p>';
   const rows = capacity.curve
     .map(
-      (p) => `<tr><th scope="row">${h(fmtInt(p.load))}</th><td>${p.ok ? badge('pass', 'ok') : badge('fail', 'fail')}</td><td>${h(fmtInt(p.requestsPerSecond))}</td>` +
+      (p) =>
+        `<tr><th scope="row">${h(fmtInt(p.load))}</th><td>${p.ok ? badge('pass', 'ok') : badge('fail', 'fail')}</td><td>${h(fmtInt(p.requestsPerSecond))}</td>` +
         `<td>${h(fmtMs(p.latencyP50Ms))}</td><td>${h(fmtMs(p.latencyP99Ms))}</td><td>${h(fmtInt(p.errors))}</td><td>${h(fmtInt(p.connectionsOpened))}</td>` +
         `<td>${h(p.timeWaitPeak === null ? '-' : fmtInt(p.timeWaitPeak))}</td><td>${p.failedThreshold ? `<code>${h(p.failedThreshold)}</code>` : ''}</td></tr>`,
     )

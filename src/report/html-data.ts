@@ -111,8 +111,7 @@ function timeSeriesCharts(entries: PhaseEntry[]): Chart[] {
   const withSeries = entries.filter((e) => e.phase.series.length > 0);
   if (withSeries.length === 0) return [];
   const perSecond = (pick: (p: SeriesPoint) => number) => (e: PhaseEntry) => ratePoints(e.phase.series, pick);
-  const level = (pick: (p: SeriesPoint) => number | null) => (e: PhaseEntry) =>
-    e.phase.series.map((p): [number, number | null] => [p.t, pick(p)]);
+  const level = (pick: (p: SeriesPoint) => number | null) => (e: PhaseEntry) => e.phase.series.map((p): [number, number | null] => [p.t, pick(p)]);
 
   const charts: Chart[] = [
     timeChart('series-requests', 'Requests per second', 'req/s', withSeries, [{ suffix: '', points: perSecond((p) => p.requests) }]),
@@ -131,7 +130,12 @@ function timeSeriesCharts(entries: PhaseEntry[]): Chart[] {
     const limits = usablePortLimits(sampled);
     for (const [usable, labels] of limits) {
       const owners = limits.size > 1 ? ` (${labels.join(', ')})` : '';
-      chart.series.push({ label: `usable local ports \u00d7 addresses${owners}: ${usable.toLocaleString('en-US')}`, color: -1, dash: true, values: chart.x.map(() => usable) });
+      chart.series.push({
+        label: `usable local ports \u00d7 addresses${owners}: ${usable.toLocaleString('en-US')}`,
+        color: -1,
+        dash: true,
+        values: chart.x.map(() => usable),
+      });
     }
     charts.push(chart);
   }
@@ -151,7 +155,11 @@ export function peersOf(phase: PhaseResult): PeersSummary | null {
 function backendsChart(entries: PhaseEntry[]): Chart | null {
   const lines = entries.flatMap((entry) => (peersOf(entry.phase)?.peers ?? []).map((peer) => ({ entry, peer })));
   if (lines.length === 0) return null;
-  const pseudo = lines.map(({ entry, peer }, i): PhaseEntry => ({ ...entry, label: entries.length > 1 ? `${entry.label} ${peer.name}` : peer.name, color: entry.color + i }));
+  const pseudo = lines.map(({ entry, peer }, i): PhaseEntry => ({
+    ...entry,
+    label: entries.length > 1 ? `${entry.label} ${peer.name}` : peer.name,
+    color: entry.color + i,
+  }));
   const bySeries = new Map(pseudo.map((p, i) => [p, lines[i]!.peer.series]));
   return timeChart('series-backends', 'Requests per second by backend', 'req/s', pseudo, [
     { suffix: '', points: (e) => (bySeries.get(e) ?? []).map((n, t): [number, number] => [t, n]) },
@@ -217,7 +225,7 @@ function requestsPerConnectionChart(entries: PhaseEntry[]): Chart | null {
   const indexes = Array.from({ length: highest - lowest + 1 }, (_, i) => lowest + i);
   return {
     id: 'requests-per-connection',
-    title: 'Requests served per connection (share of each phase\'s connections)',
+    title: "Requests served per connection (share of each phase's connections)",
     kind: 'bars',
     yLabel: '% of connections',
     x: indexes.map((_, i) => i),
@@ -257,7 +265,7 @@ function alignOnX(curves: Array<Array<[number, number | null]>>): { x: number[];
   const x = [...new Set(curves.flatMap((curve) => curve.map(([px]) => px)))].sort((a, b) => a - b);
   const position = new Map(x.map((value, i) => [value, i]));
   const columns = curves.map((curve) => {
-    const column: Array<number | null> = new Array(x.length).fill(null);
+    const column = new Array<number | null>(x.length).fill(null);
     for (const [px, py] of curve) column[position.get(px)!] = py;
     return column;
   });

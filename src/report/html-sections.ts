@@ -28,8 +28,10 @@ export function renderHeader(title: string, docs: ResultDocument[], labels: stri
 </header>`;
   }
   const rows = docs
-    .map((doc, i) => `<tr><th scope="row">${h(labels[i])}</th><td>${target(doc)}</td><td>${h(fmtDate(doc.startedAt))}</td>
-<td>${h(doc.tool.name)} ${h(doc.tool.version)}</td><td>${doc.interrupted ? badge('interrupted', 'warn') : doc.ok ? badge('pass', 'ok') : badge('fail', 'fail')}</td></tr>`)
+    .map(
+      (doc, i) => `<tr><th scope="row">${h(labels[i])}</th><td>${target(doc)}</td><td>${h(fmtDate(doc.startedAt))}</td>
+<td>${h(doc.tool.name)} ${h(doc.tool.version)}</td><td>${doc.interrupted ? badge('interrupted', 'warn') : doc.ok ? badge('pass', 'ok') : badge('fail', 'fail')}</td></tr>`,
+    )
     .join('\n');
   return `<header class="page-header">
 <h1>${h(title)}</h1>

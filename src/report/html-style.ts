@@ -2,23 +2,61 @@
 // (prefers-color-scheme) and again light for print; the page script reads them for the charts.
 
 const LIGHT: Record<string, string> = {
-  bg: '#f6f7f9', panel: '#ffffff', text: '#1b2130', muted: '#5d6676', border: '#dde2ea',
-  grid: 'rgba(27,33,48,0.09)', axis: '#4b5363', code: '#eef1f5',
-  ok: '#15803d', 'ok-bg': '#dcfce7', fail: '#b91c1c', 'fail-bg': '#fee2e2', warn: '#92400e', 'warn-bg': '#fef3c7',
+  bg: '#f6f7f9',
+  panel: '#ffffff',
+  text: '#1b2130',
+  muted: '#5d6676',
+  border: '#dde2ea',
+  grid: 'rgba(27,33,48,0.09)',
+  axis: '#4b5363',
+  code: '#eef1f5',
+  ok: '#15803d',
+  'ok-bg': '#dcfce7',
+  fail: '#b91c1c',
+  'fail-bg': '#fee2e2',
+  warn: '#92400e',
+  'warn-bg': '#fef3c7',
   limit: '#dc2626',
-  c0: '#2563eb', c1: '#ea580c', c2: '#16a34a', c3: '#9333ea', c4: '#0891b2', c5: '#db2777', c6: '#a16207', c7: '#4f46e5',
+  c0: '#2563eb',
+  c1: '#ea580c',
+  c2: '#16a34a',
+  c3: '#9333ea',
+  c4: '#0891b2',
+  c5: '#db2777',
+  c6: '#a16207',
+  c7: '#4f46e5',
 };
 
 const DARK: Record<string, string> = {
-  bg: '#0e1218', panel: '#161b23', text: '#e3e7ee', muted: '#98a2b3', border: '#2a3240',
-  grid: 'rgba(227,231,238,0.10)', axis: '#a9b2c1', code: '#222a36',
-  ok: '#4ade80', 'ok-bg': 'rgba(74,222,128,0.13)', fail: '#f87171', 'fail-bg': 'rgba(248,113,113,0.15)', warn: '#fbbf24', 'warn-bg': 'rgba(251,191,36,0.13)',
+  bg: '#0e1218',
+  panel: '#161b23',
+  text: '#e3e7ee',
+  muted: '#98a2b3',
+  border: '#2a3240',
+  grid: 'rgba(227,231,238,0.10)',
+  axis: '#a9b2c1',
+  code: '#222a36',
+  ok: '#4ade80',
+  'ok-bg': 'rgba(74,222,128,0.13)',
+  fail: '#f87171',
+  'fail-bg': 'rgba(248,113,113,0.15)',
+  warn: '#fbbf24',
+  'warn-bg': 'rgba(251,191,36,0.13)',
   limit: '#f87171',
-  c0: '#60a5fa', c1: '#fb923c', c2: '#4ade80', c3: '#c084fc', c4: '#22d3ee', c5: '#f472b6', c6: '#facc15', c7: '#a5b4fc',
+  c0: '#60a5fa',
+  c1: '#fb923c',
+  c2: '#4ade80',
+  c3: '#c084fc',
+  c4: '#22d3ee',
+  c5: '#f472b6',
+  c6: '#facc15',
+  c7: '#a5b4fc',
 };
 
 function variables(values: Record<string, string>): string {
-  return Object.entries(values).map(([name, value]) => `--${name}:${value};`).join('');
+  return Object.entries(values)
+    .map(([name, value]) => `--${name}:${value};`)
+    .join('');
 }
 
 export const REPORT_CSS = `

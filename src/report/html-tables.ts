@@ -28,8 +28,12 @@ const CONNECTION_ROWS: Row[] = [
 ];
 
 const PORT_ROWS: Row[] = [
-  ['sampled from', (p) => (p.ports.supported ? p.ports.source ?? 'yes' : 'unsupported here')],
-  ['local port range', (p) => (p.ports.rangeLow === null || p.ports.rangeHigh === null ? DASH : `${p.ports.rangeLow}-${p.ports.rangeHigh} (${fmtInt(p.ports.rangeHigh - p.ports.rangeLow + 1)})`)],
+  ['sampled from', (p) => (p.ports.supported ? (p.ports.source ?? 'yes') : 'unsupported here')],
+  [
+    'local port range',
+    (p) =>
+      p.ports.rangeLow === null || p.ports.rangeHigh === null ? DASH : `${p.ports.rangeLow}-${p.ports.rangeHigh} (${fmtInt(p.ports.rangeHigh - p.ports.rangeLow + 1)})`,
+  ],
   ['tcp_tw_reuse', (p) => (p.ports.twReuse === null ? DASH : describeTwReuse(p.ports))],
   ['local addresses', (p) => fmtInt(p.ports.localAddresses)],
   ['TIME_WAIT peak (client side)', (p) => fmtInt(p.ports.timeWaitPeak)],
@@ -53,17 +57,23 @@ const HTTP2_ROWS: Row[] = [
   ['GOAWAY received', (p) => (p.http2 ? codes(p.http2.goaway) : DASH)],
   ['streams reset', (p) => (p.http2 ? codes(p.http2.resetStreams) : DASH)],
   ['GOAWAY last stream id', (p) => fmtInt(p.http2?.goawayLastStreamId ?? undefined)],
-  ['HPACK size of plain headers', (p) => (p.http2 ? describeHeaderCompression(p.http2) ?? DASH : DASH)],
-  ['server SETTINGS', (p) => (p.http2 ? describeSettings(p.http2) ?? DASH : DASH)],
+  ['HPACK size of plain headers', (p) => (p.http2 ? (describeHeaderCompression(p.http2) ?? DASH) : DASH)],
+  ['server SETTINGS', (p) => (p.http2 ? (describeSettings(p.http2) ?? DASH) : DASH)],
 ];
 
 export function renderConnectionsTable(entries: PhaseEntry[]): string {
-  const groups: Array<[string, Row[]]> = [['Connections', CONNECTION_ROWS], ['Local ports and TIME_WAIT', PORT_ROWS]];
+  const groups: Array<[string, Row[]]> = [
+    ['Connections', CONNECTION_ROWS],
+    ['Local ports and TIME_WAIT', PORT_ROWS],
+  ];
   if (entries.some((e) => e.phase.tls)) groups.push(['TLS', TLS_ROWS]);
   if (entries.some((e) => e.phase.http2)) groups.push(['HTTP/2', HTTP2_ROWS]);
   const body = groups
-    .map(([title, rows]) => `<tr class="group"><th colspan="${entries.length + 1}">${h(title)}</th></tr>` +
-      rows.map(([name, value]) => `<tr><th scope="row">${h(name)}</th>${entries.map((e) => `<td>${h(value(e.phase))}</td>`).join('')}</tr>`).join(''))
+    .map(
+      ([title, rows]) =>
+        `<tr class="group"><th colspan="${entries.length + 1}">${h(title)}</th></tr>` +
+        rows.map(([name, value]) => `<tr><th scope="row">${h(name)}</th>${entries.map((e) => `<td>${h(value(e.phase))}</td>`).join('')}</tr>`).join(''),
+    )
     .join('');
   return phaseColumnsTable(entries, body);
 }
@@ -74,30 +84,48 @@ export function renderBackendsTables(entries: PhaseEntry[]): string {
     const group = peersOf(e.phase);
     if (group === null) return [];
     const by = group.by === 'address' ? 'address' : `backend (${group.by})`;
-    const rows = group.peers.map((p) => `<tr><th scope="row">${h(p.name)}</th><td>${fmtInt(p.connections)}</td><td>${fmtInt(p.requests)}</td><td>${(p.share * 100).toFixed(1)}%</td></tr>`).join('');
-    return [`<h3 style="${phaseColorStyle(e.color)}"><span class="swatch" aria-hidden="true"></span>${h(e.label)}: skew ${group.skew.toFixed(2)}</h3>` +
-      `<div class="table-wrap"><table class="numbers"><thead><tr><th>${h(by)}</th><th>connections</th><th>requests</th><th>share</th></tr></thead><tbody>${rows}</tbody></table></div>`];
+    const rows = group.peers
+      .map((p) => `<tr><th scope="row">${h(p.name)}</th><td>${fmtInt(p.connections)}</td><td>${fmtInt(p.requests)}</td><td>${(p.share * 100).toFixed(1)}%</td></tr>`)
+      .join('');
+    return [
+      `<h3 style="${phaseColorStyle(e.color)}"><span class="swatch" aria-hidden="true"></span>${h(e.label)}: skew ${group.skew.toFixed(2)}</h3>` +
+        `<div class="table-wrap"><table class="numbers"><thead><tr><th>${h(by)}</th><th>connections</th><th>requests</th><th>share</th></tr></thead><tbody>${rows}</tbody></table></div>`,
+    ];
   });
   return tables.join('');
 }
 
 export function renderErrorsTables(entries: PhaseEntry[]): string {
   const errorCodes = unionKeys(entries.map((e) => e.phase.errors));
-  const errors = errorCodes.length === 0
-    ? '<p class="muted">No errors.</p>'
-    : phaseColumnsTable(entries, errorCodes.map((code) => `<tr><th scope="row"><code>${h(code)}</code></th>${entries.map((e) => countCell(e.phase.errors[code], true)).join('')}</tr>`).join(''));
+  const errors =
+    errorCodes.length === 0
+      ? '<p class="muted">No errors.</p>'
+      : phaseColumnsTable(
+          entries,
+          errorCodes.map((code) => `<tr><th scope="row"><code>${h(code)}</code></th>${entries.map((e) => countCell(e.phase.errors[code], true)).join('')}</tr>`).join(''),
+        );
   const statuses = unionKeys(entries.map((e) => e.phase.requests.byStatus)).sort();
-  const byStatus = statuses.length === 0
-    ? ''
-    : `<h3>Responses by status</h3>` +
-      phaseColumnsTable(entries, statuses.map((status) => `<tr><th scope="row">${h(status)}</th>${entries.map((e) => countCell(e.phase.requests.byStatus[status], Number(status) >= 400)).join('')}</tr>`).join(''));
+  const byStatus =
+    statuses.length === 0
+      ? ''
+      : `<h3>Responses by status</h3>` +
+        phaseColumnsTable(
+          entries,
+          statuses
+            .map(
+              (status) => `<tr><th scope="row">${h(status)}</th>${entries.map((e) => countCell(e.phase.requests.byStatus[status], Number(status) >= 400)).join('')}</tr>`,
+            )
+            .join(''),
+        );
   return `<h3>Errors by code</h3>${errors}${byStatus}`;
 }
 
 export function renderThresholds(entries: PhaseEntry[]): string {
   const rows = entries.flatMap((e) =>
-    e.phase.thresholds.map((t) => `<tr style="${phaseColorStyle(e.color)}"><th scope="row"><span class="swatch" aria-hidden="true"></span>${h(e.label)}</th>
-<td><code>${h(t.expression)}</code></td><td>${h(fmtActual(t.expression, t.actual))}</td><td>${t.ok ? badge('pass', 'ok') : badge('fail', 'fail')}</td></tr>`),
+    e.phase.thresholds.map(
+      (t) => `<tr style="${phaseColorStyle(e.color)}"><th scope="row"><span class="swatch" aria-hidden="true"></span>${h(e.label)}</th>
+<td><code>${h(t.expression)}</code></td><td>${h(fmtActual(t.expression, t.actual))}</td><td>${t.ok ? badge('pass', 'ok') : badge('fail', 'fail')}</td></tr>`,
+    ),
   );
   if (rows.length === 0) return '<p class="muted">No thresholds were set.</p>';
   return `<div class="table-wrap"><table class="numbers thresholds"><thead><tr><th>phase</th><th>threshold</th><th>actual</th><th>result</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;

@@ -32,7 +32,7 @@ export function renderHtml(docs: ResultDocument[], options: HtmlReportOptions = 
   const labels = docs.map((_, i) => options.labels?.[i] ?? `result ${i + 1}`);
   const entries = phaseEntries(docs, labels);
   const model = buildChartModel(entries);
-  const capacity = docs.length === 1 ? docs[0]!.capacity ?? null : null;
+  const capacity = docs.length === 1 ? (docs[0]!.capacity ?? null) : null;
   if (capacity) model.capacity = capacityChart(capacity);
   const title = options.title ?? (docs.length === 1 ? `connload: ${docs[0]!.target.url}` : `connload: comparison of ${docs.length} results`);
   const assets = chartAssets();
@@ -79,7 +79,8 @@ ${sections.map((s) => `<section id="${s.id}">\n<h2>${h(s.title)}</h2>\n${s.body}
 
 function percentileSection(model: ChartModel, entries: PhaseEntry[]): string {
   if (model.percentiles.length === 0) return '<p class="no-data">No timings were recorded.</p>';
-  const intro = '<p class="muted">Percentile distributions as HdrHistogram plots them: the x axis stretches the tail (90%, 99%, 99.9%...), each curve ends at its maximum.</p>';
+  const intro =
+    '<p class="muted">Percentile distributions as HdrHistogram plots them: the x axis stretches the tail (90%, 99%, 99.9%...), each curve ends at its maximum.</p>';
   const figures = model.percentiles.map((chart) => renderChartFrame(chart, renderPercentileTable(chart.metric!, entries)));
   return `${intro}<div class="charts">${figures.join('\n')}</div>`;
 }

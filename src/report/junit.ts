@@ -4,6 +4,7 @@ import { formatThresholdActual } from '../metrics/thresholds.js';
 import type { PhaseResult, ResultDocument, ThresholdResult } from '../metrics/result.js';
 
 // Characters XML 1.0 cannot carry at all, even escaped.
+// eslint-disable-next-line no-control-regex -- these control characters are what it finds
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function escapeXmlText(text: string): string {
@@ -27,14 +28,8 @@ function renderTestcase(phase: PhaseResult, t: ThresholdResult): string[] {
   const open = `    <testcase name="${escapeXmlAttribute(t.expression)}" classname="${escapeXmlAttribute(`connload.${phase.name}`)}" time="0"`;
   if (t.ok) return [`${open}/>`];
   const message = thresholdFailureMessage(t);
-  const detail = t.actual === null
-    ? `Phase ${phase.name}: the metric of "${t.expression}" was not measured in this phase.`
-    : `Phase ${phase.name}: ${message}.`;
-  return [
-    `${open}>`,
-    `      <failure message="${escapeXmlAttribute(message)}" type="threshold">${escapeXmlText(detail)}</failure>`,
-    '    </testcase>',
-  ];
+  const detail = t.actual === null ? `Phase ${phase.name}: the metric of "${t.expression}" was not measured in this phase.` : `Phase ${phase.name}: ${message}.`;
+  return [`${open}>`, `      <failure message="${escapeXmlAttribute(message)}" type="threshold">${escapeXmlText(detail)}</failure>`, '    </testcase>'];
 }
 
 function renderSuite(doc: ResultDocument, phase: PhaseResult): string[] {

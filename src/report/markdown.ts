@@ -44,9 +44,11 @@ function errorsCell(phase: PhaseResult): string {
 function phaseRow(phase: PhaseResult): string {
   const m = phase.metrics;
   const name = escapeMarkdownCell(phase.name) + (phase.interrupted ? ' (interrupted)' : '');
-  return `| ${name} | ${phase.strategy} | ${formatCount(phase.requests.perSecond)} | ${stat(m.ttfb, 'p50')} | ${stat(m.ttfb, 'p99')} | ` +
+  return (
+    `| ${name} | ${phase.strategy} | ${formatCount(phase.requests.perSecond)} | ${stat(m.ttfb, 'p50')} | ${stat(m.ttfb, 'p99')} | ` +
     `${stat(m.latency, 'p50')} | ${stat(m.latency, 'p99')} | ${formatCount(phase.connections.opened)} | ` +
-    `${formatPercent(phase.connections.reuseRatio)} | ${errorsCell(phase)} |`;
+    `${formatPercent(phase.connections.reuseRatio)} | ${errorsCell(phase)} |`
+  );
 }
 
 function heading(doc: ResultDocument): string {
@@ -60,8 +62,10 @@ function heading(doc: ResultDocument): string {
 
 function thresholdsSection(doc: ResultDocument): string[] {
   const rows = doc.phases.flatMap((phase) =>
-    phase.thresholds.map((t) =>
-      `| ${t.ok ? PASS : FAIL} | ${escapeMarkdownCell(phase.name)} | ${codeCell(t.expression)} | ${escapeMarkdownCell(formatThresholdActual(t.expression, t.actual))} |`),
+    phase.thresholds.map(
+      (t) =>
+        `| ${t.ok ? PASS : FAIL} | ${escapeMarkdownCell(phase.name)} | ${codeCell(t.expression)} | ${escapeMarkdownCell(formatThresholdActual(t.expression, t.actual))} |`,
+    ),
   );
   if (rows.length === 0) return [];
   return ['', '### Thresholds', '', '| | phase | threshold | actual |', '| --- | --- | --- | ---: |', ...rows];
@@ -71,7 +75,9 @@ function thresholdsSection(doc: ResultDocument): string[] {
 function findingsSection(doc: ResultDocument): string[] {
   const lines: string[] = [];
   for (const phase of doc.phases) {
-    const codes = Object.entries(phase.errors).filter(([, n]) => n > 0).sort(([, a], [, b]) => b - a);
+    const codes = Object.entries(phase.errors)
+      .filter(([, n]) => n > 0)
+      .sort(([, a], [, b]) => b - a);
     if (codes.length > 0) {
       lines.push(`- **${escapeMarkdownCell(phase.name)}** errors: ${codes.map(([code, n]) => `${escapeMarkdownCell(code)} ${formatCount(n)}`).join(', ')}`);
     }

@@ -31,8 +31,18 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
   out.push(c.bold.cyan(`Phase ${p.name}`) + c.dim(`  ${p.strategy}, ${seconds}s${p.interrupted ? ', interrupted' : ''}`));
 
   const summary = table(['requests', 'req/s', 'errors', 'retried', 'dropped', 'status'], c);
-  const statuses = Object.entries(p.requests.byStatus).map(([s, n]) => `${s}: ${fmtInt(n)}`).join(', ') || '-';
-  summary.push([fmtInt(p.requests.completed), fmtInt(p.requests.perSecond), colorCount(p.requests.errors, c), fmtInt(p.requests.retried), fmtInt(p.requests.dropped), statuses]);
+  const statuses =
+    Object.entries(p.requests.byStatus)
+      .map(([s, n]) => `${s}: ${fmtInt(n)}`)
+      .join(', ') || '-';
+  summary.push([
+    fmtInt(p.requests.completed),
+    fmtInt(p.requests.perSecond),
+    colorCount(p.requests.errors, c),
+    fmtInt(p.requests.retried),
+    fmtInt(p.requests.dropped),
+    statuses,
+  ]);
   out.push(summary.toString());
 
   const metrics = PRIMARY_METRICS.filter((m) => p.metrics[m] !== undefined);
@@ -66,7 +76,10 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
   if (k.staleReuse > 0) conn.push(['stale reuse (retried)', fmtInt(k.staleReuse)]);
   if (p.http2 !== null) {
     const h2 = p.http2;
-    conn.push(['HTTP/2 streams asked / server max', `${h2.streamsAsked} / ${h2.serverMaxStreams ?? '-'}${h2.limitedByServer ? c.yellow(' (limited by the server)') : ''}`]);
+    conn.push([
+      'HTTP/2 streams asked / server max',
+      `${h2.streamsAsked} / ${h2.serverMaxStreams ?? '-'}${h2.limitedByServer ? c.yellow(' (limited by the server)') : ''}`,
+    ]);
     conn.push(['peak concurrent streams', fmtInt(h2.peakConcurrentStreams)]);
     conn.push(['streams per session', `mean ${fmtRatio(h2.streamsPerSession.mean)}, max ${fmtInt(h2.streamsPerSession.max)}`]);
     if (Object.keys(h2.goaway).length > 0) conn.push(['GOAWAY received', codes(h2.goaway)]);
@@ -77,7 +90,8 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
     const settings = describeSettings(h2);
     if (settings !== null) conn.push(['server SETTINGS', settings]);
   }
-  if (p.tls !== null) conn.push(['TLS', [p.tls.version, p.tls.cipher, p.tls.alpn && `ALPN ${p.tls.alpn}`, `${p.tls.resumed}/${p.tls.handshakes} resumed`].filter(Boolean).join(', ')]);
+  if (p.tls !== null)
+    conn.push(['TLS', [p.tls.version, p.tls.cipher, p.tls.alpn && `ALPN ${p.tls.alpn}`, `${p.tls.resumed}/${p.tls.handshakes} resumed`].filter(Boolean).join(', ')]);
   out.push(conn.toString());
 
   // Where the load went: backends named by a header, or addresses when there were several.
@@ -120,9 +134,8 @@ function renderPorts(p: PhaseResult, c: ChalkInstance): string {
   if (ports.timeWaitPeakServer !== null) t.push(['TIME_WAIT peak (server, same host)', fmtInt(ports.timeWaitPeakServer)]);
   t.push(['peak fraction of 4-tuples', ports.peakFraction === null ? '-' : `${(ports.peakFraction * 100).toFixed(1)}%`]);
   // Only connections the client closes first take a port; each for timeWaitHoldSeconds (older results lack it).
-  const hold = ports.sustainableConnectionsPerSecond !== null && ports.timeWaitHoldSeconds !== undefined
-    ? ` (client closing first; port held ${ports.timeWaitHoldSeconds} s)`
-    : '';
+  const hold =
+    ports.sustainableConnectionsPerSecond !== null && ports.timeWaitHoldSeconds !== undefined ? ` (client closing first; port held ${ports.timeWaitHoldSeconds} s)` : '';
   t.push(['sustainable new connections/s', `${fmtInt(ports.sustainableConnectionsPerSecond)}${hold}`]);
   t.push(['projected exhaustion', ports.projectedExhaustionSeconds === null ? '-' : `${ports.projectedExhaustionSeconds.toFixed(0)}s`]);
   t.push(['exhausted', ports.exhausted ? c.red(`yes, at ${ports.exhaustedAtSeconds?.toFixed(1)}s`) : 'no']);
@@ -134,15 +147,25 @@ export function renderComparison(phases: PhaseResult[], c: ChalkInstance, labels
   phases.forEach((p, i) => {
     const m = p.metrics;
     t.push([
-      labels?.[i] ?? p.name, p.strategy, fmtInt(p.requests.perSecond), fmtInt(p.connections.opened), fmtRatio(p.connections.reuseRatio),
-      fmtMs(m.connect?.p50), fmtMs(m.ttfb?.p50), fmtMs(m.ttfb?.p99), fmtMs(m.latency?.p99), colorCount(p.requests.errors, c),
+      labels?.[i] ?? p.name,
+      p.strategy,
+      fmtInt(p.requests.perSecond),
+      fmtInt(p.connections.opened),
+      fmtRatio(p.connections.reuseRatio),
+      fmtMs(m.connect?.p50),
+      fmtMs(m.ttfb?.p50),
+      fmtMs(m.ttfb?.p99),
+      fmtMs(m.latency?.p99),
+      colorCount(p.requests.errors, c),
     ]);
   });
   return t.toString();
 }
 
 function codes(byCode: Record<string, number>): string {
-  return Object.entries(byCode).map(([k, n]) => `${k} ${n}`).join(', ');
+  return Object.entries(byCode)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 }
 
 function colorCount(n: number, c: ChalkInstance): string {

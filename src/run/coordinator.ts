@@ -43,7 +43,7 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
   const plans: WorkerPlan[] = Array.from({ length: plan.workers }, (_, i) => ({
     phase: plan,
     workerIndex: i,
-    connections: share(plan.rate !== null ? plan.maxConnections ?? plan.connections : plan.connections, plan.workers, i),
+    connections: share(plan.rate !== null ? (plan.maxConnections ?? plan.connections) : plan.connections, plan.workers, i),
     requests: plan.requests === null ? null : share(plan.requests, plan.workers, i),
     rate: plan.rate === null ? null : plan.rate / plan.workers,
     startAtEpochMs,
@@ -188,9 +188,11 @@ function fatalMessage(plan: PhasePlan, address: string, code: string, stack: str
   const message = code === 'EINTERNAL' ? stack : stack.split('\n')[0]!.replace(/^\w*Error: /, '');
   const hop = firstHop(plan);
   const where =
-    plan.unixSocket !== null ? `${plan.target.url} (over ${plan.unixSocket})`
-    : plan.proxy !== null ? `${plan.target.url} through the proxy ${plan.proxy.url} (${address}:${hop.port})`
-    : `${plan.target.url} (${address}:${hop.port})`;
+    plan.unixSocket !== null
+      ? `${plan.target.url} (over ${plan.unixSocket})`
+      : plan.proxy !== null
+        ? `${plan.target.url} through the proxy ${plan.proxy.url} (${address}:${hop.port})`
+        : `${plan.target.url} (${address}:${hop.port})`;
   if (code.startsWith('proxy-')) return `${where}: ${message} (${code})`;
   const cert = CERTIFICATE_PROBLEMS[code];
   if (cert !== undefined) {

@@ -157,9 +157,13 @@ export class Dispatch {
 
 function closeCode(kind: CloseKind, partial: boolean): string {
   switch (kind) {
-    case 'server-fin': return partial ? 'truncated' : 'server-closed';
-    case 'server-reset': return 'ECONNRESET';
-    case 'timeout': return 'timeout';
-    default: return 'closed';
+    case 'server-fin':
+      return partial ? 'truncated' : 'server-closed';
+    case 'server-reset':
+      return 'ECONNRESET';
+    case 'timeout':
+      return 'timeout';
+    default:
+      return 'closed';
   }
 }

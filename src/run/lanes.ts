@@ -16,7 +16,10 @@ export const IDLE_MARGIN = 0.9;
 
 /** A connection failure before any connection worked means the target is unreachable. */
 export class FatalConnectError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -76,10 +79,7 @@ export function idleTooLong(conn: Connection, now: number, rules: Pick<PoolRules
 
 /** The request about to go on `conn` is its last: the per-connection count or the age is reached. */
 export function isLastRequest(conn: Connection, now: number, rules: PoolRules): boolean {
-  return (
-    (rules.perConnection !== null && conn.sent + 1 >= rules.perConnection) ||
-    (rules.maxAgeUs > 0 && now - conn.timing.startUs >= rules.maxAgeUs)
-  );
+  return (rules.perConnection !== null && conn.sent + 1 >= rules.perConnection) || (rules.maxAgeUs > 0 && now - conn.timing.startUs >= rules.maxAgeUs);
 }
 
 /** The connect, the oldest request, or a retired connection's wait for the server's close took too long. */

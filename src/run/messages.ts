@@ -3,9 +3,7 @@
 import type { RecorderFinal } from '../metrics/recorder.js';
 import type { WorkerPlan } from '../plan/types.js';
 
-export type MainToWorker =
-  | { type: 'start'; plan: WorkerPlan }
-  | { type: 'stop' };
+export type MainToWorker = { type: 'start'; plan: WorkerPlan } | { type: 'stop' };
 
 /** Once a second, for the live display. Totals since the counted part began. */
 export interface LiveSnapshot {

@@ -10,8 +10,18 @@ import type { CloseKind, Connection, ConnectionFactory } from '../transport/conn
 import { nowUs, type Exchange } from '../transport/timing.js';
 import type { Dispatch } from './dispatch.js';
 import {
-  CONNECT_BACKOFF_US, ConnectPacer, EXHAUSTED_BACKOFF_US, FatalConnectError, idleTooLong, isLastRequest, Lane,
-  LocalAddresses, SWEEP_INTERVAL_MS, timedOut, type PoolHooks, type PoolRules,
+  CONNECT_BACKOFF_US,
+  ConnectPacer,
+  EXHAUSTED_BACKOFF_US,
+  FatalConnectError,
+  idleTooLong,
+  isLastRequest,
+  Lane,
+  LocalAddresses,
+  SWEEP_INTERVAL_MS,
+  timedOut,
+  type PoolHooks,
+  type PoolRules,
 } from './lanes.js';
 import { LiveConnections } from './live.js';
 import { Waker } from './wake.js';

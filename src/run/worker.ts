@@ -61,7 +61,8 @@ async function run(plan: WorkerPlan): Promise<void> {
   if (strategy === undefined) throw new Error(`strategy ${phase.strategy} is not available`);
   const rec = new Recorder({ openModel: phase.rate !== null });
   // Every address of the name, resolved before the start (a failure here was caught at plan time).
-  const book = phase.proxy === null && phase.unixSocket === null && needsAddressBook(phase.target.hostname, phase.dns) ? new AddressBook(phase.target.hostname, phase.dns) : null;
+  const book =
+    phase.proxy === null && phase.unixSocket === null && needsAddressBook(phase.target.hostname, phase.dns) ? new AddressBook(phase.target.hostname, phase.dns) : null;
   if (book !== null) await book.refresh();
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, Math.max(0, plan.startAtEpochMs - Date.now()));
@@ -85,8 +86,13 @@ async function run(plan: WorkerPlan): Promise<void> {
     post({
       type: 'snapshot',
       snapshot: {
-        workerIndex: plan.workerIndex, counting: rec.counting, completed: c.completed, errors: sumErrors(c.errors),
-        opened: c.connections.opened, closedByClientFirst: closedByClientFirst(c.connections), openConnections: rec.openNow,
+        workerIndex: plan.workerIndex,
+        counting: rec.counting,
+        completed: c.completed,
+        errors: sumErrors(c.errors),
+        opened: c.connections.opened,
+        closedByClientFirst: closedByClientFirst(c.connections),
+        openConnections: rec.openNow,
         latencyHdr: rec.encodedLatency(),
       },
     });
@@ -95,7 +101,16 @@ async function run(plan: WorkerPlan): Promise<void> {
   // --dns-refresh: resolve again during the run, as clients behind DNS-based balancing must; a failed
   // lookup keeps the addresses the book has.
   if (book !== null && phase.dns.refreshMs !== null) {
-    timers.push(setInterval(() => book.refresh().then((us) => rec.lookup(us), () => {}), phase.dns.refreshMs));
+    timers.push(
+      setInterval(
+        () =>
+          book.refresh().then(
+            (us) => rec.lookup(us),
+            () => {},
+          ),
+        phase.dns.refreshMs,
+      ),
+    );
   }
   const beginCounting = (): void => {
     rec.startCounting();

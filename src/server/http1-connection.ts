@@ -92,9 +92,7 @@ class Http1Connection {
     const { options, responses, stats } = this.context;
     const http11 = request.minorVersion === 1;
     this.requestsSeen++;
-    let keepAlive = http11
-      ? !request.connectionClose
-      : options.http10KeepAlive && request.connectionKeepAlive && !request.connectionClose;
+    let keepAlive = http11 ? !request.connectionClose : options.http10KeepAlive && request.connectionKeepAlive && !request.connectionClose;
     if (options.keepAliveMax !== null && this.requestsSeen >= options.keepAliveMax) keepAlive = false;
     const framing: Http1Framing = { chunked: options.chunked && http11, keepAlive, headOnly: request.method === 'HEAD' };
     const version: HttpVersionKey = http11 ? 'http11' : 'http10';

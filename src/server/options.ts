@@ -53,7 +53,7 @@ function findProblem(o: ServerOptions): string | null {
   if (o.keepAliveMax !== null && !isCount(o.keepAliveMax, 1)) {
     return `keepAliveMax: expected an integer >= 1 or null, got ${o.keepAliveMax}`;
   }
-  if (o.closeStyle !== 'fin' && o.closeStyle !== 'rst') return `closeStyle: expected fin or rst, got ${o.closeStyle}`;
+  if (o.closeStyle !== 'fin' && o.closeStyle !== 'rst') return `closeStyle: expected fin or rst, got ${String(o.closeStyle)}`;
   if (!isCount(o.maxConcurrentStreams, 1) || o.maxConcurrentStreams > 2 ** 31 - 1) {
     return `maxConcurrentStreams: expected an integer >= 1, got ${o.maxConcurrentStreams}`;
   }

@@ -176,7 +176,10 @@ export class Http1RequestParser {
         }
         contentLength = Number(value);
       } else if (name === 'transfer-encoding') {
-        const value = line.slice(colon + 1).trim().toLowerCase();
+        const value = line
+          .slice(colon + 1)
+          .trim()
+          .toLowerCase();
         transferEncoding = transferEncoding === null ? value : `${transferEncoding}, ${value}`;
       }
     }

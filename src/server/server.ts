@@ -91,13 +91,7 @@ function listen(listener: net.Server, options: ServerOptions): Promise<void> {
  * handler over the TLS socket. The TCP socket under each TLS socket is found by
  * the client's address and port, which are unique among open connections.
  */
-function tlsListener(
-  options: ServerOptions,
-  connections: ConnectionRegistry,
-  http1: Http1Context,
-  http2: Http2Endpoint,
-  stats: ServerStatsRecorder,
-): tls.Server {
+function tlsListener(options: ServerOptions, connections: ConnectionRegistry, http1: Http1Context, http2: Http2Endpoint, stats: ServerStatsRecorder): tls.Server {
   const byPeer = new Map<string, TrackedConnection>();
   const peerOf = (socket: Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
   const server = tls.createServer({

@@ -27,7 +27,9 @@ export const multiplex: Strategy = {
   validate: (plan) =>
     plan.proxy === null || plan.target.protocol === 'https:'
       ? []
-      : [`--strategy multiplex sends h2c to the server itself, not through a forward proxy (${plan.proxy.url}): use an https URL (h2 through a CONNECT tunnel), set NO_PROXY for this host, or use an HTTP/1.x strategy`],
+      : [
+          `--strategy multiplex sends h2c to the server itself, not through a forward proxy (${plan.proxy.url}): use an https URL (h2 through a CONNECT tunnel), set NO_PROXY for this host, or use an HTTP/1.x strategy`,
+        ],
   prepare(plan: PhasePlan, shared: WorkerShared): ConnectionFactory {
     const { target } = plan;
     const secure = target.protocol === 'https:';

@@ -52,8 +52,20 @@ export interface Exchange {
 
 export function newExchange(): Exchange {
   return {
-    pathIndex: 0, intendedUs: 0, issueUs: 0, writeEndUs: 0, firstByteUs: 0, endUs: 0,
-    statusCode: 0, connection: null, attempt: 1, counted: true, pageIteration: -1, peer: null, backend: null, idleUs: -1,
+    pathIndex: 0,
+    intendedUs: 0,
+    issueUs: 0,
+    writeEndUs: 0,
+    firstByteUs: 0,
+    endUs: 0,
+    statusCode: 0,
+    connection: null,
+    attempt: 1,
+    counted: true,
+    pageIteration: -1,
+    peer: null,
+    backend: null,
+    idleUs: -1,
   };
 }
 

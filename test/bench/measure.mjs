@@ -109,10 +109,7 @@ export async function runMeasured(argv, { cores, env = {}, cpuWindowMs = null, t
   clearInterval(rssTimer);
   clearInterval(fdTimer);
   for (const t of cpuTimers) clearTimeout(t);
-  const cpuResult =
-    cpu.from && cpu.to
-      ? { user: cpu.to.user - cpu.from.user, system: cpu.to.system - cpu.from.system, windowS: (cpu.toMs - cpu.fromMs) / 1000 }
-      : null;
+  const cpuResult = cpu.from && cpu.to ? { user: cpu.to.user - cpu.from.user, system: cpu.to.system - cpu.from.system, windowS: (cpu.toMs - cpu.fromMs) / 1000 } : null;
   return { code, stdout, stderr, wallMs: performance.now() - startedMs, cpu: cpuResult, peakRssBytes: peakRssKb * 1024, peakFds };
 }
 

@@ -69,8 +69,18 @@ function displayCost() {
     const c0 = process.cpuUsage();
     const p99Ms = decodeHistogram(h.encode()).getValueAtPercentile(99) / 1000;
     formatProgress({
-      phase: 'persistent', elapsedMs: 3000, totalMs: 10_000, counting: true, completed: 1_000_000, requestsPerSecond: 200_000,
-      p99Ms, openConnections: 50, newConnectionsPerSecond: 0, clientClosesPerSecond: 0, timeWait: 123, errors: 0,
+      phase: 'persistent',
+      elapsedMs: 3000,
+      totalMs: 10_000,
+      counting: true,
+      completed: 1_000_000,
+      requestsPerSecond: 200_000,
+      p99Ms,
+      openConnections: 50,
+      newConnectionsPerSecond: 0,
+      clientClosesPerSecond: 0,
+      timeWait: 123,
+      errors: 0,
     });
     ms += cpuMs(c0);
   }

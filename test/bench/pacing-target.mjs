@@ -52,7 +52,5 @@ const control = net.createServer((socket) => {
   firstMs = null;
 });
 
-load.listen(0, '127.0.0.1', () =>
-  control.listen(0, '127.0.0.1', () => console.log(`${load.address().port} ${control.address().port}`)),
-);
+load.listen(0, '127.0.0.1', () => control.listen(0, '127.0.0.1', () => console.log(`${load.address().port} ${control.address().port}`)));
 process.on('SIGTERM', () => process.exit(0));

@@ -49,7 +49,16 @@ export function summarizeScenario(scenario, runsByKey) {
     const base = r.absolute ? `${byKey[r.of]?.label ?? r.of}` : `${byKey[r.of]?.label ?? r.of} / ${byKey[r.to]?.label ?? r.to}`;
     const name = r.field === 'cpuPerRequestUs' ? `${base} (CPU per request)` : base;
     const kind = r.absolute ? 'absolute' : r.difference ? 'difference' : 'ratio';
-    return { name: r.difference ? name.replace(' / ', ' - ') : name, kind, of: r.of, to: r.absolute ? null : r.to, value, atLeast: r.atLeast ?? null, atMost: r.atMost ?? null, met };
+    return {
+      name: r.difference ? name.replace(' / ', ' - ') : name,
+      kind,
+      of: r.of,
+      to: r.absolute ? null : r.to,
+      value,
+      atLeast: r.atLeast ?? null,
+      atMost: r.atMost ?? null,
+      met,
+    };
   });
   return { id: scenario.id, title: scenario.title, metric: scenario.metric, unit: UNITS[scenario.metric], entries, ratios };
 }

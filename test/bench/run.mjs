@@ -100,7 +100,13 @@ async function runEntry(scenario, entry, url, target) {
   // A tool may measure the value itself (measuring-cost.mjs); otherwise it comes from the run.
   const value = parsed.value ?? { rps: parsed.rps, cpu: cpuPerRequestUs, rss: m.peakRssBytes, load, burst }[scenario.metric];
   return {
-    value, rps: parsed.rps, errors: parsed.errors, cpuPerRequestUs, peakFds: m.peakFds, peakRssBytes: m.peakRssBytes, exit: m.code,
+    value,
+    rps: parsed.rps,
+    errors: parsed.errors,
+    cpuPerRequestUs,
+    peakFds: m.peakFds,
+    peakRssBytes: m.peakRssBytes,
+    exit: m.code,
     detail: parsed.detail ?? null,
   };
 }
@@ -121,8 +127,14 @@ function describeRun(scenario, entry, round, r) {
 async function main() {
   const o = parseOptions();
   if (o.help) {
-    console.log('npm run bench -- [--rounds 3] [--duration 5s] [--rate 10000,40000] [--new-connection-rate 5000] [--rss-connections 10000] [--rss-latency 1000] [--only id,...] [--json file] [--markdown]');
-    console.log(`scenarios: ${scenarios({ ...o, haveScript: false, cpus: os.cpus().length }).map((s) => s.id).join(', ')}`);
+    console.log(
+      'npm run bench -- [--rounds 3] [--duration 5s] [--rate 10000,40000] [--new-connection-rate 5000] [--rss-connections 10000] [--rss-latency 1000] [--only id,...] [--json file] [--markdown]',
+    );
+    console.log(
+      `scenarios: ${scenarios({ ...o, haveScript: false, cpus: os.cpus().length })
+        .map((s) => s.id)
+        .join(', ')}`,
+    );
     return;
   }
   const { found, missing } = findTools();
@@ -132,7 +144,8 @@ async function main() {
   if (!haveNginx) console.log(`missing: ${NGINX_BIN}: apt-get install -y nginx-light; nginx scenarios are skipped`);
   const haveScript = existsSync('/usr/bin/script');
   const cpus = os.cpus().length;
-  if (cpus < SCALING_MIN_CPUS) console.log(`skipped: new-connection-scaling (--workers 2/4 against wrk -t2/-t4) needs ${SCALING_MIN_CPUS} or more cores; this machine has ${cpus}`);
+  if (cpus < SCALING_MIN_CPUS)
+    console.log(`skipped: new-connection-scaling (--workers 2/4 against wrk -t2/-t4) needs ${SCALING_MIN_CPUS} or more cores; this machine has ${cpus}`);
   const all = scenarios({ ...o, haveScript, cpus }).filter((s) => o.only === null || o.only.includes(s.id));
   const selected = all.filter((s) => !s.target.startsWith('nginx') || haveNginx);
 
@@ -157,7 +170,7 @@ async function main() {
     /** An entry may name a target of its own (builtin-h2c compares two servers with one client). */
     const urlOf = (targetName) => {
       const target = ['builtin', 'pacing', 'builtin-h2c'].includes(targetName) ? targets[targetName] : targets.nginx;
-      return { target, url: targetName === 'nginx-h2' ? target.h2cUrl : target.url ?? target.http1Url };
+      return { target, url: targetName === 'nginx-h2' ? target.h2cUrl : (target.url ?? target.http1Url) };
     };
     for (const scenario of selected) {
       const { target, url } = urlOf(scenario.target);
@@ -184,7 +197,14 @@ async function main() {
     schema: 'connload/bench@1',
     date: startedAt.toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    options: { rounds: o.rounds, durationS: o.durationS, rates: o.rates, newConnectionRate: o.newConnectionRate, rssConnections: o.rssConnections, rssLatencyMs: o.rssLatencyMs },
+    options: {
+      rounds: o.rounds,
+      durationS: o.durationS,
+      rates: o.rates,
+      newConnectionRate: o.newConnectionRate,
+      rssConnections: o.rssConnections,
+      rssLatencyMs: o.rssLatencyMs,
+    },
     machine: {
       cpus: os.cpus().length,
       model: os.cpus()[0]?.model ?? null,

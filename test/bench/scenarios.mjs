@@ -139,7 +139,10 @@ export function scenarios(o) {
       ],
       // Node's own floor is 0.76-0.87x wrk on one core (README Performance): the target is connload against that
       // floor, per worker; what a user can do beyond it is more workers (the scaling scenario).
-      ratios: [{ ...FLOOR_RATIO, atLeast: 0.95 }, { of: 'connload', to: 'wrk' }],
+      ratios: [
+        { ...FLOOR_RATIO, atLeast: 0.95 },
+        { of: 'connload', to: 'wrk' },
+      ],
     },
     // How new connections scale with threads: connload --workers N beside wrk -tN, each on N cores of their own
     // (core 0 stays the target's). Only where the machine has the cores; run.mjs says so otherwise.
@@ -153,7 +156,13 @@ export function scenarios(o) {
             entries: [2, 4]
               .filter((n) => n < o.cpus)
               .flatMap((n) => [
-                { key: `connload-w${n}`, tool: 'connload', label: `connload --workers ${n}`, cores: `1-${n}`, workload: { ...newConnection, connections: 100, workers: n } },
+                {
+                  key: `connload-w${n}`,
+                  tool: 'connload',
+                  label: `connload --workers ${n}`,
+                  cores: `1-${n}`,
+                  workload: { ...newConnection, connections: 100, workers: n },
+                },
                 { key: `wrk-t${n}`, tool: 'wrk', label: `wrk -t${n}`, cores: `1-${n}`, workload: { ...newConnection, connections: 100, threads: n } },
               ]),
             ratios: [2, 4].filter((n) => n < o.cpus).map((n) => ({ of: `connload-w${n}`, to: `wrk-t${n}` })),

@@ -83,7 +83,20 @@ export async function startNginx({ cores }) {
 export async function startBuiltinServer({ cores, latencyMs, h2c = false }) {
   for (let attempt = 1; ; attempt++) {
     const child = spawnPinned(
-      [process.execPath, CONNLOAD_BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--latency', `${latencyMs}ms`, '--keepalive-timeout', 'off', ...(h2c ? ['--h2c'] : [])],
+      [
+        process.execPath,
+        CONNLOAD_BIN,
+        'serve',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--latency',
+        `${latencyMs}ms`,
+        '--keepalive-timeout',
+        'off',
+        ...(h2c ? ['--h2c'] : []),
+      ],
       { cores },
     );
     let stdout = '';

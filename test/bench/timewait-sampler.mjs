@@ -13,16 +13,12 @@ const CONCURRENCY = 64;
 const SAMPLES = 40;
 
 const run = (cmd, args) =>
-  new Promise((resolve, reject) =>
-    execFile(cmd, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
-  );
+  new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
 
 async function main() {
   if (process.getuid?.() === 0 && !process.env.CL_BENCH_INSIDE) return runInNamespace();
   const dist = process.env.CONNLOAD_DIST ?? new URL('../../dist/', import.meta.url).pathname;
-  const { createTimeWaitSampler, countProcTimeWait, procEndpointPatterns } = await import(
-    pathToFileURL(`${dist}/metrics/timewait.js`).href
-  ).catch(() => {
+  const { createTimeWaitSampler, countProcTimeWait, procEndpointPatterns } = await import(pathToFileURL(`${dist}/metrics/timewait.js`).href).catch(() => {
     throw new Error(`cannot load ${dist}/metrics/timewait.js: run \`npm run build\` first`);
   });
   // Without a namespace of our own, tcp_tw_reuse=2 may recycle loopback entries: more servers, fewer collisions.

@@ -28,8 +28,16 @@ describe('bad input', () => {
     ['--depth 0', ['run', 'http://127.0.0.1:9/', '-s', 'pipeline', '--depth', '0'], /--depth: expected a positive integer, got 0/],
     ['-c 0', ['run', 'http://127.0.0.1:9/', '-c', '0'], /--connections: expected a positive integer, got 0/],
     ['a bad duration', ['run', 'http://127.0.0.1:9/', '-d', 'soon'], /--duration: expected a duration like 10s/],
-    ['a missing body file', ['run', 'http://127.0.0.1:9/', '-m', 'POST', '--body-file', '/nonexistent/body.bin'], /--body-file: cannot read "\/nonexistent\/body.bin": no such file/],
-    ['a POST with --strategy pipeline', ['run', 'http://127.0.0.1:9/', '-s', 'pipeline', '-m', 'POST', '--body', 'x'], /pipeline sends only idempotent requests.*POST cannot be pipelined/],
+    [
+      'a missing body file',
+      ['run', 'http://127.0.0.1:9/', '-m', 'POST', '--body-file', '/nonexistent/body.bin'],
+      /--body-file: cannot read "\/nonexistent\/body.bin": no such file/,
+    ],
+    [
+      'a POST with --strategy pipeline',
+      ['run', 'http://127.0.0.1:9/', '-s', 'pipeline', '-m', 'POST', '--body', 'x'],
+      /pipeline sends only idempotent requests.*POST cannot be pipelined/,
+    ],
     ['a bad threshold', ['run', 'http://127.0.0.1:9/', '--threshold', 'ttfb.p99 <'], /ttfb\.p99 </],
     ['a bad header', ['run', 'http://127.0.0.1:9/', '-H', 'NoColonHere'], /--header #1: expected "Name: value" .*the text is not shown/],
     ['an unknown option', ['run', 'http://127.0.0.1:9/', '--connectoins', '3'], /Unknown argument: connectoins/],
@@ -59,7 +67,8 @@ describe('help and version', () => {
   it('run --help lists the strategies and options', async () => {
     const r = await runCli(['run', '--help']);
     expect(r.code).toBe(0);
-    for (const s of ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', '--max-requests-per-connection', '--close', '--split-writes', '--json']) expect(r.stdout).toContain(s);
+    for (const s of ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', '--max-requests-per-connection', '--close', '--split-writes', '--json'])
+      expect(r.stdout).toContain(s);
   });
 });
 

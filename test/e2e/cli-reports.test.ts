@@ -28,8 +28,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'connload-reports-'));
   fast = await startServer({});
   slow = await startServer({ latencyMs: 3 });
-  first = await runCli(['run', `${fast.url}/`, '-n', '400', '-c', '2', '--quiet',
-    '--json', file('a.json'), '--html', file('a.html'), '--hgrm', file('hgrm-run')]);
+  first = await runCli(['run', `${fast.url}/`, '-n', '400', '-c', '2', '--quiet', '--json', file('a.json'), '--html', file('a.html'), '--hgrm', file('hgrm-run')]);
 });
 
 afterAll(async () => {
@@ -68,13 +67,16 @@ describe('connload report', () => {
     for (const metric of recorded) {
       const summary = phase.metrics[metric]!;
       const rows = parseHgrm(await readFile(join(file('hgrm-run'), `persistent.${metric}.hgrm`), 'utf8'));
-      expect(rows.at(-1), metric).toEqual({ valueMs: expect.any(Number), percentile: 1, totalCount: summary.count });
+      expect(rows.at(-1), metric).toEqual({ valueMs: expect.any(Number) as number, percentile: 1, totalCount: summary.count });
       expectSameValue(rows[0]!.valueMs, summary.min, `${metric} min`);
       expectSameValue(rows.at(-1)!.valueMs, summary.max, `${metric} max`);
       // 50% and 90% are rows of HdrHistogram's default ticks; 99% and 99.9% fall between two rows.
       expectSameValue(valueAt(rows, 0.5), summary.p50, `${metric} p50`);
       expectSameValue(valueAt(rows, 0.9), summary.p90, `${metric} p90`);
-      for (const [percentile, expected] of [[0.99, summary.p99], [0.999, summary.p999]] as const) {
+      for (const [percentile, expected] of [
+        [0.99, summary.p99],
+        [0.999, summary.p999],
+      ] as const) {
         const below = rows.filter((row) => row.percentile <= percentile).at(-1)!;
         expect(below.valueMs, `${metric} ${percentile}`).toBeLessThanOrEqual(expected + 0.0011);
         expect(valueAt(rows, percentile), `${metric} ${percentile}`).toBeGreaterThanOrEqual(expected - 0.0011);
@@ -104,7 +106,9 @@ describe('connload compare', () => {
     const ttfb = differences.find((d) => d.measure === 'ttfb p50')!;
     expect(ttfb.verdict).toBe('worse');
     expect(ttfb.text).toMatch(/^\+\d/);
-    const cells = rowOf('  vs a.json').split('│').map((cell) => cell.trim());
+    const cells = rowOf('  vs a.json')
+      .split('│')
+      .map((cell) => cell.trim());
     for (const d of differences) expect(cells, d.measure).toContain(d.text);
     const reqPerSecond = differences.find((d) => d.measure === 'req/s')!;
     const percent = ((docB.phases[0]!.requests.perSecond - docA.phases[0]!.requests.perSecond) / docA.phases[0]!.requests.perSecond) * 100;
@@ -131,7 +135,10 @@ describe('connload compare', () => {
     expect(r.stdout).toContain('only in before.json; not in after.json');
     expect(r.stdout).toContain('only in after.json; not in before.json');
 
-    const groups = comparePhases([{ label: 'before.json', doc: before }, { label: 'after.json', doc: after }]);
+    const groups = comparePhases([
+      { label: 'before.json', doc: before },
+      { label: 'after.json', doc: after },
+    ]);
     expect(groups.map((g) => [g.name, g.rows.map((row) => row.label), g.missingFrom])).toEqual([
       ['new-connection', ['before.json', 'after.json'], []],
       ['persistent', ['before.json'], ['after.json']],
@@ -157,9 +164,15 @@ describe('result files that cannot be read', () => {
       [['report', file('missing.json')], /cannot read result file .*missing\.json: no such file/],
       [['report', file('broken.json')], /invalid result file .*broken\.json: line 2, column 14: invalid JSON/],
       [['report', file('scenario.json')], /expected a connload result document \("schema": "connload\/result@1".*got "schema": nothing/],
-      [['report', file('wrong.json')], /wrong\.json \(does not match scenarios\/result\.schema\.json\):\n {2}startedAt: missing\n {2}phases\[0\]\.requests\.completed: must be integer, got "many"/],
+      [
+        ['report', file('wrong.json')],
+        /wrong\.json \(does not match scenarios\/result\.schema\.json\):\n {2}startedAt: missing\n {2}phases\[0\]\.requests\.completed: must be integer, got "many"/,
+      ],
       [['compare', file('a.json')], /compare: expected at least two result files, got 1/],
-      [['compare', file('a.json'), file('missing.json'), file('scenario.json')], /compare:\n {2}cannot read result file .*missing\.json: no such file\n {2}invalid result file .*scenario\.json/],
+      [
+        ['compare', file('a.json'), file('missing.json'), file('scenario.json')],
+        /compare:\n {2}cannot read result file .*missing\.json: no such file\n {2}invalid result file .*scenario\.json/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);

@@ -56,8 +56,25 @@ describe('connload find', () => {
     try {
       const result = await runCli(
         [
-          'find', `${server.url}/`, '--threshold', 'latency.p99 < 50ms', '-c', '64',
-          '--start', '50', '--warmup', `${warmupS}s`, '--duration', `${durationS}s`, '--precision', '0.02', '--max-steps', '12', '--json', '-', '--quiet',
+          'find',
+          `${server.url}/`,
+          '--threshold',
+          'latency.p99 < 50ms',
+          '-c',
+          '64',
+          '--start',
+          '50',
+          '--warmup',
+          `${warmupS}s`,
+          '--duration',
+          `${durationS}s`,
+          '--precision',
+          '0.02',
+          '--max-steps',
+          '12',
+          '--json',
+          '-',
+          '--quiet',
         ],
         { prefix: PRIORITY },
       );
@@ -84,7 +101,10 @@ describe('connload find', () => {
       const allowed = mu * (1 + (0.05 - s) / (warmupS + 0.99 * durationS));
       expect(s).toBeGreaterThanOrEqual(0.01 - 0.001);
       const curve = capacity.curve.map((p) => `${p.load}:${p.latencyP99Ms}`).join(' ');
-      expect(Math.abs(capacity.value! - allowed), `capacity ${capacity.value} req/s against ${allowed.toFixed(1)} (mu ${mu.toFixed(1)}); p99 by load ${curve}`).toBeLessThanOrEqual(allowed * 0.1);
+      expect(
+        Math.abs(capacity.value! - allowed),
+        `capacity ${capacity.value} req/s against ${allowed.toFixed(1)} (mu ${mu.toFixed(1)}); p99 by load ${curve}`,
+      ).toBeLessThanOrEqual(allowed * 0.1);
 
       expect(capacity.by).toBe('rate');
       expect(capacity.failedAt).toBeGreaterThan(capacity.value!);
@@ -111,8 +131,23 @@ describe('connload find', () => {
     try {
       const result = await runCli(
         [
-          'find', `${server.url}/`, '--by', 'connections', '--start', '2', '--max-connections', '64', '-t', 'latency.p50 < 50ms',
-          '--warmup', '0.5s', '--duration', '1s', '--json', '-', '--quiet',
+          'find',
+          `${server.url}/`,
+          '--by',
+          'connections',
+          '--start',
+          '2',
+          '--max-connections',
+          '64',
+          '-t',
+          'latency.p50 < 50ms',
+          '--warmup',
+          '0.5s',
+          '--duration',
+          '1s',
+          '--json',
+          '-',
+          '--quiet',
         ],
         { prefix: PRIORITY },
       );

@@ -26,8 +26,18 @@ afterAll(async () => {
 
 function point(load: number, p50: number, p99: number, ok: boolean): CapacityPoint {
   return {
-    load, phase: `rate ${load}/s`, ok, failedThreshold: ok ? null : 'latency.p99 < 50ms', failedActual: ok ? null : p99,
-    requestsPerSecond: load, latencyP50Ms: p50, latencyP99Ms: p99, errors: 0, errorRate: 0, connectionsOpened: 12, timeWaitPeak: 3,
+    load,
+    phase: `rate ${load}/s`,
+    ok,
+    failedThreshold: ok ? null : 'latency.p99 < 50ms',
+    failedActual: ok ? null : p99,
+    requestsPerSecond: load,
+    latencyP50Ms: p50,
+    latencyP99Ms: p99,
+    errors: 0,
+    errorRate: 0,
+    connectionsOpened: 12,
+    timeWaitPeak: 3,
   };
 }
 
@@ -40,7 +50,15 @@ function findDocument(): ResultDocument {
     failedThreshold: 'latency.p99 < 50ms',
     thresholds: ['latency.p99 < 50ms'],
     stoppedBy: 'converged',
-    curve: [point(50, 10.5, 12, true), point(100, 10.6, 13, true), point(200, 10.8, 16, true), point(300, 11, 21, true), point(350, 11.4, 29, true), point(375, 12, 41, true), point(400, 60, 190, false)],
+    curve: [
+      point(50, 10.5, 12, true),
+      point(100, 10.6, 13, true),
+      point(200, 10.8, 16, true),
+      point(300, 11, 21, true),
+      point(350, 11.4, 29, true),
+      point(375, 12, 41, true),
+      point(400, 60, 190, false),
+    ],
   };
   return doc;
 }
@@ -55,7 +73,9 @@ describe('HTML report of connload find', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     try {
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
       await page.waitForFunction(() => (window as unknown as { connloadCharts?: unknown[] }).connloadCharts?.length);

@@ -13,8 +13,16 @@ import { renderHtml } from '../../src/report/html.js';
 import { makeResultFixture } from '../helpers/result-fixture.js';
 
 const SCREENSHOT_DIR = '/tmp';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 interface OpenedReport {
   page: Page;
@@ -57,7 +65,9 @@ async function openReport(file: string, colorScheme: 'light' | 'dark'): Promise<
   const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const opened: OpenedReport = { page, consoleErrors: [], pageErrors: [], requests: [], close: () => context.close() };
-  page.on('console', (message) => { if (message.type() === 'error') opened.consoleErrors.push(message.text()); });
+  page.on('console', (message) => {
+    if (message.type() === 'error') opened.consoleErrors.push(message.text());
+  });
   page.on('pageerror', (error) => opened.pageErrors.push(error.message));
   page.on('request', (request) => opened.requests.push(request.url()));
   await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
@@ -120,7 +130,9 @@ describe('HTML report of one result', () => {
       expectCleanLoad(report);
       const charts = await chartInk(report.page);
       expect(charts.map((c) => c.id)).toContain('percentile-ttfb');
-      expect(charts.map((c) => c.id)).toEqual(expect.arrayContaining(['series-requests', 'series-connections', 'series-timewait', 'series-errors', 'requests-per-connection']));
+      expect(charts.map((c) => c.id)).toEqual(
+        expect.arrayContaining(['series-requests', 'series-connections', 'series-timewait', 'series-errors', 'requests-per-connection']),
+      );
       expect(charts).toHaveLength(expectedCharts);
       expectInkEverywhere(charts);
       expect((await pageBackground(report.page)).every((c) => c > 200)).toBe(true);
@@ -208,8 +220,8 @@ describe('HTML report of one result', () => {
       expectCleanLoad(report);
       expect(await report.page.evaluate(() => (window as unknown as { __injected?: number }).__injected)).toBeUndefined();
       expect(await report.page.textContent('#notes')).toContain('</script><script>window.__injected = 1</script>');
-      const embedded = await report.page.evaluate(() => JSON.parse(document.getElementById('connload-result')!.textContent!));
-      expect(embedded.phases[0].notes).toEqual(hostile.phases[0]!.notes);
+      const embedded = await report.page.evaluate(() => JSON.parse(document.getElementById('connload-result')!.textContent!) as ResultDocument);
+      expect(embedded.phases[0]!.notes).toEqual(hostile.phases[0]!.notes);
     } finally {
       await report.close();
     }

@@ -66,7 +66,14 @@ describe('scenarios/kubernetes/indexed-job.yaml against the Kubernetes API types
     const docs = documents();
     expect(docs.map((d) => `${d.apiVersion}/${d.kind}`)).toEqual(['v1/PersistentVolumeClaim', 'batch/v1/Job', 'v1/Pod']);
     for (const doc of docs) expect(() => new KINDS[`${doc.apiVersion}/${doc.kind}`]!.model(doc as never).validate(), doc.kind).not.toThrow();
-    const job = docs[1] as unknown as { spec: { completionMode: string; completions: number; parallelism: number; template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string }> }> } } } };
+    const job = docs[1] as unknown as {
+      spec: {
+        completionMode: string;
+        completions: number;
+        parallelism: number;
+        template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string }> }> } };
+      };
+    };
     expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4 });
     const container = job.spec.template.spec.containers[0]!;
     expect(container.env.map((e) => e.name)).toEqual(expect.arrayContaining(['TARGET', 'JOB_COMPLETION_INDEX', 'START_AT']));

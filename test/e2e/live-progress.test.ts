@@ -9,7 +9,8 @@ import { BIN, runCli } from '../helpers/cli.js';
 
 const REDRAW = '\r\x1b[2K';
 /** What every progress line shows, in order. */
-const PROGRESS_RE = /persistent (\d+)s\/(\d+)s {2}[\d,]+ done {2}[\d,]+ req\/s {2}p99 (?:[\d.]+m?s|-) {2}open [\d,]+ {2}new [\d,]+\/s {2}TIME_WAIT (?:[\d,]+|-) {2}errors [\d,]+/;
+const PROGRESS_RE =
+  /persistent (\d+)s\/(\d+)s {2}[\d,]+ done {2}[\d,]+ req\/s {2}p99 (?:[\d.]+m?s|-) {2}open [\d,]+ {2}new [\d,]+\/s {2}TIME_WAIT (?:[\d,]+|-) {2}errors [\d,]+/;
 
 let server: RunningServer;
 

@@ -58,7 +58,7 @@ describe('connload merge', () => {
     expect(phase.options).toMatchObject({ connections: 2, requests: 200, runners: 2 });
     expect(phase.options).not.toHaveProperty('runnerIndex');
     expect(phase.notes).toContain(
-      'Merged from 2 results (runners 0-1 of 2): counters and histograms added exactly; TIME_WAIT peaks and peak open connections added over the runners\' machines.',
+      "Merged from 2 results (runners 0-1 of 2): counters and histograms added exactly; TIME_WAIT peaks and peak open connections added over the runners' machines.",
     );
     expect(merged.ok).toBe(true);
     expect(await readFile(file('m.xml'), 'utf8')).toContain('<testsuite');
@@ -144,7 +144,13 @@ describe('scenarios/kubernetes/indexed-job.yaml', () => {
       await mkdir(results);
       const startAt = Date.now() + 2000;
       const pods = [0, 1, 2, 3].map((index) => {
-        const podArgs = args.map((a) => a.replace('$(TARGET)', `${k8sServer.url}/`).replaceAll('$(JOB_COMPLETION_INDEX)', String(index)).replace('/results/', `${results}/`).replace('$(START_AT)', new Date(startAt).toISOString()));
+        const podArgs = args.map((a) =>
+          a
+            .replace('$(TARGET)', `${k8sServer.url}/`)
+            .replaceAll('$(JOB_COMPLETION_INDEX)', String(index))
+            .replace('/results/', `${results}/`)
+            .replace('$(START_AT)', new Date(startAt).toISOString()),
+        );
         return runCli([...podArgs, '-n', '100', '--quiet']);
       });
       for (const pod of await Promise.all(pods)) expect(pod.code, pod.stderr).toBe(0);

@@ -29,7 +29,7 @@ describe('the packed tarball', () => {
     await exec('npm', ['install', '--no-audit', '--no-fund', path.join(packDir, tarball!)], { cwd: appDir, timeout: 180_000 });
 
     const version = await exec('npx', ['--no-install', 'connload', '--version'], { cwd: appDir });
-    const pkg = JSON.parse((await exec('npm', ['pkg', 'get', 'version'], { cwd: ROOT })).stdout);
+    const pkg = JSON.parse((await exec('npm', ['pkg', 'get', 'version'], { cwd: ROOT })).stdout) as string;
     expect(version.stdout.trim()).toBe(pkg);
 
     const help = await exec('npx', ['--no-install', 'connload', '--help'], { cwd: appDir });

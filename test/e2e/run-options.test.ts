@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ResultDocument } from '../../src/metrics/result.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { runCli, runJson } from '../helpers/cli.js';
 import { rawServer, type RawServer } from '../helpers/raw-server.js';
@@ -64,7 +65,7 @@ describe('request options', () => {
     // Each retired connection is closed by the server; the last one may still be open when the budget
     // ends (its age not reached yet): then it is stopped at the end, and counted so.
     expect(p.connections.stoppedAtEnd).toBeLessThanOrEqual(1);
-    expect(p.connections.closedByServer + p.connections.stoppedAtEnd).toBe(p.connections.opened);
+    expect(p.connections.closedByServer + p.connections.stoppedAtEnd!).toBe(p.connections.opened);
   });
 });
 
@@ -79,8 +80,13 @@ describe('secrets', () => {
     expect(r.code, r.stderr).toBe(0);
     const outputs = [r.stdout, r.stderr, await readFile(json, 'utf8'), await readFile(html, 'utf8')];
     for (const text of outputs) expect(text).not.toMatch(/s3cr3t/);
-    const doc = JSON.parse(outputs[2]!);
-    expect(doc.phases[0].options.headers).toEqual({ Authorization: '[redacted]', Cookie: '[redacted]', 'Proxy-Authorization': '[redacted]', 'X-Api-Token': '[redacted]' });
+    const doc = JSON.parse(outputs[2]!) as ResultDocument;
+    expect(doc.phases[0]!.options.headers).toEqual({
+      Authorization: '[redacted]',
+      Cookie: '[redacted]',
+      'Proxy-Authorization': '[redacted]',
+      'X-Api-Token': '[redacted]',
+    });
   });
 });
 
@@ -92,7 +98,9 @@ describe('connload demo', () => {
     expect(r.stdout).toMatch(/new-connection opened 300 TCP connections for 300 requests/);
     expect(r.stdout).toMatch(/persistent opened 10 for 300/);
     // Pipelining and HTTP/2 at the same concurrency on one connection, compared in words that follow the numbers.
-    expect(r.stdout).toMatch(/pipeline kept 10 requests in flight on one connection, .*(about the|\d\.\dx the) requests per second of persistent with 10 connections \(ttfb p50 [\d.]+ ms against [\d.]+ ms\), with 9 fewer connections/);
+    expect(r.stdout).toMatch(
+      /pipeline kept 10 requests in flight on one connection, .*(about the|\d\.\dx the) requests per second of persistent with 10 connections \(ttfb p50 [\d.]+ ms against [\d.]+ ms\), with 9 fewer connections/,
+    );
     expect(r.stdout).toMatch(/multiplex ran 10 HTTP\/2 streams on one connection .*persistent with 10 connections/);
     expect(r.stdout).toMatch(/scenarios\/lab-page-load\.json/);
     expect(r.stdout).toMatch(/The server accepted \d+ connections and answered 1500 requests/);

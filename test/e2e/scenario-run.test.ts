@@ -35,9 +35,11 @@ const readJson = async (name: string): Promise<ResultDocument> => JSON.parse(awa
 /** Test cases of a JUnit file, as a JUnit reader sees them: suite name, case name, failure message. */
 function junitCases(xml: string): Array<{ suite: string; name: string; failure: string | null }> {
   expect(XMLValidator.validate(xml)).toBe(true);
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name) }).parse(xml);
-  return (doc.testsuites.testsuite as any[]).flatMap((suite) =>
-    ((suite.testcase ?? []) as any[]).map((c) => ({ suite: suite.name as string, name: c.name as string, failure: c.failure ? (c.failure.message as string) : null })),
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name) }).parse(xml) as {
+    testsuites: { testsuite: Array<{ name: string; testcase?: Array<{ name: string; failure?: { message: string } }> }> };
+  };
+  return doc.testsuites.testsuite.flatMap((suite) =>
+    (suite.testcase ?? []).map((c) => ({ suite: suite.name, name: c.name, failure: c.failure ? c.failure.message : null })),
   );
 }
 
@@ -79,7 +81,11 @@ describe('connload run <scenario.json>', () => {
     const doc = await readJson('pass-result.json');
     assertValidResult(doc);
     expect(doc.ok).toBe(true);
-    expect(doc.phases.map((p) => [p.name, p.strategy])).toEqual([['fresh', 'new-connection'], ['pooled', 'persistent'], ['paced', 'persistent']]);
+    expect(doc.phases.map((p) => [p.name, p.strategy])).toEqual([
+      ['fresh', 'new-connection'],
+      ['pooled', 'persistent'],
+      ['paced', 'persistent'],
+    ]);
     const [fresh, pooled, paced] = doc.phases;
     expect(fresh!.requests.completed).toBe(60);
     expect(pooled!.requests.completed).toBe(200);
@@ -94,12 +100,22 @@ describe('connload run <scenario.json>', () => {
       { expression: 'reuse >= 0.9', ok: true, actual: 0.99 },
       { expression: 'connections.opened <= 2', ok: true, actual: 2 },
     ]);
-    expect(paced!.thresholds.map((t) => [t.expression, t.ok])).toEqual([['errors == 0', true], ['dropped == 0', true], ['rps >= 90', true]]);
+    expect(paced!.thresholds.map((t) => [t.expression, t.ok])).toEqual([
+      ['errors == 0', true],
+      ['dropped == 0', true],
+      ['rps >= 90', true],
+    ]);
 
     // The plan before the run, in order; one comparison table after the phases.
-    const planned = r.stderr.split('\n').filter((l) => /^(fresh|pooled|paced): /.test(l)).map((l) => l.split(':')[0]);
+    const planned = r.stderr
+      .split('\n')
+      .filter((l) => /^(fresh|pooled|paced): /.test(l))
+      .map((l) => l.split(':')[0]);
     expect(planned).toEqual(['fresh', 'pooled', 'paced']);
-    const phaseTitles = r.stdout.split('\n').filter((l) => l.startsWith('Phase ')).map((l) => l.split(/\s+/)[1]);
+    const phaseTitles = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('Phase '))
+      .map((l) => l.split(/\s+/)[1]);
     expect(phaseTitles).toEqual(['fresh', 'pooled', 'paced']);
     expect(r.stdout).toContain('Comparison');
     const comparison = r.stdout.slice(r.stdout.indexOf('Comparison'));
@@ -112,8 +128,12 @@ describe('connload run <scenario.json>', () => {
     const cases = junitCases(await readFile(file('pass.xml'), 'utf8'));
     expect(cases.map((c) => `${c.suite}: ${c.name}`)).toEqual([
       'fresh: errors == 0',
-      'pooled: errors == 0', 'pooled: reuse >= 0.9', 'pooled: connections.opened <= 2',
-      'paced: errors == 0', 'paced: dropped == 0', 'paced: rps >= 90',
+      'pooled: errors == 0',
+      'pooled: reuse >= 0.9',
+      'pooled: connections.opened <= 2',
+      'paced: errors == 0',
+      'paced: dropped == 0',
+      'paced: rps >= 90',
     ]);
     expect(cases.every((c) => c.failure === null)).toBe(true);
 
@@ -180,9 +200,18 @@ describe('connload run <scenario.json>', () => {
     });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    const problems = r.stderr.split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim());
+    const problems = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('  '))
+      .map((l) => l.trim());
     expect(problems.map((p) => p.slice(0, p.indexOf(': ')))).toEqual([
-      'target', 'defaults.conections', 'phases[0].connections', 'phases[1].depth', 'thresholds.*[0]', 'thresholds.a[0]', 'thresholds.a[1]',
+      'target',
+      'defaults.conections',
+      'phases[0].connections',
+      'phases[1].depth',
+      'thresholds.*[0]',
+      'thresholds.a[0]',
+      'thresholds.a[1]',
     ]);
     expect(problems[0]).toContain('environment variable CONNLOAD_TEST_UNSET_TARGET is not set');
     expect(problems[1]).toContain('unknown key (did you mean "connections"?)');

@@ -59,8 +59,23 @@ async function signedLeaf(dir: string, name: string, days: number): Promise<void
 /** Creates the certificates in `dir` (which must exist) and returns their paths and PEM text. */
 export async function makeCertificates(dir: string): Promise<TestCertificates> {
   await openssl(
-    ['req', '-x509', ...NEW_KEY, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650', '-subj', '/CN=connload test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+    [
+      'req',
+      '-x509',
+      ...NEW_KEY,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=connload test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
     dir,
   );
   await signedLeaf(dir, 'server', 825);

@@ -1,6 +1,7 @@
 // Runs the built CLI (bin/connload.js -> dist/) as a user would: a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ResultDocument } from '../../src/metrics/result.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/connload.js', import.meta.url));
 
@@ -53,11 +54,11 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 }
 
 /** Runs the CLI with `--json -` and parses the result document from stdout. */
-export async function runJson(args: string[], options: CliOptions = {}): Promise<CliResult & { result: any }> {
+export async function runJson(args: string[], options: CliOptions = {}): Promise<CliResult & { result: ResultDocument }> {
   const r = await runCli([...args, '--json', '-', '--quiet'], options);
-  let result: any = null;
+  let result: ResultDocument;
   try {
-    result = JSON.parse(r.stdout);
+    result = JSON.parse(r.stdout) as ResultDocument;
   } catch {
     throw new Error(`connload ${args.join(' ')} did not print JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   }

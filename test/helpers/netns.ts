@@ -29,7 +29,7 @@ export function runCommand(cmd: string, args: string[]): Promise<ExecResult> {
   return new Promise((resolve) => {
     execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, stdout, stderr: stderr || (error && code === null ? String(error) : '') });
+      resolve({ code, stdout, stderr: stderr || (error && code === null ? `${error.name}: ${error.message}` : '') });
     });
   });
 }

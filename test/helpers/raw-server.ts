@@ -193,7 +193,11 @@ export interface RawExchange {
  * Connects to 127.0.0.1:`port`, writes `request` (pieces written separately), and
  * reads until the server closes, or until `responses` complete responses arrived.
  */
-export function rawExchange(port: number, request: string | Buffer | Array<string | Buffer>, options: { responses?: number; halfClose?: boolean } = {}): Promise<RawExchange> {
+export function rawExchange(
+  port: number,
+  request: string | Buffer | Array<string | Buffer>,
+  options: { responses?: number; halfClose?: boolean } = {},
+): Promise<RawExchange> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let text = '';

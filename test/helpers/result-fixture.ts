@@ -2,17 +2,9 @@
 // ("new-connection" with client close and page mode, "persistent" in the open model), every
 // metric of the catalogue with a real HDR encoding of recorded values, 10 series points, a
 // supported ports block, one passed and one failed threshold, errors by code.
-import type { MetricName } from '../../src/metrics/catalog.js';
 import { encodeHistogram, newHistogram, recordUs } from '../../src/metrics/histogram.js';
 import { summarizeHistogram } from '../../src/metrics/summary.js';
-import {
-  RESULT_SCHEMA_ID,
-  type MetricSummary,
-  type PhaseResult,
-  type PortsSummary,
-  type ResultDocument,
-  type SeriesPoint,
-} from '../../src/metrics/result.js';
+import { RESULT_SCHEMA_ID, type MetricSummary, type PhaseResult, type PortsSummary, type ResultDocument, type SeriesPoint } from '../../src/metrics/result.js';
 import { seededRandom } from '../../src/server/faults.js';
 
 export interface ResultFixtureOptions {
@@ -89,7 +81,7 @@ function newConnectionPhase(random: () => number, slowdown: number, portsSupport
       keepAliveHeader: null,
       keepAliveMaxObserved: null,
       staleReuse: 0,
-      requestsPerConnection: rpcSummary(new Array(completed + 5).fill(1).map((one, i) => (i % 97 === 0 ? 0 : one))),
+      requestsPerConnection: rpcSummary(new Array<number>(completed + 5).fill(1).map((one, i) => (i % 97 === 0 ? 0 : one))),
     },
     metrics: {
       dns: metricSummaryFromValues(dns),
@@ -219,10 +211,22 @@ function ports(series: SeriesPoint[], supported: boolean, clientCloses: number):
   if (!supported) {
     for (const point of series) point.timeWait = null;
     return {
-      supported: false, source: null, rangeLow: null, rangeHigh: null, twReuse: null, twReuseApplies: false, twReuseReason: null,
-      timeWaitHoldSeconds: 60, localAddresses: 1,
-      timeWaitPeak: null, timeWaitPeakServer: null, peakFraction: null, sustainableConnectionsPerSecond: null,
-      projectedExhaustionSeconds: null, exhausted: false, exhaustedAtSeconds: null,
+      supported: false,
+      source: null,
+      rangeLow: null,
+      rangeHigh: null,
+      twReuse: null,
+      twReuseApplies: false,
+      twReuseReason: null,
+      timeWaitHoldSeconds: 60,
+      localAddresses: 1,
+      timeWaitPeak: null,
+      timeWaitPeakServer: null,
+      peakFraction: null,
+      sustainableConnectionsPerSecond: null,
+      projectedExhaustionSeconds: null,
+      exhausted: false,
+      exhaustedAtSeconds: null,
     };
   }
   const usable = PORT_RANGE_HIGH - PORT_RANGE_LOW + 1;
@@ -279,4 +283,3 @@ function splitEvenly(total: number, parts: number, random: () => number): number
 function sum(numbers: number[]): number {
   return numbers.reduce((a, b) => a + b, 0);
 }
-

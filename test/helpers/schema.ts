@@ -1,10 +1,10 @@
 // Validates documents against the JSON Schemas shipped in scenarios/.
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
-const resultSchema = JSON.parse(readFileSync(fileURLToPath(new URL('../../scenarios/result.schema.json', import.meta.url)), 'utf8'));
+const resultSchema = JSON.parse(readFileSync(fileURLToPath(new URL('../../scenarios/result.schema.json', import.meta.url)), 'utf8')) as object;
 const validateResult = ajv.compile(resultSchema);
 
 /** Throws with every schema error when `doc` is not a valid connload/result@1 document. */

@@ -25,7 +25,18 @@ describe.skipIf(!haproxyAvailable() && !process.env.CI)('--backend-header behind
     const servers = [await backend('a'), await backend('b'), await backend('c')];
     const lb = await startHaproxy({ a: servers[0]!.port, b: servers[1]!.port, c: servers[2]!.port });
     cleanups.push(() => lb.stop());
-    const { code, result, stderr } = await runJson(['run', `${lb.url}/`, '--backend-header', 'X-Served-By', '-c', '6', '-n', '3000', '--threshold', 'backend.skew < 1.2']);
+    const { code, result, stderr } = await runJson([
+      'run',
+      `${lb.url}/`,
+      '--backend-header',
+      'X-Served-By',
+      '-c',
+      '6',
+      '-n',
+      '3000',
+      '--threshold',
+      'backend.skew < 1.2',
+    ]);
     expect(code, stderr).toBe(0);
     const p = result.phases[0];
     expect(p.requests.completed).toBe(3000);

@@ -106,7 +106,20 @@ describe('multiplex and --close', () => {
   ] as const)('--close %s: sessions retired after 5 requests are counted as %s', async ([policy, counter]) => {
     server = await startServer({ h2c: true });
     const { code, result } = await runJson([
-      'run', `${server.url}/`, '-s', 'multiplex', '-c', '1', '--streams', '1', '--max-requests-per-connection', '5', '-n', '20', '--close', policy,
+      'run',
+      `${server.url}/`,
+      '-s',
+      'multiplex',
+      '-c',
+      '1',
+      '--streams',
+      '1',
+      '--max-requests-per-connection',
+      '5',
+      '-n',
+      '20',
+      '--close',
+      policy,
     ]);
     expect(code).toBe(0);
     const c = result.phases[0].connections;

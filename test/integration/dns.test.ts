@@ -41,7 +41,20 @@ describe('--dns with a DNS server of the test', () => {
   it('round-robin spreads new connections a third each', async () => {
     const { port, servers } = await backends();
     const d = await dns({ 'svc.test': ADDRESSES });
-    const { code, result, stderr } = await runJson(['run', `http://svc.test:${port}/`, '--dns-server', d.address, '--dns', 'round-robin', '-s', 'new-connection', '-c', '3', '-n', '300']);
+    const { code, result, stderr } = await runJson([
+      'run',
+      `http://svc.test:${port}/`,
+      '--dns-server',
+      d.address,
+      '--dns',
+      'round-robin',
+      '-s',
+      'new-connection',
+      '-c',
+      '3',
+      '-n',
+      '300',
+    ]);
     expect(code, stderr).toBe(0);
     expect(result.phases[0].requests.completed).toBe(300);
     const per = connectionsPer(servers);
@@ -77,8 +90,22 @@ describe('--dns with a DNS server of the test', () => {
     const d = await dns({ 'svc.test': [ADDRESSES[0]!] });
     setTimeout(() => d.records.set('svc.test', [ADDRESSES[1]!]), 1500);
     const { code, result } = await runJson([
-      'run', `http://svc.test:${port}/`, '--dns-server', d.address, '--dns', 'round-robin', '--dns-refresh', '250ms',
-      '-s', 'new-connection', '--rate', '100', '--max-connections', '4', '-d', '3s',
+      'run',
+      `http://svc.test:${port}/`,
+      '--dns-server',
+      d.address,
+      '--dns',
+      'round-robin',
+      '--dns-refresh',
+      '250ms',
+      '-s',
+      'new-connection',
+      '--rate',
+      '100',
+      '--max-connections',
+      '4',
+      '-d',
+      '3s',
     ]);
     expect(code).toBe(0);
     const [a, b, c] = connectionsPer(servers);
@@ -102,7 +129,20 @@ describe('--dns with a DNS server of the test', () => {
 describe('--resolve', () => {
   it('pins the name to the given addresses without asking any DNS server', async () => {
     const { port, servers } = await backends();
-    const { code } = await runJson(['run', `http://svc.test:${port}/`, '--resolve', `svc.test:${port}:127.0.0.3,127.0.0.4`, '--dns', 'round-robin', '-s', 'new-connection', '-c', '2', '-n', '100']);
+    const { code } = await runJson([
+      'run',
+      `http://svc.test:${port}/`,
+      '--resolve',
+      `svc.test:${port}:127.0.0.3,127.0.0.4`,
+      '--dns',
+      'round-robin',
+      '-s',
+      'new-connection',
+      '-c',
+      '2',
+      '-n',
+      '100',
+    ]);
     expect(code).toBe(0);
     expect(connectionsPer(servers)).toEqual([0, 50, 50]);
   });

@@ -29,7 +29,19 @@ afterEach(async () => {
 });
 
 async function multiplex(url: string, tls: boolean): Promise<void> {
-  const { code, result, stderr } = await runJson(['run', url, '-s', 'multiplex', '-c', '2', '--streams', '10', '-n', '1000', ...(tls ? ['--ca', certs.ca.certPath] : [])]);
+  const { code, result, stderr } = await runJson([
+    'run',
+    url,
+    '-s',
+    'multiplex',
+    '-c',
+    '2',
+    '--streams',
+    '10',
+    '-n',
+    '1000',
+    ...(tls ? ['--ca', certs.ca.certPath] : []),
+  ]);
   expect(code, stderr).toBe(0);
   assertValidResult(result);
   const p = result.phases[0];

@@ -10,7 +10,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { h2ErrorName } from '../../src/http2/error-codes.js';
 import { FrameDecoder, type FrameHandler } from '../../src/http2/frame-decoder.js';
 import {
-  CLIENT_PREFACE, Flag, FrameType, Setting, writeData, writeFrameHeader, writeHeaders, writePing, writePingPayload, writeSettings,
+  CLIENT_PREFACE,
+  Flag,
+  FrameType,
+  Setting,
+  writeData,
+  writeFrameHeader,
+  writeHeaders,
+  writePing,
+  writePingPayload,
+  writeSettings,
   writeWindowUpdate,
 } from '../../src/http2/frames.js';
 import { runJson } from '../helpers/cli.js';
@@ -133,18 +142,29 @@ async function h2Server(options: H2ServerOptions = {}): Promise<H2Server> {
 }
 
 /** The fifth request on the first connection gets `bad` after its response HEADERS (so it has begun). */
-const onFifthOfFirst = (bad: (streamId: number) => Buffer) => (ctx: RequestContext): Buffer | null =>
-  ctx.connection === 0 && ctx.request === 4 ? Buffer.concat([answer(ctx.streamId, false), bad(ctx.streamId)]) : null;
+const onFifthOfFirst =
+  (bad: (streamId: number) => Buffer) =>
+  (ctx: RequestContext): Buffer | null =>
+    ctx.connection === 0 && ctx.request === 4 ? Buffer.concat([answer(ctx.streamId, false), bad(ctx.streamId)]) : null;
 
 const BREAKS: Array<[string, (streamId: number) => Buffer, string]> = [
   ['a malformed frame (PING of 7 bytes)', () => frame(FrameType.PING, 0, 0, Buffer.alloc(7)), 'FRAME_SIZE_ERROR'],
-  ['trailers that fail HPACK decoding (index 70 of an empty table)', (id) => frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, Buffer.from([0xc6])), 'COMPRESSION_ERROR'],
+  [
+    'trailers that fail HPACK decoding (index 70 of an empty table)',
+    (id) => frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, Buffer.from([0xc6])),
+    'COMPRESSION_ERROR',
+  ],
   ['DATA on a stream that has ended', () => frame(FrameType.DATA, 0, 1, Buffer.from('late')), 'STREAM_CLOSED'],
   ['DATA on a stream never opened', () => frame(FrameType.DATA, 0, 1001, Buffer.from('who')), 'PROTOCOL_ERROR'],
-  ['a PING flood', () => bytes((out, o) => {
-    for (let i = 0; i < 5000; i++) o = writePing(out, o, false, 0, i);
-    return o;
-  }), 'ENHANCE_YOUR_CALM'],
+  [
+    'a PING flood',
+    () =>
+      bytes((out, o) => {
+        for (let i = 0; i < 5000; i++) o = writePing(out, o, false, 0, i);
+        return o;
+      }),
+    'ENHANCE_YOUR_CALM',
+  ],
 ];
 
 describe('multiplex against servers that break HTTP/2', () => {
@@ -169,7 +189,24 @@ describe('multiplex against servers that break HTTP/2', () => {
     const s = await h2Server({
       settings: (connection) => (connection === 0 ? [[Setting.INITIAL_WINDOW_SIZE, 0]] : [[Setting.MAX_CONCURRENT_STREAMS, 100]]),
     });
-    const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '1', '--streams', '2', '-n', '20', '-m', 'POST', '--body', 'hello', '--timeout', '1s']);
+    const { code, result } = await runJson([
+      'run',
+      `${s.url}/`,
+      '-s',
+      'multiplex',
+      '-c',
+      '1',
+      '--streams',
+      '2',
+      '-n',
+      '20',
+      '-m',
+      'POST',
+      '--body',
+      'hello',
+      '--timeout',
+      '1s',
+    ]);
     expect(code).toBe(0);
     const p = result.phases[0];
     // Two POSTs were stuck behind the closed window; not idempotent, so they fail rather than go again.

@@ -64,7 +64,12 @@ async function client(options: Partial<ServerOptions>, settings: Array<[number, 
 }
 
 function request(id: number, path: string, endStream: boolean, method = 'GET'): Buffer {
-  const block = encodeStatelessBlock([[':method', method], [':scheme', 'http'], [':authority', 'localhost'], [':path', path]]);
+  const block = encodeStatelessBlock([
+    [':method', method],
+    [':scheme', 'http'],
+    [':authority', 'localhost'],
+    [':path', path],
+  ]);
   return bytes((out, o) => writeHeaders(out, o, id, block, endStream, 16384));
 }
 
@@ -84,18 +89,20 @@ describe('built-in server, HTTP/2 on the wire', () => {
     // The answer waits 200 ms, so the stream is open while its body comes (then an empty DATA ends it).
     const w = await client({ latencyMs: 200 });
     const body = Buffer.alloc(1000, 0x61);
-    w.socket.write(Buffer.concat([
-      request(1, '/', false, 'POST'),
-      bytes((out, o) => writeData(out, o, 1, body, 0, body.length, false, 16384)),
-      bytes((out, o) => writeData(out, o, 1, body, 0, 0, true, 16384)),
-    ]));
+    w.socket.write(
+      Buffer.concat([
+        request(1, '/', false, 'POST'),
+        bytes((out, o) => writeData(out, o, 1, body, 0, body.length, false, 16384)),
+        bytes((out, o) => writeData(out, o, 1, body, 0, 0, true, 16384)),
+      ]),
+    );
     await expect.poll(() => w.ended.has(1)).toBe(true);
     expect(w.events).toContain('WINDOW_UPDATE 0 1000');
     expect(w.events).toContain('WINDOW_UPDATE 1 1000');
     expect(w.events).toContain('HEADERS 1 200');
   });
 
-  it('holds a response to the client\'s stream window until WINDOW_UPDATE opens it', async () => {
+  it("holds a response to the client's stream window until WINDOW_UPDATE opens it", async () => {
     const w = await client({}, [[Setting.INITIAL_WINDOW_SIZE, 100]]);
     w.socket.write(request(1, '/?size=300', true));
     await expect.poll(() => w.dataBytes.get(1)).toBe(100);
@@ -109,10 +116,12 @@ describe('built-in server, HTTP/2 on the wire', () => {
     const w = await client({});
     w.socket.write(request(1, '/', true));
     await expect.poll(() => w.ended.has(1)).toBe(true);
-    w.socket.write(bytes((out, o) => {
-      o = writeFrameHeader(out, o, 3, FrameType.PING, 0, 0);
-      return o + 3;
-    }));
+    w.socket.write(
+      bytes((out, o) => {
+        o = writeFrameHeader(out, o, 3, FrameType.PING, 0, 0);
+        return o + 3;
+      }),
+    );
     await w.closed;
     expect(w.events.at(-1)).toBe('GOAWAY 1 FRAME_SIZE_ERROR');
   });

@@ -88,7 +88,7 @@ describe('multiplex over h2c', () => {
     expect(p.tls).toBeNull();
   });
 
-  it('caps the streams at the server\'s SETTINGS_MAX_CONCURRENT_STREAMS and says so', async () => {
+  it("caps the streams at the server's SETTINGS_MAX_CONCURRENT_STREAMS and says so", async () => {
     const s = await h2c({ latencyMs: 5, maxConcurrentStreams: 4 });
     const { code, result } = await runJson(['run', `${s.url}/`, '-s', 'multiplex', '-c', '2', '--streams', '10', '-n', '400']);
     expect(code).toBe(0);
@@ -182,12 +182,27 @@ describe('multiplex over h2c', () => {
     // Our request blocks are stateless (the same bytes on every stream); nghttpd indexes its response
     // headers, so its later blocks are a fraction of its first.
     expect(b.sentLater.encoded / b.sentLater.plain).toBeCloseTo(b.sentFirst.encoded / b.sentFirst.plain, 2);
-    expect(b.receivedLater.encoded / b.receivedLater.plain).toBeLessThan((b.receivedFirst.encoded / b.receivedFirst.plain) / 2);
+    expect(b.receivedLater.encoded / b.receivedLater.plain).toBeLessThan(b.receivedFirst.encoded / b.receivedFirst.plain / 2);
     // 200 KB bodies against nghttpd's 64 KB initial windows: every body waited for WINDOW_UPDATE.
     const bodyDir = await mkdtemp(path.join(os.tmpdir(), 'connload-body-'));
     others.push(() => rm(bodyDir, { recursive: true, force: true }));
     await writeFile(path.join(bodyDir, 'body'), 'x'.repeat(200_000));
-    const post = await runJson(['run', `http://127.0.0.1:${port}/index.html`, '-s', 'multiplex', '-c', '1', '--streams', '2', '-n', '20', '-m', 'POST', '--body-file', path.join(bodyDir, 'body')]);
+    const post = await runJson([
+      'run',
+      `http://127.0.0.1:${port}/index.html`,
+      '-s',
+      'multiplex',
+      '-c',
+      '1',
+      '--streams',
+      '2',
+      '-n',
+      '20',
+      '-m',
+      'POST',
+      '--body-file',
+      path.join(bodyDir, 'body'),
+    ]);
     expect(post.code).toBe(0);
     expect(post.result.phases[0].requests.completed).toBe(20);
     expect(post.result.phases[0].metrics.flowControlWait.count).toBe(20);

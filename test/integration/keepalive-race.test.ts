@@ -50,11 +50,13 @@ describe('the keep-alive race', () => {
     expect(p.connections.staleReuse).toBe(idle.count);
     expect(p.requests.errors).toBe(0);
     const note = p.notes.find((n: string) => n.startsWith('The keep-alive race'));
-    expect(note).toMatch(/^The keep-alive race: \d+ requests got no answer on reused connections that had been idle 0\.9\d s-0\.9\d s \(p50 0\.9\d s\); the server announced no Keep-Alive timeout/);
+    expect(note).toMatch(
+      /^The keep-alive race: \d+ requests got no answer on reused connections that had been idle 0\.9\d s-0\.9\d s \(p50 0\.9\d s\); the server announced no Keep-Alive timeout/,
+    );
     expect(note).toMatch(/--idle-timeout 0\.\d\d s or less\.$/);
   });
 
-  it('--idle-timeout below the server\'s: the client closes first, and nothing fails', async () => {
+  it("--idle-timeout below the server's: the client closes first, and nothing fails", async () => {
     const s = await closesIdleAfter1s();
     const { code, result } = await runJson(['run', s.url, ...timed, '--idle-timeout', '900ms']);
     expect(code).toBe(0);

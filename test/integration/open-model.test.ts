@@ -137,8 +137,20 @@ describe('--rate (open model)', () => {
     const s = await builtIn();
     // One connection, 300 ms per response: about 3 req/s can be served of the 100 asked for.
     const { code, stderr, result } = await runJson([
-      'run', `${s.url}/?latency=300`, '--rate', '100', '-d', '2s', '--max-connections', '1', '--timeout', '1s',
-      '-t', 'dropped == 0', '-t', 'errors == 0',
+      'run',
+      `${s.url}/?latency=300`,
+      '--rate',
+      '100',
+      '-d',
+      '2s',
+      '--max-connections',
+      '1',
+      '--timeout',
+      '1s',
+      '-t',
+      'dropped == 0',
+      '-t',
+      'errors == 0',
     ]);
     expect(code, stderr).toBe(1);
     expect(stderr).toMatch(/dropped == 0 \(actual \d+\)/);

@@ -118,8 +118,18 @@ function watchTimeWait(netns: Netns, url: string): () => Promise<number> {
  * --duration abandons requests in flight, and the client closes those connections first.
  */
 const newConnectionsAt = (rate: number, close: string) => [
-  '-s', 'new-connection', '--close', close, '--rate', String(rate), '--max-connections', '8',
-  '-n', String(rate * SCHEDULE_SECONDS), '-d', `${SCHEDULE_SECONDS + 2}s`,
+  '-s',
+  'new-connection',
+  '--close',
+  close,
+  '--rate',
+  String(rate),
+  '--max-connections',
+  '8',
+  '-n',
+  String(rate * SCHEDULE_SECONDS),
+  '-d',
+  `${SCHEDULE_SECONDS + 2}s`,
 ];
 
 /** Within `percent` of `expected` (at least one entry either way: a connection may still be closing). */
@@ -192,40 +202,48 @@ await describeIfNamespaces(`port exhaustion: ${RANGE_SIZE} local ports, tcp_tw_r
     );
   }, 90_000);
 
-  it.each(['server', 'reset'] as const)('the same run with --close %s does not run out', async (close) => {
-    const netns = await portNamespace();
-    const url = await serve(netns, SERVER_PORT);
-    const { phase: p } = await connload(netns, url, newConnectionsAt(RATE, close));
-    const ss = await ssTimeWait(netns, url);
+  it.each(['server', 'reset'] as const)(
+    'the same run with --close %s does not run out',
+    async (close) => {
+      const netns = await portNamespace();
+      const url = await serve(netns, SERVER_PORT);
+      const { phase: p } = await connload(netns, url, newConnectionsAt(RATE, close));
+      const ss = await ssTimeWait(netns, url);
 
-    expect(p.ports.exhausted).toBe(false);
-    expect(p.errors).toEqual({});
-    // More connections than the range has ports: the client's ports were free again at once.
-    expect(p.connections.opened).toBe(RATE * SCHEDULE_SECONDS);
-    expect(p.requests.completed).toBe(p.connections.opened);
-    expect(p.ports.timeWaitPeak).toBe(0);
-    expect(ss.client).toBe(0);
-    // The same new-connection rate, but the client closed none first: nothing to project.
-    expect(p.ports.projectedExhaustionSeconds).toBeNull();
-    if (close === 'server') {
-      expect(p.connections.closedByServer).toBe(p.connections.opened);
-      // The server keeps the TIME_WAIT, one per 4-tuple: a new SYN on a 4-tuple recycles the entry.
-      expect(p.ports.timeWaitPeakServer).toBeGreaterThan(0);
-      expect(p.ports.timeWaitPeakServer).toBeLessThanOrEqual(RANGE_SIZE);
-      expectNear(p.ports.timeWaitPeakServer, ss.server, 3, 'timeWaitPeakServer vs ss');
-    } else {
-      expect(p.connections.resetByClient).toBe(p.connections.opened);
-      expect(p.ports.timeWaitPeakServer).toBe(0);
-      expect(ss.server).toBe(0);
-      expect(p.notes.join('\n')).toContain('--close reset');
-    }
-    console.info(`close ${close} at ${RATE}/s: ${p.connections.opened} connections, no exhaustion; server TIME_WAIT peak ${p.ports.timeWaitPeakServer}`);
-  }, 90_000);
+      expect(p.ports.exhausted).toBe(false);
+      expect(p.errors).toEqual({});
+      // More connections than the range has ports: the client's ports were free again at once.
+      expect(p.connections.opened).toBe(RATE * SCHEDULE_SECONDS);
+      expect(p.requests.completed).toBe(p.connections.opened);
+      expect(p.ports.timeWaitPeak).toBe(0);
+      expect(ss.client).toBe(0);
+      // The same new-connection rate, but the client closed none first: nothing to project.
+      expect(p.ports.projectedExhaustionSeconds).toBeNull();
+      if (close === 'server') {
+        expect(p.connections.closedByServer).toBe(p.connections.opened);
+        // The server keeps the TIME_WAIT, one per 4-tuple: a new SYN on a 4-tuple recycles the entry.
+        expect(p.ports.timeWaitPeakServer).toBeGreaterThan(0);
+        expect(p.ports.timeWaitPeakServer).toBeLessThanOrEqual(RANGE_SIZE);
+        expectNear(p.ports.timeWaitPeakServer, ss.server, 3, 'timeWaitPeakServer vs ss');
+      } else {
+        expect(p.connections.resetByClient).toBe(p.connections.opened);
+        expect(p.ports.timeWaitPeakServer).toBe(0);
+        expect(ss.server).toBe(0);
+        expect(p.notes.join('\n')).toContain('--close reset');
+      }
+      console.info(`close ${close} at ${RATE}/s: ${p.connections.opened} connections, no exhaustion; server TIME_WAIT peak ${p.ports.timeWaitPeakServer}`);
+    },
+    90_000,
+  );
 
   it('--local-address over 4 loopback addresses sustains 4 times the rate before running out', async () => {
     const four = ['--local-address', '127.0.0.1-127.0.0.4'];
     const runs: Record<string, any> = {};
-    for (const [name, rate, extra] of [['1 address', RATE, []], ['4 addresses', RATE, four], ['4 addresses, 4x rate', 4 * RATE, four]] as const) {
+    for (const [name, rate, extra] of [
+      ['1 address', RATE, []],
+      ['4 addresses', RATE, four],
+      ['4 addresses, 4x rate', 4 * RATE, four],
+    ] as const) {
       const netns = await portNamespace();
       const url = await serve(netns, SERVER_PORT);
       runs[name] = (await connload(netns, url, [...newConnectionsAt(rate, 'client'), ...extra])).phase;
@@ -269,37 +287,41 @@ await describeIfNamespaces('--close server|client|reset in the counters and TIME
   } as const;
   const COUNTERS = ['closedByServer', 'closedByClient', 'resetByServer', 'resetByClient', 'closedByTimeout'] as const;
 
-  it.each(HTTP1)('%s', async (strategy) => {
-    const netns = await namespace({ 'net.ipv4.ip_local_port_range': '32768 60999' });
-    // Keep-alive strategies on one connection at a time, so that every connection is retired by the
-    // policy: with more, the run can end with half-used connections, which the client closes when it stops.
-    const load = strategy === 'new-connection' ? ['-c', '2'] : ['-c', '1', '--max-requests-per-connection', '4'];
-    const depth = strategy === 'pipeline' ? ['--depth', '2'] : [];
-    for (const close of ['server', 'client', 'reset'] as const) {
-      // A server per policy: TIME_WAIT is counted by the target's port, so runs do not see each other's.
-      const url = await serve(netns, 0);
-      const args = ['-s', strategy, '--close', close, '-n', '120', '-d', '30s', ...load, ...depth];
-      const { phase: p } = await connload(netns, url, args);
-      const ss = await ssTimeWait(netns, url);
-      const k = p.connections;
-      const what = `${strategy} --close ${close}`;
-      const opened = strategy === 'new-connection' ? 120 : 30;
+  it.each(HTTP1)(
+    '%s',
+    async (strategy) => {
+      const netns = await namespace({ 'net.ipv4.ip_local_port_range': '32768 60999' });
+      // Keep-alive strategies on one connection at a time, so that every connection is retired by the
+      // policy: with more, the run can end with half-used connections, which the client closes when it stops.
+      const load = strategy === 'new-connection' ? ['-c', '2'] : ['-c', '1', '--max-requests-per-connection', '4'];
+      const depth = strategy === 'pipeline' ? ['--depth', '2'] : [];
+      for (const close of ['server', 'client', 'reset'] as const) {
+        // A server per policy: TIME_WAIT is counted by the target's port, so runs do not see each other's.
+        const url = await serve(netns, 0);
+        const args = ['-s', strategy, '--close', close, '-n', '120', '-d', '30s', ...load, ...depth];
+        const { phase: p } = await connload(netns, url, args);
+        const ss = await ssTimeWait(netns, url);
+        const k = p.connections;
+        const what = `${strategy} --close ${close}`;
+        const opened = strategy === 'new-connection' ? 120 : 30;
 
-      expect(p.requests.completed, what).toBe(120);
-      expect(p.errors, what).toEqual({});
-      expect(k.opened, what).toBe(opened);
-      const expected = EXPECTED[close];
-      for (const counter of COUNTERS) expect(k[counter], `${what}: ${counter}`).toBe(counter === expected.counter ? opened : 0);
+        expect(p.requests.completed, what).toBe(120);
+        expect(p.errors, what).toEqual({});
+        expect(k.opened, what).toBe(opened);
+        const expected = EXPECTED[close];
+        for (const counter of COUNTERS) expect(k[counter], `${what}: ${counter}`).toBe(counter === expected.counter ? opened : 0);
 
-      // TIME_WAIT on the side that closed first, as the CLI sampled it and as ss sees it after the run.
-      expect(p.ports.timeWaitPeak === 0, `${what}: timeWaitPeak ${p.ports.timeWaitPeak}`).toBe(!expected.clientTw);
-      expect(p.ports.timeWaitPeakServer === 0, `${what}: timeWaitPeakServer ${p.ports.timeWaitPeakServer}`).toBe(!expected.serverTw);
-      expect(ss.client === 0, `${what}: ss client ${ss.client}`).toBe(!expected.clientTw);
-      expect(ss.server === 0, `${what}: ss server ${ss.server}`).toBe(!expected.serverTw);
-      if (expected.clientTw) expectNear(p.ports.timeWaitPeak, ss.client, 3, `${what}: client TIME_WAIT vs ss`);
-      if (expected.clientTw) expectNear(ss.client, opened, 3, `${what}: client TIME_WAIT`);
-      if (expected.serverTw) expectNear(p.ports.timeWaitPeakServer, ss.server, 3, `${what}: server TIME_WAIT vs ss`);
-      if (expected.serverTw) expectNear(ss.server, opened, 3, `${what}: server TIME_WAIT`);
-    }
-  }, 90_000);
+        // TIME_WAIT on the side that closed first, as the CLI sampled it and as ss sees it after the run.
+        expect(p.ports.timeWaitPeak === 0, `${what}: timeWaitPeak ${p.ports.timeWaitPeak}`).toBe(!expected.clientTw);
+        expect(p.ports.timeWaitPeakServer === 0, `${what}: timeWaitPeakServer ${p.ports.timeWaitPeakServer}`).toBe(!expected.serverTw);
+        expect(ss.client === 0, `${what}: ss client ${ss.client}`).toBe(!expected.clientTw);
+        expect(ss.server === 0, `${what}: ss server ${ss.server}`).toBe(!expected.serverTw);
+        if (expected.clientTw) expectNear(p.ports.timeWaitPeak, ss.client, 3, `${what}: client TIME_WAIT vs ss`);
+        if (expected.clientTw) expectNear(ss.client, opened, 3, `${what}: client TIME_WAIT`);
+        if (expected.serverTw) expectNear(p.ports.timeWaitPeakServer, ss.server, 3, `${what}: server TIME_WAIT vs ss`);
+        if (expected.serverTw) expectNear(ss.server, opened, 3, `${what}: server TIME_WAIT`);
+      }
+    },
+    90_000,
+  );
 });

@@ -52,7 +52,9 @@ describe(`local-port projection on loopback, new connections at 2 x usable / 60 
     expect(p.ports.projectedExhaustionSeconds).toBeNull();
     expect(stderr).not.toMatch(/^warning:/m);
     if (p.ports.supported) expect(p.ports.timeWaitPeak).toBeLessThan(p.connections.opened / 10);
-    console.info(`--close server at ${rate}/s: ${p.connections.opened} connections, client TIME_WAIT peak ${p.ports.timeWaitPeak}, projection ${p.ports.projectedExhaustionSeconds}`);
+    console.info(
+      `--close server at ${rate}/s: ${p.connections.opened} connections, client TIME_WAIT peak ${p.ports.timeWaitPeak}, projection ${p.ports.projectedExhaustionSeconds}`,
+    );
   });
 
   it('the client closes first: projected only when tcp_tw_reuse does not apply', async () => {

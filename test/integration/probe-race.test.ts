@@ -33,10 +33,13 @@ function idleServer(o: { laterMs: number; dropLate: boolean }): Promise<{ url: s
     const armIdle = (): void => {
       idleSinceMs = performance.now();
       clearTimeout(timer);
-      timer = setTimeout(() => {
-        idleCloses++;
-        socket.end();
-      }, idleCloses === 0 ? 1000 : o.laterMs);
+      timer = setTimeout(
+        () => {
+          idleCloses++;
+          socket.end();
+        },
+        idleCloses === 0 ? 1000 : o.laterMs,
+      );
     };
     socket.on('close', () => clearTimeout(timer));
     ctx.onRequest(() => {
@@ -71,7 +74,7 @@ describe('probe: answered just before the idle timeout', () => {
     expect(race.verdict).toBe('no');
     expect(race.answered).toBe(0);
     expect(race.evidence).toContain('3 of 3 requests sent 2-10 ms before');
-    expect(race.evidence).toContain('keep the client\'s idle timeout below the server\'s');
+    expect(race.evidence).toContain("keep the client's idle timeout below the server's");
   });
 
   it('n/a when the idle check found no timeout', async () => {

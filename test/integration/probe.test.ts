@@ -220,12 +220,15 @@ describe('probe against misbehaving servers', () => {
   });
 
   it('sees a server that drops the request when the client half-closes', async () => {
-    const raw = await rawServer((socket, ctx) => {
-      // Answers on the next tick, unless the client's FIN came first: then it hangs up.
-      let ended = false;
-      socket.on('end', () => (ended = true));
-      ctx.onRequest(() => setTimeout(() => (ended ? socket.destroy() : ctx.answer(okResponse())), 20));
-    }, { allowHalfOpen: true });
+    const raw = await rawServer(
+      (socket, ctx) => {
+        // Answers on the next tick, unless the client's FIN came first: then it hangs up.
+        let ended = false;
+        socket.on('end', () => (ended = true));
+        ctx.onRequest(() => setTimeout(() => (ended ? socket.destroy() : ctx.answer(okResponse())), 20));
+      },
+      { allowHalfOpen: true },
+    );
     cleanups.push(() => raw.close());
     const r = await probe(`${raw.url}/`, { timeoutMs: 2000, idleMaxMs: 300 });
     expect(r.checks.halfClose.verdict).toBe('no');

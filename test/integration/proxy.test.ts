@@ -59,7 +59,22 @@ describe.skipIf(!tinyproxyAvailable() && !process.env.CI)('through tinyproxy', (
   it('https with multiplex: h2 by ALPN inside the tunnel', async () => {
     const s = await origin(true);
     const p = await proxy();
-    const { code, result, stderr } = await runJson(['run', `${s.url}/`, '--proxy', p.url, '--ca', certs.ca.certPath, '-s', 'multiplex', '-c', '2', '--streams', '8', '-n', '400']);
+    const { code, result, stderr } = await runJson([
+      'run',
+      `${s.url}/`,
+      '--proxy',
+      p.url,
+      '--ca',
+      certs.ca.certPath,
+      '-s',
+      'multiplex',
+      '-c',
+      '2',
+      '--streams',
+      '8',
+      '-n',
+      '400',
+    ]);
     expect(code, stderr).toBe(0);
     const r = result.phases[0];
     expect(r.requests.completed).toBe(400);
@@ -89,7 +104,9 @@ describe.skipIf(!tinyproxyAvailable() && !process.env.CI)('through tinyproxy', (
     expect(viaEnv.code).toBe(0);
     expect(viaEnv.result.phases[0].options.proxy).toBe(p.url);
     expect(await p.requests()).toHaveLength(1);
-    const bypass = await runJson(['run', `${s.url}/`, '--ca', certs.ca.certPath, '-c', '1', '-n', '10'], { env: { HTTPS_PROXY: p.url, NO_PROXY: 'localhost,127.0.0.1' } });
+    const bypass = await runJson(['run', `${s.url}/`, '--ca', certs.ca.certPath, '-c', '1', '-n', '10'], {
+      env: { HTTPS_PROXY: p.url, NO_PROXY: 'localhost,127.0.0.1' },
+    });
     expect(bypass.code).toBe(0);
     expect(bypass.result.phases[0].options.proxy).toBeUndefined();
     expect(await p.requests()).toHaveLength(1);
@@ -119,7 +136,9 @@ describe('a proxy that is down or wrong', () => {
     const closed = await freePort();
     const r = await runCli(['run', 'http://127.0.0.1:9/', '--proxy', `http://127.0.0.1:${closed}`, '-n', '5', '--quiet']);
     expect(r.code).toBe(3);
-    expect(r.stderr.trim()).toBe(`connload: cannot reach http://127.0.0.1:9/ through the proxy http://127.0.0.1:${closed} (127.0.0.1:${closed}): ECONNREFUSED (nothing listens on that port)`);
+    expect(r.stderr.trim()).toBe(
+      `connload: cannot reach http://127.0.0.1:9/ through the proxy http://127.0.0.1:${closed} (127.0.0.1:${closed}): ECONNREFUSED (nothing listens on that port)`,
+    );
   });
 
   it('a proxy URL that is not one: exit 2 before anything is sent, naming the option or the variable', async () => {

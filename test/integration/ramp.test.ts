@@ -78,7 +78,11 @@ describe('--stage', () => {
     const file = join(dir, 'ramp.json');
     await writeFile(
       file,
-      JSON.stringify({ name: 'ramp', target: target.url, phases: [{ name: 'up', stages: [{ duration: '1s', target: 10 }, { target: 5 }, { duration: '1s', target: -1, bogus: 1 }] }] }),
+      JSON.stringify({
+        name: 'ramp',
+        target: target.url,
+        phases: [{ name: 'up', stages: [{ duration: '1s', target: 10 }, { target: 5 }, { duration: '1s', target: -1, bogus: 1 }] }],
+      }),
     );
     const result = await runCli(['run', file]);
     expect(result.code).toBe(2);

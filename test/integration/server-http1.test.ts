@@ -91,14 +91,15 @@ describe('built-in server, HTTP/1.1', () => {
     const server = await serve();
     const big = 'x'.repeat(200_000);
     expect((await request(`${server.url}/upload`, { method: 'POST' }, big)).status).toBe(200);
-    const exchange = await rawExchange(
-      server.port,
-      [
-        'PUT /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n',
-        '3\r\nefg\r\n0\r\n\r\nDELETE /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nhiOPTIONS / HTTP/1.1\r\nConnection: close\r\n\r\n',
-      ],
-    );
-    expect(exchange.responses.map((r) => [r.status, r.body])).toEqual([[200, 'Hello, world\n'], [200, 'Hello, world\n'], [200, 'Hello, world\n']]);
+    const exchange = await rawExchange(server.port, [
+      'PUT /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n',
+      '3\r\nefg\r\n0\r\n\r\nDELETE /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nhiOPTIONS / HTTP/1.1\r\nConnection: close\r\n\r\n',
+    ]);
+    expect(exchange.responses.map((r) => [r.status, r.body])).toEqual([
+      [200, 'Hello, world\n'],
+      [200, 'Hello, world\n'],
+      [200, 'Hello, world\n'],
+    ]);
     expect(exchange.ending).toBe('fin');
     const head = await request(server.url, { method: 'HEAD' });
     expect([head.status, head.headers['content-length'], head.body]).toEqual([200, '13', '']);

@@ -76,10 +76,7 @@ describe('built-in server, h2c', () => {
     const server = await serve({ h2c: true, latencyMs: 150 });
     const first = connect(server.url);
     const second = connect(server.url);
-    await Promise.all([
-      ...Array.from({ length: 6 }, () => get(first, '/')),
-      ...Array.from({ length: 4 }, () => get(second, '/')),
-    ]);
+    await Promise.all([...Array.from({ length: 6 }, () => get(first, '/')), ...Array.from({ length: 4 }, () => get(second, '/'))]);
     expect(server.stats()).toMatchObject({ sessions: 2, requests: 10, peakConcurrentStreams: 10, peakStreamsPerSession: 6 });
   });
 
@@ -142,12 +139,13 @@ describe('built-in server, TLS', () => {
     }
     agent.destroy();
     expect(alpn).toEqual(['http/1.1', 'http/1.1', 'http/1.1', 'http/1.1']);
-    const keptThenClosed = [['keep-alive', 'timeout=5, max=2'], ['close', undefined]];
+    const keptThenClosed = [
+      ['keep-alive', 'timeout=5, max=2'],
+      ['close', undefined],
+    ];
     expect(connectionHeaders).toEqual([...keptThenClosed, ...keptThenClosed]);
     const plain = await new Promise<string>((resolve, reject) => {
-      const socket = tls.connect({ port: server.port, host: '127.0.0.1', servername: 'localhost', ca: certs.ca.cert }, () =>
-        socket.write('GET / HTTP/1.0\r\n\r\n'),
-      );
+      const socket = tls.connect({ port: server.port, host: '127.0.0.1', servername: 'localhost', ca: certs.ca.cert }, () => socket.write('GET / HTTP/1.0\r\n\r\n'));
       let text = '';
       socket.setEncoding('latin1').on('data', (d: string) => (text += d));
       socket.on('end', () => resolve(text));

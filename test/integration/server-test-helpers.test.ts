@@ -59,7 +59,10 @@ describe('raw misbehaving servers', () => {
   it('scripted answers the Nth request with the Nth bytes and closes after the last', async () => {
     const server = await started(scripted([okResponse('first'), okResponse('second', ['Keep-Alive: max=2'])]));
     const exchange = await rawExchange(server.port, GET.repeat(3));
-    expect(exchange.responses.map((r) => [r.body, r.headers['keep-alive']])).toEqual([['first', undefined], ['second', 'max=2']]);
+    expect(exchange.responses.map((r) => [r.body, r.headers['keep-alive']])).toEqual([
+      ['first', undefined],
+      ['second', 'max=2'],
+    ]);
     expect(exchange.ending).toBe('fin');
     expect(server.stats.requests).toBe(3);
   });

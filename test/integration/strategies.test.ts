@@ -49,7 +49,11 @@ describe.each(HTTP1)('%s', (strategy) => {
   });
 
   it('counts a malformed status line as parse-error, a cut body as truncated and a reset as ECONNRESET', async () => {
-    for (const [fault, code] of [['malformed', 'parse-error'], ['truncate', 'truncated'], ['reset', 'ECONNRESET']] as const) {
+    for (const [fault, code] of [
+      ['malformed', 'parse-error'],
+      ['truncate', 'truncated'],
+      ['reset', 'ECONNRESET'],
+    ] as const) {
       const s = await server({ faults: { truncate: 0, reset: 0, stall: 0, malformed: 0, [fault]: 1 } });
       const { code: exit, result } = await runJson(['run', `${s.url}/`, '-s', strategy, '-c', '2', '-n', '20']);
       expect(exit, fault).toBe(0);
@@ -94,7 +98,11 @@ describe('connection reuse rules', () => {
   });
 
   it('--max-requests-per-connection retires connections by the close policy', async () => {
-    for (const [close, field] of [['server', 'closedByServer'], ['client', 'closedByClient'], ['reset', 'resetByClient']] as const) {
+    for (const [close, field] of [
+      ['server', 'closedByServer'],
+      ['client', 'closedByClient'],
+      ['reset', 'resetByClient'],
+    ] as const) {
       const s = await server();
       const p = (await runJson(['run', `${s.url}/`, '-c', '1', '-n', '60', '--max-requests-per-connection', '10', '--close', close])).result.phases[0];
       expect(p.requests.completed, close).toBe(60);

@@ -104,14 +104,25 @@ describe.runIf(process.platform === 'linux').for(['ss', 'proc'] as const)('TIME_
     for (const host of ['::1', '::1', '127.0.0.1']) {
       await new Promise<void>((resolve, reject) => {
         const socket = net.connect({ host, port }, () => closeFirst === 'client' && socket.end());
-        socket.on('error', reject).on('close', () => resolve()).resume();
+        socket
+          .on('error', reject)
+          .on('close', () => resolve())
+          .resume();
       });
     }
     for (let polls = 0; polls < 1000 && s.closedOnServer < 3; polls++) await new Promise((r) => setTimeout(r, 5));
     // The IPv4 client's socket is in tcp; the server's accepted one is in tcp6 as ::ffff:127.0.0.1.
     const v6 = await createTimeWaitSampler({ address: '::1', port }, { source }).sample();
     const v4 = await createTimeWaitSampler({ address: '127.0.0.1', port }, { source }).sample();
-    if (closeFirst === 'client') expect([v6, v4]).toEqual([{ client: 2, server: 0 }, { client: 1, server: 0 }]);
-    else expect([v6, v4]).toEqual([{ client: 0, server: 2 }, { client: 0, server: 1 }]);
+    if (closeFirst === 'client')
+      expect([v6, v4]).toEqual([
+        { client: 2, server: 0 },
+        { client: 1, server: 0 },
+      ]);
+    else
+      expect([v6, v4]).toEqual([
+        { client: 0, server: 2 },
+        { client: 0, server: 1 },
+      ]);
   });
 });

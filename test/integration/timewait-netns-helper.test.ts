@@ -2,14 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterEach, expect, it } from 'vitest';
-import {
-  addLoopbackAddresses,
-  cleanupStaleNamespaces,
-  createNamespace,
-  describeIfNamespaces,
-  runCommand,
-  type Netns,
-} from '../helpers/netns.js';
+import { addLoopbackAddresses, cleanupStaleNamespaces, createNamespace, describeIfNamespaces, runCommand, type Netns } from '../helpers/netns.js';
 
 const listNamespaces = async () => (await runCommand('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]);
 

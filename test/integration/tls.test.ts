@@ -143,7 +143,22 @@ describe('closing TLS connections', () => {
   it.each(['persistent', 'multiplex'])('%s: --close reset aborts TLS connections with RST too', async (strategy) => {
     const s = await server();
     // -c 1: connections one after another, each retired after 10 requests (the last one may close as the run stops).
-    const { code, result } = await runJson(['run', `${s.url}/`, '-s', strategy, '-c', '1', '-n', '40', '--max-requests-per-connection', '10', '--close', 'reset', '--ca', certs.ca.certPath]);
+    const { code, result } = await runJson([
+      'run',
+      `${s.url}/`,
+      '-s',
+      strategy,
+      '-c',
+      '1',
+      '-n',
+      '40',
+      '--max-requests-per-connection',
+      '10',
+      '--close',
+      'reset',
+      '--ca',
+      certs.ca.certPath,
+    ]);
     expect(code).toBe(0);
     const p = result.phases[0];
     expect(p.requests.completed).toBe(40);
@@ -172,10 +187,13 @@ describe('h2 by ALPN', () => {
   it('multiplex against an HTTPS server without h2 is one clear line, exit 3', async () => {
     const h1 = https.createServer({ cert: certs.server.cert, key: certs.server.key, ALPNProtocols: ['http/1.1'] }, (_req, res) => res.end('ok'));
     await new Promise<void>((resolve) => h1.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => {
-      h1.closeAllConnections();
-      h1.close(() => resolve());
-    }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          h1.closeAllConnections();
+          h1.close(() => resolve());
+        }),
+    );
     const { port } = h1.address() as net.AddressInfo;
     const r = await runCli(['run', `https://127.0.0.1:${port}/`, '-s', 'multiplex', '-n', '5', '--ca', certs.ca.certPath, '--quiet']);
     expect(r.code).toBe(3);
@@ -184,7 +202,20 @@ describe('h2 by ALPN', () => {
 
   it('multiplex runs over TLS against nghttpd, a real HTTP/2 server', async () => {
     const port = await nghttpdTls();
-    const { code, result } = await runJson(['run', `https://127.0.0.1:${port}/index.html`, '-s', 'multiplex', '-c', '2', '--streams', '10', '-n', '1000', '--ca', certs.ca.certPath]);
+    const { code, result } = await runJson([
+      'run',
+      `https://127.0.0.1:${port}/index.html`,
+      '-s',
+      'multiplex',
+      '-c',
+      '2',
+      '--streams',
+      '10',
+      '-n',
+      '1000',
+      '--ca',
+      certs.ca.certPath,
+    ]);
     expect(code).toBe(0);
     assertValidResult(result);
     const p = result.phases[0];

@@ -74,9 +74,7 @@ describe('--warmup', () => {
 
   it('page mode: pages begun in the warmup are not counted', async () => {
     const s = await server();
-    const { code, stderr, result } = await runJson([
-      'run', `${s.url}/`, '--page', '/index.html,/a.png,/b.png,/c.png', '-c', '2', '--warmup', '500ms', '-n', '40',
-    ]);
+    const { code, stderr, result } = await runJson(['run', `${s.url}/`, '--page', '/index.html,/a.png,/b.png,/c.png', '-c', '2', '--warmup', '500ms', '-n', '40']);
     expect(code, stderr).toBe(0);
     const p = result.phases[0];
     expect(p.requests.completed).toBe(40);

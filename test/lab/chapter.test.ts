@@ -36,7 +36,8 @@ async function runScenario(lab: Lab, file: string, target: string): Promise<Reco
   const run = await runJsonInLab(lab, ['run', `${SCENARIOS_DIR}${file}`], { env: { TARGET: target } });
   if (run.code !== 0) throw new Error(`connload run ${file} exited ${run.code}:\n${run.stderr}`);
   const phases: Record<string, Phase> = {};
-  for (const phase of run.result.phases as Phase[]) {
+  // Phase is the part of PhaseResult these tests read, with the metrics they run always present.
+  for (const phase of run.result.phases as unknown as Phase[]) {
     expect(phase.requests.errors, `${file} ${phase.name}: errors`).toBe(0);
     phases[phase.name] = phase;
   }
@@ -67,7 +68,9 @@ function ssTimerSeconds(text: string): number {
 
 // Runs without the lab too: the demo points users at exactly these files.
 test('connload demo names every lab scenario, and only those', () => {
-  const files = readdirSync(SCENARIOS_DIR).filter((f) => /^lab-.*\.json$/.test(f)).map((f) => `scenarios/${f}`);
+  const files = readdirSync(SCENARIOS_DIR)
+    .filter((f) => /^lab-.*\.json$/.test(f))
+    .map((f) => `scenarios/${f}`);
   const named = explain(new Map(), 10).match(/scenarios\/lab-[\w-]+\.json/g) ?? [];
   expect(files.length).toBe(5);
   expect([...named].sort()).toEqual(files.sort());
@@ -93,19 +96,25 @@ describe.skipIf(!labReady)(`the chapter at RTT ${RTT_MS} ms, from scenarios/lab-
   });
 
   test('4.2.3: a small transaction on a new connection spends about half its time in the handshake; persistent halves latency', async () => {
-    const m = await measureUntil('handshake', async () => {
-      const { 'new-connection': fresh, persistent } = await runScenario(lab, 'lab-handshake.json', target);
-      expect(fresh!.metrics.connect!.count).toBe(fresh!.requests.completed);
-      expect(persistent!.connections.opened).toBe(1);
-      return {
-        connectMs: p50(fresh!, 'connect'),
-        newLatencyMs: p50(fresh!, 'latency'),
-        persistentLatencyMs: p50(persistent!, 'latency'),
-      };
-    }, (n) => n.connectMs / n.newLatencyMs > 0.45 && n.persistentLatencyMs / n.newLatencyMs < 0.6);
+    const m = await measureUntil(
+      'handshake',
+      async () => {
+        const { 'new-connection': fresh, persistent } = await runScenario(lab, 'lab-handshake.json', target);
+        expect(fresh!.metrics.connect!.count).toBe(fresh!.requests.completed);
+        expect(persistent!.connections.opened).toBe(1);
+        return {
+          connectMs: p50(fresh!, 'connect'),
+          newLatencyMs: p50(fresh!, 'latency'),
+          persistentLatencyMs: p50(persistent!, 'latency'),
+        };
+      },
+      (n) => n.connectMs / n.newLatencyMs > 0.45 && n.persistentLatencyMs / n.newLatencyMs < 0.6,
+    );
     const share = m.connectMs / m.newLatencyMs;
     const ratio = m.persistentLatencyMs / m.newLatencyMs;
-    console.log(`4.2.3: new-connection connect p50 ${round(m.connectMs)} ms of latency p50 ${round(m.newLatencyMs)} ms (${(share * 100).toFixed(0)}%); persistent latency p50 ${round(m.persistentLatencyMs)} ms (x${ratio.toFixed(2)})`);
+    console.log(
+      `4.2.3: new-connection connect p50 ${round(m.connectMs)} ms of latency p50 ${round(m.newLatencyMs)} ms (${(share * 100).toFixed(0)}%); persistent latency p50 ${round(m.persistentLatencyMs)} ms (x${ratio.toFixed(2)})`,
+    );
     // One RTT of two: exactly half in theory, a little less with the client's and server's own time.
     expect(share).toBeGreaterThan(0.45);
     expect(share).toBeLessThan(0.55);
@@ -115,28 +124,38 @@ describe.skipIf(!labReady)(`the chapter at RTT ${RTT_MS} ms, from scenarios/lab-
   });
 
   test('4.2.5: 1 MB on a fresh connection downloads several times slower than on a warm one (slow start)', async () => {
-    const m = await measureUntil('slow start', async () => {
-      const { 'fresh-then-warm': phase } = await runScenario(lab, 'lab-slow-start.json', target);
-      expect(phase!.metrics.downloadNew!.count).toBe(10);
-      expect(phase!.metrics.downloadReused!.count).toBe(10);
-      return {
-        downloadNewMs: p50(phase!, 'downloadNew'),
-        downloadReusedMs: p50(phase!, 'downloadReused'),
-        latencyNewMs: p50(phase!, 'latencyNew'),
-        latencyReusedMs: p50(phase!, 'latencyReused'),
-      };
-    }, (n) => n.downloadNewMs / n.downloadReusedMs > 3);
-    console.log(`4.2.5: 1 MB download p50 fresh ${round(m.downloadNewMs)} ms, warm ${round(m.downloadReusedMs)} ms (x${(m.downloadNewMs / m.downloadReusedMs).toFixed(1)}); latency p50 fresh ${round(m.latencyNewMs)} ms, warm ${round(m.latencyReusedMs)} ms`);
+    const m = await measureUntil(
+      'slow start',
+      async () => {
+        const { 'fresh-then-warm': phase } = await runScenario(lab, 'lab-slow-start.json', target);
+        expect(phase!.metrics.downloadNew!.count).toBe(10);
+        expect(phase!.metrics.downloadReused!.count).toBe(10);
+        return {
+          downloadNewMs: p50(phase!, 'downloadNew'),
+          downloadReusedMs: p50(phase!, 'downloadReused'),
+          latencyNewMs: p50(phase!, 'latencyNew'),
+          latencyReusedMs: p50(phase!, 'latencyReused'),
+        };
+      },
+      (n) => n.downloadNewMs / n.downloadReusedMs > 3,
+    );
+    console.log(
+      `4.2.5: 1 MB download p50 fresh ${round(m.downloadNewMs)} ms, warm ${round(m.downloadReusedMs)} ms (x${(m.downloadNewMs / m.downloadReusedMs).toFixed(1)}); latency p50 fresh ${round(m.latencyNewMs)} ms, warm ${round(m.latencyReusedMs)} ms`,
+    );
     // From an initial window of 10 segments, 1 MB takes about 6 more round trips to arrive.
     expect(m.downloadNewMs / m.downloadReusedMs).toBeGreaterThan(3);
     expect(m.downloadNewMs).toBeGreaterThan(3 * RTT_MS);
   });
 
   test('4.2.6 / 4.2.4: with Nagle on, a POST body written apart waits for a delayed ACK; TCP_NODELAY removes the stall', async () => {
-    const m = await measureUntil('delayed ACK', async () => {
-      const { nodelay, nagle } = await runScenario(lab, 'lab-nagle-delayed-ack.json', target);
-      return { nodelayWaitMs: p50(nodelay!, 'wait'), nagleWaitMs: p50(nagle!, 'wait') };
-    }, (n) => n.nodelayWaitMs < RTT_MS + 5 && n.nagleWaitMs - n.nodelayWaitMs > 30);
+    const m = await measureUntil(
+      'delayed ACK',
+      async () => {
+        const { nodelay, nagle } = await runScenario(lab, 'lab-nagle-delayed-ack.json', target);
+        return { nodelayWaitMs: p50(nodelay!, 'wait'), nagleWaitMs: p50(nagle!, 'wait') };
+      },
+      (n) => n.nodelayWaitMs < RTT_MS + 5 && n.nagleWaitMs - n.nodelayWaitMs > 30,
+    );
     const stallMs = m.nagleWaitMs - m.nodelayWaitMs;
     console.log(`4.2.6/4.2.4: POST wait p50 with TCP_NODELAY ${round(m.nodelayWaitMs)} ms, with Nagle ${round(m.nagleWaitMs)} ms: stall ${round(stallMs)} ms`);
     // With TCP_NODELAY the request costs its one round trip and nothing more.
@@ -165,15 +184,19 @@ describe.skipIf(!labReady)(`the chapter at RTT ${RTT_MS} ms, from scenarios/lab-
         // Strict steps save at least half a round trip; the tie is within half of one.
         return TIE.has(name) && TIE.has(ORDER[i]!) ? Math.abs(gapMs) < RTT_MS / 2 : gapMs > RTT_MS / 2;
       });
-    const pageMs = await measureUntil('page order', async () => {
-      const phases = await runScenario(lab, 'lab-page-load.json', target);
-      expect(phases['serial']!.connections.opened).toBe(80);
-      expect(phases['parallel-4']!.connections.opened).toBe(80);
-      expect(phases['persistent-2']!.connections.opened).toBe(2);
-      expect(phases['pipeline-1x4']!.connections.opened).toBe(1);
-      expect(phases['multiplex-1']!.connections.opened).toBe(1);
-      return Object.fromEntries(ORDER.map((name) => [name, p50(phases[name]!, 'page')]));
-    }, inOrder);
+    const pageMs = await measureUntil(
+      'page order',
+      async () => {
+        const phases = await runScenario(lab, 'lab-page-load.json', target);
+        expect(phases['serial']!.connections.opened).toBe(80);
+        expect(phases['parallel-4']!.connections.opened).toBe(80);
+        expect(phases['persistent-2']!.connections.opened).toBe(2);
+        expect(phases['pipeline-1x4']!.connections.opened).toBe(1);
+        expect(phases['multiplex-1']!.connections.opened).toBe(1);
+        return Object.fromEntries(ORDER.map((name) => [name, p50(phases[name]!, 'page')]));
+      },
+      inOrder,
+    );
     console.log(`4.3-4.6: page p50 ${ORDER.map((name) => `${name} ${round(pageMs[name]!)} ms`).join(', ')}`);
     expect(pageMs['serial']! - pageMs['parallel-4']!).toBeGreaterThan(RTT_MS / 2);
     expect(pageMs['parallel-4']! - pageMs['persistent-2']!).toBeGreaterThan(RTT_MS / 2);
@@ -215,11 +238,16 @@ describe.skipIf(!labReady)(`the chapter at RTT ${RTT_MS} ms, from scenarios/lab-
 
     // ss shows what is left of each entry's 60 s. Entries that entered TIME_WAIT in one
     // whole second of the run share one value: as many as connections opened per second.
-    const remainingS = ss.stdout.trim().split('\n').map((line) => ssTimerSeconds(/timer:\(timewait,([^,]+),/.exec(line)![1]!));
+    const remainingS = ss.stdout
+      .trim()
+      .split('\n')
+      .map((line) => ssTimerSeconds(/timer:\(timewait,([^,]+),/.exec(line)![1]!));
     const perRemainingS = new Map<number, number>();
     for (const s of remainingS) perRemainingS.set(Math.floor(s), (perRemainingS.get(Math.floor(s)) ?? 0) + 1);
     const buckets = [...perRemainingS.entries()].sort(([a], [b]) => b - a);
-    console.log(`4.2.7: ${opened} connections at ${ratePerS}/s, TIME_WAIT peak ${phase!.ports.timeWaitPeak}, series ${phase!.series.map((p) => p.timeWait).join(' ')}; ss, entries by seconds left: ${buckets.map(([s, n]) => `${s}s: ${n}`).join(', ')}`);
+    console.log(
+      `4.2.7: ${opened} connections at ${ratePerS}/s, TIME_WAIT peak ${phase!.ports.timeWaitPeak}, series ${phase!.series.map((p) => p.timeWait).join(' ')}; ss, entries by seconds left: ${buckets.map(([s, n]) => `${s}s: ${n}`).join(', ')}`,
+    );
     expect(remainingS.length).toBe(opened);
     expect(Math.max(...remainingS)).toBeLessThanOrEqual(TIME_WAIT_S);
     expect(Math.max(...remainingS)).toBeGreaterThan(TIME_WAIT_S - 3);

@@ -56,21 +56,29 @@ describe.skipIf(!labReady).each([0, 20, 50])('lab at RTT %i ms, measured by conn
   });
 
   test('a TCP handshake costs one RTT (connect p50 within 1 ms)', async () => {
-    const connectP50 = await settledP50(async () => {
-      const metrics = await connload(lab, `${baseUrl}/`, ['--strategy', 'new-connection', '-c', '1', '--requests', String(SAMPLES)]);
-      expect(metrics.connect!.count).toBe(SAMPLES);
-      return metrics.connect!.p50;
-    }, rttMs, 1);
+    const connectP50 = await settledP50(
+      async () => {
+        const metrics = await connload(lab, `${baseUrl}/`, ['--strategy', 'new-connection', '-c', '1', '--requests', String(SAMPLES)]);
+        expect(metrics.connect!.count).toBe(SAMPLES);
+        return metrics.connect!.p50;
+      },
+      rttMs,
+      1,
+    );
     console.log(`RTT ${rttMs} ms: connload connect p50 ${connectP50.toFixed(2)} ms`);
     expect(Math.abs(connectP50 - rttMs)).toBeLessThan(1);
   });
 
   test('a keep-alive GET waits one RTT for its first byte (wait p50 within 1.5 ms)', async () => {
-    const waitP50 = await settledP50(async () => {
-      const metrics = await connload(lab, `${baseUrl}/`, ['--strategy', 'persistent', '-c', '1', '--requests', String(SAMPLES)]);
-      expect(metrics.connect!.count).toBe(1);
-      return metrics.wait!.p50;
-    }, rttMs, 1.5);
+    const waitP50 = await settledP50(
+      async () => {
+        const metrics = await connload(lab, `${baseUrl}/`, ['--strategy', 'persistent', '-c', '1', '--requests', String(SAMPLES)]);
+        expect(metrics.connect!.count).toBe(1);
+        return metrics.wait!.p50;
+      },
+      rttMs,
+      1.5,
+    );
     console.log(`RTT ${rttMs} ms: connload keep-alive wait p50 ${waitP50.toFixed(2)} ms`);
     expect(Math.abs(waitP50 - rttMs)).toBeLessThan(1.5);
   });

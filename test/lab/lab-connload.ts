@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { BIN, runJson, type CliOptions, type CliResult } from '../helpers/cli.js';
 import { waitForLine } from './exec.js';
 import type { Lab } from './lab.js';
+import type { ResultDocument } from '../../src/metrics/result.js';
 
 export interface LabServer {
   /** e.g. `http://10.200.1.1:41234` (no trailing slash). */
@@ -19,6 +20,6 @@ export async function startServeInLab(lab: Lab, args: string[] = []): Promise<La
 }
 
 /** Runs connload with `--json - --quiet` in the client namespace and parses the result. */
-export function runJsonInLab(lab: Lab, args: string[], options: CliOptions = {}): Promise<CliResult & { result: any }> {
+export function runJsonInLab(lab: Lab, args: string[], options: CliOptions = {}): Promise<CliResult & { result: ResultDocument }> {
   return runJson(args, { ...options, prefix: lab.clientPrefix });
 }

@@ -18,7 +18,10 @@ const LAB_HOLDER = fileURLToPath(new URL('./fixtures/lab-holder.mjs', import.met
 
 async function namespaces(): Promise<string[]> {
   const listed = await exec('ip', ['netns', 'list']);
-  return listed.stdout.split('\n').map((line) => line.split(' ')[0]!).filter(Boolean);
+  return listed.stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0]!)
+    .filter(Boolean);
 }
 
 async function pidsIn(ns: string): Promise<number[]> {
@@ -96,8 +99,8 @@ describe.skipIf(!labReady)('lab helper', () => {
       expect(server.url).toMatch(new RegExp(`^http://${lab.serverAddress.replaceAll('.', '\\.')}:\\d+$`));
       const run = await runJsonInLab(lab, ['run', `${server.url}/`, '-c', '2', '--requests', '10']);
       expect(run.code).toBe(0);
-      expect(run.result.phases[0].requests.completed).toBe(10);
-      expect(run.result.phases[0].metrics.connect.count).toBe(2);
+      expect(run.result.phases[0]!.requests.completed).toBe(10);
+      expect(run.result.phases[0]!.metrics.connect?.count).toBe(2);
     } finally {
       await lab.destroy();
     }

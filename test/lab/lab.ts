@@ -97,8 +97,7 @@ export async function createLab(options: LabOptions): Promise<Lab> {
     return child;
   };
   const ipArgs = (ns: string, command: string, args: string[]) => [...netnsPrefix(ns).slice(1), command, ...args];
-  const spawnIn = (ns: string, command: string, args: string[]) =>
-    track(spawn('ip', ipArgs(ns, command, args), { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const spawnIn = (ns: string, command: string, args: string[]) => track(spawn('ip', ipArgs(ns, command, args), { stdio: ['ignore', 'pipe', 'pipe'] }));
   const runIn = (ns: string, command: string, args: string[], opts: ExecOptions = {}) =>
     exec('ip', ipArgs(ns, command, args), {
       ...opts,
@@ -169,8 +168,24 @@ async function limitRate(ns: string, dev: string, mbit: number, rttMs: number): 
   const bytesPerMs = (mbit * 1e6) / 8 / 1000;
   const burstBytes = Math.max(64 * 1024 + 1514, Math.ceil(bytesPerMs));
   const queueMs = Math.max(20, rttMs);
-  await execOk('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', dev, 'root', 'tbf',
-    'rate', `${mbit}mbit`, 'burst', String(burstBytes), 'latency', `${queueMs}ms`]);
+  await execOk('ip', [
+    'netns',
+    'exec',
+    ns,
+    'tc',
+    'qdisc',
+    'add',
+    'dev',
+    dev,
+    'root',
+    'tbf',
+    'rate',
+    `${mbit}mbit`,
+    'burst',
+    String(burstBytes),
+    'latency',
+    `${queueMs}ms`,
+  ]);
 }
 
 async function hasIpv6(): Promise<boolean> {
@@ -205,7 +220,10 @@ async function checkAvailable(): Promise<LabAvailability> {
     ['gcc', ['--version'], 'gcc not found (Debian package gcc)'],
   ];
   for (const [command, args, why] of tools) {
-    const found = await exec(command, args).then((r) => r.code === 0, () => false);
+    const found = await exec(command, args).then(
+      (r) => r.code === 0,
+      () => false,
+    );
     if (!found) return { ok: false, why };
   }
   try {

@@ -7,12 +7,7 @@
  * `toleranceMs` of `expectedMs`, or else the lowest one seen (so a lab that
  * is really too slow or too fast still fails the caller's assertion).
  */
-export async function settledP50(
-  measureP50: () => Promise<number>,
-  expectedMs: number,
-  toleranceMs: number,
-  attempts = 3,
-): Promise<number> {
+export async function settledP50(measureP50: () => Promise<number>, expectedMs: number, toleranceMs: number, attempts = 3): Promise<number> {
   let lowest = Infinity;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const p50 = await measureP50();

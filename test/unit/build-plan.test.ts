@@ -4,13 +4,27 @@ import { buildPhasePlan, parseTarget, share, type PlanInput } from '../../src/pl
 import type { RunOptionsInput } from '../../src/plan/options.js';
 
 const input = (options: RunOptionsInput, url = 'http://127.0.0.1:8080/x?y=1'): PlanInput => ({
-  name: 'p', url, options, bodyFileBytes: null, caPem: null, where: (k) => `--${k}`,
+  name: 'p',
+  url,
+  options,
+  bodyFileBytes: null,
+  caPem: null,
+  where: (k) => `--${k}`,
 });
 
 describe('buildPhasePlan', () => {
   it('gives the defaults a user of wrk or autocannon expects', () => {
     const plan = buildPhasePlan(input({}));
-    expect(plan).toMatchObject({ strategy: 'persistent', connections: 10, durationMs: 10_000, requests: null, method: 'GET', workers: 1, close: 'server', nodelay: true });
+    expect(plan).toMatchObject({
+      strategy: 'persistent',
+      connections: 10,
+      durationMs: 10_000,
+      requests: null,
+      method: 'GET',
+      workers: 1,
+      close: 'server',
+      nodelay: true,
+    });
     expect(plan.target).toMatchObject({ hostname: '127.0.0.1', port: 8080, path: '/x?y=1', hostHeader: '127.0.0.1:8080' });
   });
 
@@ -47,7 +61,12 @@ describe('buildPhasePlan', () => {
 
 describe('share', () => {
   it('splits a total into parts that differ by at most one and add up', () => {
-    for (const [total, parts] of [[10, 3], [7, 7], [100, 6], [1, 4]] as const) {
+    for (const [total, parts] of [
+      [10, 3],
+      [7, 7],
+      [100, 6],
+      [1, 4],
+    ] as const) {
       const shares = Array.from({ length: parts }, (_, i) => share(total, parts, i));
       expect(shares.reduce((a, b) => a + b, 0)).toBe(total);
       expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);

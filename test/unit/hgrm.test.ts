@@ -15,9 +15,9 @@ const ROW_COLUMNS = [/^ *\d+\.\d{3}$/, /^ $/, /^[01]\.\d{12}$/, /^ $/, /^ *\d+$/
 const LAST_ROW_COLUMNS = [...ROW_COLUMNS.slice(0, 5), /^$/, /^$/];
 const HEADER = '       Value     Percentile TotalCount 1/(1-Percentile)';
 const FOOTER = [
-  /^#\[Mean    = {0,11}\d+\.\d{3}, StdDeviation   = {0,11}\d+\.\d{3}\]$/,
-  /^#\[Max     = {0,11}\d+\.\d{3}, Total count    = {0,11}\d+\]$/,
-  /^#\[Buckets = {0,11}\d+, SubBuckets     = {0,11}\d+\]$/,
+  /^#\[Mean {4}= {0,11}\d+\.\d{3}, StdDeviation {3}= {0,11}\d+\.\d{3}\]$/,
+  /^#\[Max {5}= {0,11}\d+\.\d{3}, Total count {4}= {0,11}\d+\]$/,
+  /^#\[Buckets = {0,11}\d+, SubBuckets {5}= {0,11}\d+\]$/,
 ];
 
 /** HDR keeps 3 significant digits: a value is within 0.1% (plus the 0.001 ms printing resolution). */
@@ -43,25 +43,35 @@ describe('renderHgrm', () => {
     expect(rows.length).toBeGreaterThan(50);
     for (const row of rows.slice(0, -1)) {
       expect(row).toHaveLength(12 + 1 + 14 + 1 + 10 + 1 + 14);
-      expect(rowColumns(row).map((column, i) => ROW_COLUMNS[i]!.test(column)), row).toEqual(ROW_COLUMNS.map(() => true));
+      expect(
+        rowColumns(row).map((column, i) => ROW_COLUMNS[i]!.test(column)),
+        row,
+      ).toEqual(ROW_COLUMNS.map(() => true));
     }
     const last = rows.at(-1)!;
     expect(last).toHaveLength(12 + 1 + 14 + 1 + 10);
     expect(last.slice(13, 27)).toBe('1.000000000000');
-    expect(rowColumns(last).map((column, i) => LAST_ROW_COLUMNS[i]!.test(column)), last).toEqual(LAST_ROW_COLUMNS.map(() => true));
+    expect(
+      rowColumns(last).map((column, i) => LAST_ROW_COLUMNS[i]!.test(column)),
+      last,
+    ).toEqual(LAST_ROW_COLUMNS.map(() => true));
     expect(lines.slice(footerStart, footerStart + 3).map((line, i) => FOOTER[i]!.test(line))).toEqual([true, true, true]);
     expect(lines.slice(footerStart + 3)).toEqual(['']);
   });
 
   it('reads back to the percentiles of the JSON summary, within HDR precision', () => {
     const rows = parseHgrm(text);
-    expect(rows.at(-1)).toEqual({ valueMs: expect.any(Number), percentile: 1, totalCount: summary.count });
+    expect(rows.at(-1)).toEqual({ valueMs: expect.any(Number) as number, percentile: 1, totalCount: summary.count });
     expectWithinHdrPrecision(rows[0]!.valueMs, summary.min);
     expectWithinHdrPrecision(rows.at(-1)!.valueMs, summary.max);
     // 50% and 90% are rows of the default ticks; 95%, 99% and 99.9% fall between rows.
     expectWithinHdrPrecision(valueAt(rows, 0.5), summary.p50);
     expectWithinHdrPrecision(valueAt(rows, 0.9), summary.p90);
-    for (const [percentile, expected] of [[0.95, summary.p95], [0.99, summary.p99], [0.999, summary.p999]] as const) {
+    for (const [percentile, expected] of [
+      [0.95, summary.p95],
+      [0.99, summary.p99],
+      [0.999, summary.p999],
+    ] as const) {
       const below = rows.filter((row) => row.percentile <= percentile).at(-1)!;
       expect(below.valueMs).toBeLessThanOrEqual(expected + 0.0011);
       expect(valueAt(rows, percentile)).toBeGreaterThanOrEqual(expected - 0.0011);

@@ -75,23 +75,56 @@ interface Example {
 }
 
 const REQUESTS: Field[][] = [
-  [[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com']],
-  [[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com'], ['cache-control', 'no-cache']],
-  [[':method', 'GET'], [':scheme', 'https'], [':path', '/index.html'], [':authority', 'www.example.com'], ['custom-key', 'custom-value']],
+  [
+    [':method', 'GET'],
+    [':scheme', 'http'],
+    [':path', '/'],
+    [':authority', 'www.example.com'],
+  ],
+  [
+    [':method', 'GET'],
+    [':scheme', 'http'],
+    [':path', '/'],
+    [':authority', 'www.example.com'],
+    ['cache-control', 'no-cache'],
+  ],
+  [
+    [':method', 'GET'],
+    [':scheme', 'https'],
+    [':path', '/index.html'],
+    [':authority', 'www.example.com'],
+    ['custom-key', 'custom-value'],
+  ],
 ];
 const RESPONSES: Field[][] = [
-  [[':status', '302'], ['cache-control', 'private'], ['date', 'Mon, 21 Oct 2013 20:13:21 GMT'], ['location', 'https://www.example.com']],
-  [[':status', '307'], ['cache-control', 'private'], ['date', 'Mon, 21 Oct 2013 20:13:21 GMT'], ['location', 'https://www.example.com']],
   [
-    [':status', '200'], ['cache-control', 'private'], ['date', 'Mon, 21 Oct 2013 20:13:22 GMT'], ['location', 'https://www.example.com'],
-    ['content-encoding', 'gzip'], ['set-cookie', 'foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1'],
+    [':status', '302'],
+    ['cache-control', 'private'],
+    ['date', 'Mon, 21 Oct 2013 20:13:21 GMT'],
+    ['location', 'https://www.example.com'],
+  ],
+  [
+    [':status', '307'],
+    ['cache-control', 'private'],
+    ['date', 'Mon, 21 Oct 2013 20:13:21 GMT'],
+    ['location', 'https://www.example.com'],
+  ],
+  [
+    [':status', '200'],
+    ['cache-control', 'private'],
+    ['date', 'Mon, 21 Oct 2013 20:13:22 GMT'],
+    ['location', 'https://www.example.com'],
+    ['content-encoding', 'gzip'],
+    ['set-cookie', 'foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1'],
   ],
 ];
 
 // RFC 7541 C.3-C.6: three requests (table 4096) and three responses (table 256), plain and Huffman.
 const SEQUENCES: Array<{ name: string; tableBytes: number; huffman: boolean; examples: Example[] }> = [
   {
-    name: 'C.3 requests without Huffman', tableBytes: 4096, huffman: false,
+    name: 'C.3 requests without Huffman',
+    tableBytes: 4096,
+    huffman: false,
     examples: [
       { name: 'C.3.1', wire: '828684410f7777772e6578616d706c652e636f6d', headers: REQUESTS[0]!, tableSize: 57 },
       { name: 'C.3.2', wire: '828684be58086e6f2d6361636865', headers: REQUESTS[1]!, tableSize: 110 },
@@ -99,7 +132,9 @@ const SEQUENCES: Array<{ name: string; tableBytes: number; huffman: boolean; exa
     ],
   },
   {
-    name: 'C.4 requests with Huffman', tableBytes: 4096, huffman: true,
+    name: 'C.4 requests with Huffman',
+    tableBytes: 4096,
+    huffman: true,
     examples: [
       { name: 'C.4.1', wire: '828684418cf1e3c2e5f23a6ba0ab90f4ff', headers: REQUESTS[0]!, tableSize: 57 },
       { name: 'C.4.2', wire: '828684be5886a8eb10649cbf', headers: REQUESTS[1]!, tableSize: 110 },
@@ -107,34 +142,42 @@ const SEQUENCES: Array<{ name: string; tableBytes: number; huffman: boolean; exa
     ],
   },
   {
-    name: 'C.5 responses without Huffman', tableBytes: 256, huffman: false,
+    name: 'C.5 responses without Huffman',
+    tableBytes: 256,
+    huffman: false,
     examples: [
       {
         name: 'C.5.1',
         wire: '4803333032580770726976617465611d4d6f6e2c203231204f637420323031332032303a31333a323120474d546e1768747470733a2f2f7777772e6578616d706c652e636f6d',
-        headers: RESPONSES[0]!, tableSize: 222,
+        headers: RESPONSES[0]!,
+        tableSize: 222,
       },
       { name: 'C.5.2', wire: '4803333037c1c0bf', headers: RESPONSES[1]!, tableSize: 222 },
       {
         name: 'C.5.3',
         wire: '88c1611d4d6f6e2c203231204f637420323031332032303a31333a323220474d54c05a04677a69707738666f6f3d4153444a4b48514b425a584f5157454f50495541585157454f49553b206d61782d6167653d333630303b2076657273696f6e3d31',
-        headers: RESPONSES[2]!, tableSize: 215,
+        headers: RESPONSES[2]!,
+        tableSize: 215,
       },
     ],
   },
   {
-    name: 'C.6 responses with Huffman', tableBytes: 256, huffman: true,
+    name: 'C.6 responses with Huffman',
+    tableBytes: 256,
+    huffman: true,
     examples: [
       {
         name: 'C.6.1',
         wire: '488264025885aec3771a4b6196d07abe941054d444a8200595040b8166e082a62d1bff6e919d29ad171863c78f0b97c8e9ae82ae43d3',
-        headers: RESPONSES[0]!, tableSize: 222,
+        headers: RESPONSES[0]!,
+        tableSize: 222,
       },
       { name: 'C.6.2', wire: '4883640effc1c0bf', headers: RESPONSES[1]!, tableSize: 222 },
       {
         name: 'C.6.3',
         wire: '88c16196d07abe941054d444a8200595040b8166e084a62d1bffc05a839bd9ab77ad94e7821dd7f2e6c7b335dfdfcd5b3960d5af27087f3672c1ab270fb5291f9587316065c003ed4ee5b1063d5007',
-        headers: RESPONSES[2]!, tableSize: 215,
+        headers: RESPONSES[2]!,
+        tableSize: 215,
       },
     ],
   },

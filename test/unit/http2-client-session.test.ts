@@ -16,7 +16,12 @@ afterEach(async () => {
 });
 
 function profile(streams: number): Http2ClientProfile {
-  const block = encodeStatelessBlock([[':method', 'GET'], [':scheme', 'http'], [':authority', 'localhost'], [':path', '/']]);
+  const block = encodeStatelessBlock([
+    [':method', 'GET'],
+    [':scheme', 'http'],
+    [':authority', 'localhost'],
+    [':path', '/'],
+  ]);
   return { blocks: [block], plainBytes: [0], body: null, streamsAsked: streams, nodelay: true, close: closeRule('h2', 'client'), settingsAckTimeoutUs: 10_000_000 };
 }
 
@@ -84,7 +89,7 @@ describe('Http2ClientSession', () => {
     expect(server.stats().requests).toBe(3);
   });
 
-  it('takes the stream limit from the server\'s SETTINGS_MAX_CONCURRENT_STREAMS', async () => {
+  it("takes the stream limit from the server's SETTINGS_MAX_CONCURRENT_STREAMS", async () => {
     const server = await startServer({ h2c: true, maxConcurrentStreams: 2, latencyMs: 20 });
     servers.push(server);
     const { events: ev, seen } = events(4);

@@ -4,8 +4,18 @@
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder, type FrameHandler } from '../../src/http2/frame-decoder.js';
 import {
-  Flag, FrameType, Setting, writeData, writeFrameHeader, writeGoaway, writeHeaders, writePing, writePriority, writeRstStream,
-  writeSettings, writeWindowUpdate,
+  Flag,
+  FrameType,
+  Setting,
+  writeData,
+  writeFrameHeader,
+  writeGoaway,
+  writeHeaders,
+  writePing,
+  writePriority,
+  writeRstStream,
+  writeSettings,
+  writeWindowUpdate,
 } from '../../src/http2/frames.js';
 import { h2ErrorName } from '../../src/http2/error-codes.js';
 
@@ -49,7 +59,11 @@ const bigBlock = Buffer.alloc(40_000, 0xab);
 
 /** One of every frame type, with the events it should give. */
 const STREAM = frames((out, o) => {
-  o = writeSettings(out, o, [[Setting.MAX_CONCURRENT_STREAMS, 100], [Setting.INITIAL_WINDOW_SIZE, 1 << 20], [0x99, 7]]);
+  o = writeSettings(out, o, [
+    [Setting.MAX_CONCURRENT_STREAMS, 100],
+    [Setting.INITIAL_WINDOW_SIZE, 1 << 20],
+    [0x99, 7],
+  ]);
   o = writeSettings(out, o, null);
   o = writeHeaders(out, o, 1, block, false, 16384);
   o = writeData(out, o, 1, Buffer.from('hello'), 0, 5, true, 16384);
@@ -116,7 +130,10 @@ describe('frame codec', () => {
       o += out.write('abc', o);
       return o + 4;
     });
-    expect(decode(padded)).toEqual([['HEADERS', 1, '82868441', false], ['DATA', 1, 'abc', true, 8]]);
+    expect(decode(padded)).toEqual([
+      ['HEADERS', 1, '82868441', false],
+      ['DATA', 1, 'abc', true, 8],
+    ]);
   });
 });
 
@@ -151,16 +168,8 @@ describe('malformed frames', () => {
     ['WINDOW_UPDATE of 5 bytes', raw(FrameType.WINDOW_UPDATE, 0, 1, '0000000100'), 'FRAME_SIZE_ERROR'],
     ['PRIORITY on stream 0', raw(FrameType.PRIORITY, 0, 0, '0000000010'), 'PROTOCOL_ERROR'],
     ['CONTINUATION without HEADERS', raw(FrameType.CONTINUATION, Flag.END_HEADERS, 1, '82'), 'PROTOCOL_ERROR'],
-    [
-      'another frame inside a header block',
-      Buffer.concat([raw(FrameType.HEADERS, 0, 1, '82'), raw(FrameType.PING, 0, 0, '0000000000000000')]),
-      'PROTOCOL_ERROR',
-    ],
-    [
-      'CONTINUATION on another stream',
-      Buffer.concat([raw(FrameType.HEADERS, 0, 1, '82'), raw(FrameType.CONTINUATION, Flag.END_HEADERS, 3, '84')]),
-      'PROTOCOL_ERROR',
-    ],
+    ['another frame inside a header block', Buffer.concat([raw(FrameType.HEADERS, 0, 1, '82'), raw(FrameType.PING, 0, 0, '0000000000000000')]), 'PROTOCOL_ERROR'],
+    ['CONTINUATION on another stream', Buffer.concat([raw(FrameType.HEADERS, 0, 1, '82'), raw(FrameType.CONTINUATION, Flag.END_HEADERS, 3, '84')]), 'PROTOCOL_ERROR'],
   ];
   for (const [what, bytes, code] of cases) {
     it(`${what}: ${code}, and nothing read after it`, () => {
@@ -171,8 +180,16 @@ describe('malformed frames', () => {
   }
 
   it('stream errors leave the connection going: WINDOW_UPDATE of 0 and PRIORITY of 4 bytes on a stream', () => {
-    const bytes = Buffer.concat([raw(FrameType.WINDOW_UPDATE, 0, 1, '00000000'), raw(FrameType.PRIORITY, 0, 3, '00000000'), raw(FrameType.PING, 0, 0, '0000000000000001')]);
-    expect(decode(bytes)).toEqual([['STREAM_ERROR', 1, 'PROTOCOL_ERROR'], ['STREAM_ERROR', 3, 'FRAME_SIZE_ERROR'], ['PING', false, '0000000000000001']]);
+    const bytes = Buffer.concat([
+      raw(FrameType.WINDOW_UPDATE, 0, 1, '00000000'),
+      raw(FrameType.PRIORITY, 0, 3, '00000000'),
+      raw(FrameType.PING, 0, 0, '0000000000000001'),
+    ]);
+    expect(decode(bytes)).toEqual([
+      ['STREAM_ERROR', 1, 'PROTOCOL_ERROR'],
+      ['STREAM_ERROR', 3, 'FRAME_SIZE_ERROR'],
+      ['PING', false, '0000000000000001'],
+    ]);
   });
 
   it('a larger SETTINGS_MAX_FRAME_SIZE of ours admits larger frames', () => {

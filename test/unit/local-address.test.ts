@@ -69,9 +69,7 @@ describe('parseLocalAddresses', () => {
   });
 
   it(`caps the expansion at ${MAX_LOCAL_ADDRESSES} addresses in total`, () => {
-    expect(usageError('10.0.0.0/8').message).toBe(
-      '--local-address: "10.0.0.0/8" has 16777214 addresses; at most 65536 in total are allowed',
-    );
+    expect(usageError('10.0.0.0/8').message).toBe('--local-address: "10.0.0.0/8" has 16777214 addresses; at most 65536 in total are allowed');
     expect(usageError('fd00::/64').message).toContain('has 18446744073709551616 addresses');
     expect(usageError('10.1.0.0/16,10.2.0.0/16').message).toContain('"10.2.0.0/16" has 65534 addresses');
     expect(parseLocalAddresses('10.0.0.0-10.0.255.255')).toHaveLength(65536);

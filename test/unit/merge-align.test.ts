@@ -24,7 +24,14 @@ describe('merge: series aligned by wall-clock start', () => {
     const merged = mergeResults([runner(start, [10, 10, 10, 10]), runner(start + 2_040, [5, 5, 5, 5])]);
     assertValidResult(merged);
     const phase = merged.phases[0]!;
-    expect(phase.series.map((s) => [s.t, s.requests])).toEqual([[0, 10], [1, 10], [2, 15], [3, 15], [4, 5], [5, 5]]);
+    expect(phase.series.map((s) => [s.t, s.requests])).toEqual([
+      [0, 10],
+      [1, 10],
+      [2, 15],
+      [3, 15],
+      [4, 5],
+      [5, 5],
+    ]);
     expect(phase.startedAtEpochMs).toBe(start);
   });
 

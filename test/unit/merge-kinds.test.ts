@@ -44,7 +44,15 @@ describe('merges by kind', () => {
     expect(minOrNull([])).toBeNull();
     expect(addCounts([{ '200': 3 }, { '200': 1, '503': 2 }])).toEqual({ '200': 4, '503': 2 });
     expect(addBySecond([[1, 2], [10, 20, 30], []])).toEqual([11, 22, 30]);
-    expect(mergeWith([{ a: 1, b: null }, { a: 2, b: 5 }], { a: max, b: sumOrNull })).toEqual({ a: 2, b: 5 });
+    expect(
+      mergeWith(
+        [
+          { a: 1, b: null },
+          { a: 2, b: 5 },
+        ],
+        { a: max, b: sumOrNull },
+      ),
+    ).toEqual({ a: 2, b: 5 });
   });
 
   it('adds histograms bucket by bucket: the merge is the histogram of every value', () => {

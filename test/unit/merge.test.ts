@@ -31,10 +31,23 @@ function distribution(values: number[]): { mean: number; max: number; hdr: strin
 
 function ports(overrides: Partial<PortsSummary> = {}): PortsSummary {
   return {
-    supported: true, source: 'proc', rangeLow: 32768, rangeHigh: 60999, twReuse: 2, twReuseApplies: false,
-    twReuseReason: 'loopback only; target is not', timeWaitHoldSeconds: 60, localAddresses: 1,
-    timeWaitPeak: 0, timeWaitPeakServer: null, peakFraction: 0, sustainableConnectionsPerSecond: 28232 / 60,
-    projectedExhaustionSeconds: null, exhausted: false, exhaustedAtSeconds: null, ...overrides,
+    supported: true,
+    source: 'proc',
+    rangeLow: 32768,
+    rangeHigh: 60999,
+    twReuse: 2,
+    twReuseApplies: false,
+    twReuseReason: 'loopback only; target is not',
+    timeWaitHoldSeconds: 60,
+    localAddresses: 1,
+    timeWaitPeak: 0,
+    timeWaitPeakServer: null,
+    peakFraction: 0,
+    sustainableConnectionsPerSecond: 28232 / 60,
+    projectedExhaustionSeconds: null,
+    exhausted: false,
+    exhaustedAtSeconds: null,
+    ...overrides,
   };
 }
 
@@ -49,9 +62,20 @@ function phaseOf(v: RunnerValues, runnerIndex: number, runnerCount: number): Pha
     requests: { completed, reused: v.reused, errors: errorCount, retried: 0, dropped: 0, perSecond: completed / (v.durationMs / 1000), byStatus: { '200': completed } },
     errors: v.errors,
     connections: {
-      opened: v.connectUs.length, failed: 0, failedByCode: {}, closedByServer: 0, closedByClient: v.connectUs.length, resetByServer: 0,
-      resetByClient: 0, closedByTimeout: 0, reuseRatio: Math.round((v.reused / completed) * 1000) / 1000, peakOpen: v.connectUs.length,
-      keepAliveHeader: null, keepAliveMaxObserved: null, staleReuse: 0, requestsPerConnection: distribution(v.requestsPerConnection),
+      opened: v.connectUs.length,
+      failed: 0,
+      failedByCode: {},
+      closedByServer: 0,
+      closedByClient: v.connectUs.length,
+      resetByServer: 0,
+      resetByClient: 0,
+      closedByTimeout: 0,
+      reuseRatio: Math.round((v.reused / completed) * 1000) / 1000,
+      peakOpen: v.connectUs.length,
+      keepAliveHeader: null,
+      keepAliveMaxObserved: null,
+      staleReuse: 0,
+      requestsPerConnection: distribution(v.requestsPerConnection),
     },
     metrics: { ttfb: summarizeHistogram(histogramOf(v.ttfbUs)), connect: summarizeHistogram(histogramOf(v.connectUs)) },
     ports: ports(),
@@ -66,23 +90,46 @@ function phaseOf(v: RunnerValues, runnerIndex: number, runnerCount: number): Pha
 
 function docOf(...phases: PhaseResult[]): ResultDocument {
   return {
-    schema: RESULT_SCHEMA_ID, tool: { name: 'connload', version: '0.0.0' }, target: { url: 'http://127.0.0.1:8080/', address: '127.0.0.1' },
-    startedAt: '2024-05-04T10:20:30.000Z', ok: true, interrupted: false, phases,
+    schema: RESULT_SCHEMA_ID,
+    tool: { name: 'connload', version: '0.0.0' },
+    target: { url: 'http://127.0.0.1:8080/', address: '127.0.0.1' },
+    startedAt: '2024-05-04T10:20:30.000Z',
+    ok: true,
+    interrupted: false,
+    phases,
   };
 }
 
 /** Deterministic microsecond values around `medianUs` with a long tail. */
 function values(n: number, seed: number, medianUs: number): number[] {
   let state = seed;
-  const random = (): number => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = (): number => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: n }, () => Math.max(1, Math.round(medianUs * Math.exp(0.6 * (random() + random() + random() - 1.5) * 2))));
 }
 
-const a: RunnerValues = { ttfbUs: values(300, 7, 400), connectUs: values(3, 8, 90), requestsPerConnection: [120, 100, 80], reused: 1, errors: { ECONNRESET: 2 }, durationMs: 1000 };
-const b: RunnerValues = { ttfbUs: values(700, 9, 3000), connectUs: values(7, 10, 150), requestsPerConnection: [100, 100, 100, 100, 100, 100, 100], reused: 6, errors: { ECONNRESET: 1, timeout: 4 }, durationMs: 1250 };
+const a: RunnerValues = {
+  ttfbUs: values(300, 7, 400),
+  connectUs: values(3, 8, 90),
+  requestsPerConnection: [120, 100, 80],
+  reused: 1,
+  errors: { ECONNRESET: 2 },
+  durationMs: 1000,
+};
+const b: RunnerValues = {
+  ttfbUs: values(700, 9, 3000),
+  connectUs: values(7, 10, 150),
+  requestsPerConnection: [100, 100, 100, 100, 100, 100, 100],
+  reused: 6,
+  errors: { ECONNRESET: 1, timeout: 4 },
+  durationMs: 1250,
+};
 const union: RunnerValues = {
-  ttfbUs: [...a.ttfbUs, ...b.ttfbUs], connectUs: [...a.connectUs, ...b.connectUs],
-  requestsPerConnection: [...a.requestsPerConnection, ...b.requestsPerConnection], reused: 7, errors: {}, durationMs: 1250,
+  ttfbUs: [...a.ttfbUs, ...b.ttfbUs],
+  connectUs: [...a.connectUs, ...b.connectUs],
+  requestsPerConnection: [...a.requestsPerConnection, ...b.requestsPerConnection],
+  reused: 7,
+  errors: {},
+  durationMs: 1250,
 };
 
 describe('mergeResults', () => {
@@ -122,7 +169,7 @@ describe('mergeResults', () => {
     assertValidResult(merged);
   });
 
-  it('evaluates the inputs\' thresholds and extra ones on the merged phase', () => {
+  it("evaluates the inputs' thresholds and extra ones on the merged phase", () => {
     const withThreshold = phaseOf(a, 0, 2);
     withThreshold.thresholds = [{ expression: 'errors < 5', ok: true, actual: 2 }];
     const doc = mergeResults([docOf(withThreshold), docOf(phaseOf(b, 1, 2))], ['ttfb.count == 1000', 'errors < 5']);
@@ -143,12 +190,15 @@ describe('mergeResults', () => {
     expect(doc.phases[0]!.notes.some((n) => n.includes('derived from reuseRatio x completed'))).toBe(true);
   });
 
-  it('adds TIME_WAIT peaks of different machines; exhaustion is the earliest runner\'s', () => {
+  it("adds TIME_WAIT peaks of different machines; exhaustion is the earliest runner's", () => {
     const pa = phaseOf(a, 0, 2);
     const pb = phaseOf(b, 1, 2);
     pa.ports = ports({ timeWaitPeak: 1000, peakFraction: 1000 / 28232 });
     pb.ports = ports({ timeWaitPeak: 28000, peakFraction: 28000 / 28232, exhausted: true, exhaustedAtSeconds: 0.9 });
-    pa.series = [{ t: 0, requests: 1, newConnections: 1, openConnections: 1, timeWait: 10, errors: 0 }, { t: 1, requests: 2, newConnections: 0, openConnections: 1, timeWait: 20, errors: 0 }];
+    pa.series = [
+      { t: 0, requests: 1, newConnections: 1, openConnections: 1, timeWait: 10, errors: 0 },
+      { t: 1, requests: 2, newConnections: 0, openConnections: 1, timeWait: 20, errors: 0 },
+    ];
     pb.series = [{ t: 0, requests: 4, newConnections: 2, openConnections: 2, timeWait: 5, errors: 1 }];
     const p = mergeResults([docOf(pa), docOf(pb)]).phases[0]!;
     expect(p.ports).toMatchObject({ timeWaitPeak: 29000, peakFraction: 28000 / 28232, exhausted: true, exhaustedAtSeconds: 0.9, localAddresses: 2 });
@@ -159,7 +209,7 @@ describe('mergeResults', () => {
     ]);
   });
 
-  it('merges tcp_tw_reuse: applies only if on every runner; each runner\'s sustainable rate with its own hold time', () => {
+  it("merges tcp_tw_reuse: applies only if on every runner; each runner's sustainable rate with its own hold time", () => {
     const pa = phaseOf(a, 0, 2);
     const pb = phaseOf(b, 1, 2);
     // Runner b reaches the target over loopback with tcp_tw_reuse=2: its ports are free again after ~1 s.
@@ -177,7 +227,7 @@ describe('mergeResults', () => {
     expect(both).toMatchObject({ twReuseApplies: true, timeWaitHoldSeconds: 1, twReuseReason: 'loopback target', sustainableConnectionsPerSecond: 2 * 28232 });
   });
 
-  it('leaves the tcp_tw_reuse fields out when a runner\'s result predates them', () => {
+  it("leaves the tcp_tw_reuse fields out when a runner's result predates them", () => {
     const pa = phaseOf(a, 0, 2);
     const { twReuseApplies: _a, twReuseReason: _r, timeWaitHoldSeconds: _h, ...old } = ports();
     pa.ports = old;

@@ -43,7 +43,7 @@ describe('readPortFacts', () => {
     expect(await readPortFacts('/nonexistent-proc')).toEqual({ rangeLow: null, rangeHigh: null, twReuse: null });
   });
 
-  it('reads this host\'s /proc by default', async () => {
+  it("reads this host's /proc by default", async () => {
     const facts = await readPortFacts();
     if (process.platform !== 'linux') return expect(facts.rangeLow).toBeNull();
     expect(facts.rangeLow).toBeGreaterThan(0);
@@ -139,9 +139,7 @@ describe('exhaustionWarning', () => {
   });
 
   it('warns on a high peak fraction even at a sustainable rate', () => {
-    expect(exhaustionWarning(summarizePorts({ ...base, clientClosesPerSecond: 1 }))).toBe(
-      'TIME_WAIT holds 150 of 200 local ports (75%)',
-    );
+    expect(exhaustionWarning(summarizePorts({ ...base, clientClosesPerSecond: 1 }))).toBe('TIME_WAIT holds 150 of 200 local ports (75%)');
   });
 
   it('says when ports ran out', () => {
@@ -221,9 +219,19 @@ describe('exhaustionAdvice', () => {
 
 describe('isLoopbackAddress', () => {
   it.each([
-    ['127.0.0.1', true], ['127.255.0.9', true], ['::1', true], ['0:0:0:0:0:0:0:1', true], ['::ffff:127.0.0.2', true],
-    ['0.0.0.0', true], ['::', true],
-    ['10.0.0.1', false], ['128.0.0.1', false], ['::2', false], ['::ffff:10.0.0.1', false], ['fe80::1', false], ['localhost', false],
+    ['127.0.0.1', true],
+    ['127.255.0.9', true],
+    ['::1', true],
+    ['0:0:0:0:0:0:0:1', true],
+    ['::ffff:127.0.0.2', true],
+    ['0.0.0.0', true],
+    ['::', true],
+    ['10.0.0.1', false],
+    ['128.0.0.1', false],
+    ['::2', false],
+    ['::ffff:10.0.0.1', false],
+    ['fe80::1', false],
+    ['localhost', false],
   ])('%s -> %s', (address, loopback) => {
     expect(isLoopbackAddress(address)).toBe(loopback);
   });
@@ -281,7 +289,12 @@ describe('tcp_tw_reuse in the projection', () => {
 
   it('the same run towards a non-loopback target with tcp_tw_reuse=2 projects and warns as without reuse', () => {
     const s = summarizePorts({
-      ...base, facts: { ...host, twReuse: 2 }, targetLoopback: false, clientClosesPerSecond: 9451, timeWaitPeak: 14500, timeWaitNow: 14500,
+      ...base,
+      facts: { ...host, twReuse: 2 },
+      targetLoopback: false,
+      clientClosesPerSecond: 9451,
+      timeWaitPeak: 14500,
+      timeWaitNow: 14500,
     });
     expect(s.timeWaitHoldSeconds).toBe(60);
     expect(s.projectedExhaustionSeconds).toBeCloseTo((usable - 14500) / 9451);

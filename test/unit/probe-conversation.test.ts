@@ -27,7 +27,7 @@ const signal = new AbortController().signal;
 const soon = () => nowMs() + 5000;
 
 describe('Conversation', () => {
-  it('captures each response\'s own bytes when pipelined answers arrive in odd pieces', async () => {
+  it("captures each response's own bytes when pipelined answers arrive in odd pieces", async () => {
     const first = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst';
     const second = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nsec\r\n3\r\nond\r\n0\r\n\r\n';
     const third = 'HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n';

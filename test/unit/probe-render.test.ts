@@ -13,9 +13,25 @@ function fixture(): ProbeResult {
     durationMs: 2500,
     options: { timeoutMs: 5000, idleMaxMs: 20_000, insecure: false, servername: null },
     interrupted: false,
-    dns: { ...base, evidence: '2 addresses, 192.0.2.1 probed', addresses: [{ address: '192.0.2.1', family: 4 }, { address: '2001:db8::1', family: 6 }], lookupMs: 1.5 },
+    dns: {
+      ...base,
+      evidence: '2 addresses, 192.0.2.1 probed',
+      addresses: [
+        { address: '192.0.2.1', family: 4 },
+        { address: '2001:db8::1', family: 6 },
+      ],
+      lookupMs: 1.5,
+    },
     connect: { ...base, evidence: 'connected to 192.0.2.1 port 443', address: '192.0.2.1', port: 443, connectMs: 0.42 },
-    tls: { ...base, evidence: 'TLSv1.3, TLS_AES_128_GCM_SHA256, ALPN h2, certificate verified', version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'h2', handshakeMs: 3.2, authorized: true },
+    tls: {
+      ...base,
+      evidence: 'TLSv1.3, TLS_AES_128_GCM_SHA256, ALPN h2, certificate verified',
+      version: 'TLSv1.3',
+      cipher: 'TLS_AES_128_GCM_SHA256',
+      alpn: 'h2',
+      handshakeMs: 3.2,
+      authorized: true,
+    },
     checks: {
       http11: { ...base, evidence: 'answered 200', statusCode: 200, answeredAs: 'HTTP/1.1' },
       http10: { ...base, evidence: 'answered 200 as HTTP/1.1', statusCode: 200, answeredAs: 'HTTP/1.1' },
@@ -25,7 +41,13 @@ function fixture(): ProbeResult {
       keepAliveHeader: { ...base, evidence: 'Keep-Alive: timeout=5, max=100', value: 'timeout=5, max=100', maxRequests: 100, timeoutS: 5 },
       maxRequests: { ...base, evidence: '100 (server closed after the 100th, Connection: close)', requests: 100, limitFound: true, cap: 1000, closedBy: 'announced' },
       idleTimeout: { ...base, evidence: 'closed after 5.0s idle, by FIN', idleMs: 5003, close: 'fin', waitedUpToMs: 20_000 },
-      keepAliveRace: { ...base, evidence: "all 3 requests sent 2-10 ms before the server's 5.0s idle timeout were answered", idleTimeoutMs: 5003, marginsMs: [2, 5, 10], answered: 3 },
+      keepAliveRace: {
+        ...base,
+        evidence: "all 3 requests sent 2-10 ms before the server's 5.0s idle timeout were answered",
+        idleTimeoutMs: 5003,
+        marginsMs: [2, 5, 10],
+        answered: 3,
+      },
       http10KeepAlive: { ...base, verdict: 'no', evidence: 'the response closes the connection (Connection: close)' },
       pipelining: { ...base, evidence: '3 of 3 whole, framed as sent (GET, GET, HEAD); no echo to read the order from', sent: 3, answered: 3, orderCheckedBy: 'framing' },
       halfClose: { ...base, evidence: "answered 200 after the client's FIN" },
@@ -49,7 +71,7 @@ describe('renderProbe', () => {
     expect(rowOf(text, 'DNS lookup')).toMatch(/│ 1\.50ms\s+│ lookup of example\.test/);
     expect(text).toContain('2001:db8::1');
     expect(text).not.toContain('Interrupted');
-    expect(text).not.toMatch(/\x1b\[/);
+    expect(text).not.toContain('\x1b[');
   });
 
   it('shows lower bounds and an interrupted probe', () => {
@@ -64,7 +86,7 @@ describe('renderProbe', () => {
   });
 
   it('colours verdicts only when asked', () => {
-    expect(renderProbe(fixture(), { colorLevel: 1 })).toMatch(/\x1b\[32myes/);
+    expect(renderProbe(fixture(), { colorLevel: 1 })).toContain('\x1b[32myes');
   });
 });
 

@@ -25,7 +25,7 @@ describe('arrivedHeaders', () => {
     expect(arrivedHeaders(body)).toEqual(['X-Connload-Hop']);
   });
 
-  it('does not take a proxy\'s own Connection or Keep-Alive for ours', () => {
+  it("does not take a proxy's own Connection or Keep-Alive for ours", () => {
     const body = [MARKER, 'Connection: close', 'Keep-Alive: timeout=5', 'TE: gzip'].join('\n');
     expect(arrivedHeaders(body)).toEqual([]);
   });
@@ -50,8 +50,17 @@ describe('wording', () => {
 
   it('why a response ends its connection', () => {
     const r = (over: Partial<ResponseSummary>): ResponseSummary => ({
-      statusCode: 200, versionMinor: 1, keepAlive: false, connectionHeader: null, keepAliveHeader: null,
-      keepAliveMax: null, keepAliveTimeoutS: null, bodyBytes: 0, text: '', completedMs: 0, ...over,
+      statusCode: 200,
+      versionMinor: 1,
+      keepAlive: false,
+      connectionHeader: null,
+      keepAliveHeader: null,
+      keepAliveMax: null,
+      keepAliveTimeoutS: null,
+      bodyBytes: 0,
+      text: '',
+      completedMs: 0,
+      ...over,
     });
     expect(closeReason(r({ connectionHeader: 'close' }))).toBe('Connection: close');
     expect(closeReason(r({ versionMinor: 0 }))).toBe('HTTP/1.0 without Connection: keep-alive');

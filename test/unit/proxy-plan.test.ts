@@ -4,7 +4,12 @@ import { parseProxy, proxyFromEnv } from '../../src/plan/proxy.js';
 describe('parseProxy', () => {
   it('reads host, port and credentials, and redacts the password', () => {
     const p = parseProxy('http://alice:s%40cret@127.0.0.1:3128');
-    expect(p).toEqual({ url: 'http://alice:redacted@127.0.0.1:3128', host: '127.0.0.1', port: 3128, authorization: `Basic ${Buffer.from('alice:s@cret').toString('base64')}` });
+    expect(p).toEqual({
+      url: 'http://alice:redacted@127.0.0.1:3128',
+      host: '127.0.0.1',
+      port: 3128,
+      authorization: `Basic ${Buffer.from('alice:s@cret').toString('base64')}`,
+    });
   });
   it('takes host:port without a scheme, and port 80 by default', () => {
     expect(parseProxy('127.0.0.1:8888')).toMatchObject({ host: '127.0.0.1', port: 8888, authorization: null });

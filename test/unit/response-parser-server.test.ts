@@ -58,13 +58,9 @@ function parseAll(chunks: Buffer[], noBody: boolean[]) {
 
 describe('ResponseParser on a real node:http server', () => {
   it('parses pipelined Content-Length, chunked and HEAD responses', async () => {
-    const request = (method: string, path: string, extra = ''): string =>
-      `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`;
+    const request = (method: string, path: string, extra = ''): string => `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`;
     const chunks = await exchange(
-      request('GET', '/length') +
-        request('GET', '/chunked') +
-        request('HEAD', '/length') +
-        request('GET', '/chunked', 'Connection: close\r\n'),
+      request('GET', '/length') + request('GET', '/chunked') + request('HEAD', '/length') + request('GET', '/chunked', 'Connection: close\r\n'),
     );
     const noBody = [false, false, true, false];
     const expected = [
@@ -83,7 +79,10 @@ describe('ResponseParser on a real node:http server', () => {
     expect(live.finish).toBe('idle');
 
     const all = Buffer.concat(chunks);
-    const byteByByte = parseAll(Array.from(all, (_, i) => all.subarray(i, i + 1)), noBody);
+    const byteByByte = parseAll(
+      Array.from(all, (_, i) => all.subarray(i, i + 1)),
+      noBody,
+    );
     expect(byteByByte.events).toEqual(expected);
     expect(byteByByte.finish).toBe('idle');
   });

@@ -58,9 +58,7 @@ describe('ResponseParser state', () => {
   it('the head object is one reused object, valid during onHeaders', () => {
     const seen: ResponseHead[] = [];
     const statuses: number[] = [];
-    const parser = new ResponseParser(
-      quietEvents({ onHeaders: (head) => (seen.push(head), statuses.push(head.statusCode), false) }),
-    );
+    const parser = new ResponseParser(quietEvents({ onHeaders: (head) => (seen.push(head), statuses.push(head.statusCode), false) }));
     const empty = (status: string): string => lines(status, 'Content-Length: 0', '', '');
     parser.execute(bytes(empty('HTTP/1.1 200 OK') + empty('HTTP/1.1 404 Nope')));
     expect(statuses).toEqual([200, 404]);

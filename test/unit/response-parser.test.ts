@@ -92,8 +92,20 @@ const framingCases: Case[] = [
   {
     name: 'chunked with extensions, upper-case hex, leading zeros and trailers',
     input: lines(
-      'HTTP/1.1 200 OK', 'Transfer-Encoding: chunked', '',
-      '5;name=value', 'hello', '0006 ; a="b c";d', ' world', 'A', '0123456789', '000', 'X-Trailer: 1', 'Y:2', '', '',
+      'HTTP/1.1 200 OK',
+      'Transfer-Encoding: chunked',
+      '',
+      '5;name=value',
+      'hello',
+      '0006 ; a="b c";d',
+      ' world',
+      'A',
+      '0123456789',
+      '000',
+      'X-Trailer: 1',
+      'Y:2',
+      '',
+      '',
     ),
     events: ['begin', 'headers 200', 'complete 21'],
     heads: [{ bodyKind: 'chunked', contentLength: -1, keepAlive: true }],
@@ -146,7 +158,10 @@ const framingCases: Case[] = [
     name: '204 and 304 have no body, even with a Content-Length',
     input: lines('HTTP/1.1 204 No Content', '', '') + lines('HTTP/1.1 304 Not Modified', 'Content-Length: 1234', '', ''),
     events: ['begin', 'headers 204', 'complete 0', 'begin', 'headers 304', 'complete 0'],
-    heads: [{ bodyKind: 'none', keepAlive: true }, { bodyKind: 'none', contentLength: 1234, keepAlive: true }],
+    heads: [
+      { bodyKind: 'none', keepAlive: true },
+      { bodyKind: 'none', contentLength: 1234, keepAlive: true },
+    ],
     finish: 'idle',
   },
   {
@@ -157,10 +172,7 @@ const framingCases: Case[] = [
   },
   {
     name: 'two 103 Early Hints with headers, then the final response',
-    input:
-      lines('HTTP/1.1 103 Early Hints', 'Link: </a.css>; rel=preload', '', '') +
-      lines('HTTP/1.1 103', 'Link: </b.js>', '', '') +
-      ok200('page'),
+    input: lines('HTTP/1.1 103 Early Hints', 'Link: </a.css>; rel=preload', '', '') + lines('HTTP/1.1 103', 'Link: </b.js>', '', '') + ok200('page'),
     events: ['begin', 'info 103', 'begin', 'info 103', 'begin', 'headers 200', 'complete 4'],
     finish: 'idle',
   },
@@ -173,7 +185,8 @@ const framingCases: Case[] = [
   },
   {
     name: 'status line without reason, with empty reason, with obs-text reason',
-    input: lines('HTTP/1.1 200', 'Content-Length: 1', '', 'a') +
+    input:
+      lines('HTTP/1.1 200', 'Content-Length: 1', '', 'a') +
       lines('HTTP/1.1 404 ', 'Content-Length: 1', '', 'b') +
       lines('HTTP/1.1 500 Fehler \xe4\xf6\t!', 'Content-Length: 1', '', 'c'),
     events: ['begin', 'headers 200', 'complete 1', 'begin', 'headers 404', 'complete 1', 'begin', 'headers 500', 'complete 1'],
@@ -237,13 +250,29 @@ describe('ResponseParser pipelining', () => {
       input,
       noBody: [false, false, false, false, true],
       events: [
-        'begin', 'headers 200', 'complete 5',
-        'begin', 'headers 200', 'complete 3',
-        'begin', 'headers 204', 'complete 0',
-        'begin', 'info 100', 'begin', 'headers 201', 'complete 2',
-        'begin', 'headers 200', 'complete 0',
-        'begin', 'headers 304', 'complete 0',
-        'begin', 'headers 200', 'complete 8',
+        'begin',
+        'headers 200',
+        'complete 5',
+        'begin',
+        'headers 200',
+        'complete 3',
+        'begin',
+        'headers 204',
+        'complete 0',
+        'begin',
+        'info 100',
+        'begin',
+        'headers 201',
+        'complete 2',
+        'begin',
+        'headers 200',
+        'complete 0',
+        'begin',
+        'headers 304',
+        'complete 0',
+        'begin',
+        'headers 200',
+        'complete 8',
       ],
       finish: 'complete',
     });
@@ -300,8 +329,11 @@ describe('ResponseParser persistence and Keep-Alive', () => {
       name: 'HTTP/1.0 with Connection: Keep-Alive is persistent',
       head: ['HTTP/1.0 200 OK', 'Connection: Keep-Alive', 'Keep-Alive: timeout=5, max=100'],
       expected: {
-        keepAlive: true, connectionHeader: 'Keep-Alive', keepAliveHeader: 'timeout=5, max=100',
-        keepAliveTimeoutS: 5, keepAliveMax: 100,
+        keepAlive: true,
+        connectionHeader: 'Keep-Alive',
+        keepAliveHeader: 'timeout=5, max=100',
+        keepAliveTimeoutS: 5,
+        keepAliveMax: 100,
       },
     },
     {
@@ -340,7 +372,11 @@ describe('ResponseParser persistence and Keep-Alive', () => {
     it(c.name, () => {
       const input = lines(...c.head, ...(c.rest ?? ['Content-Length: 3', '', 'abc']));
       checkEverySplit({
-        name: c.name, input, events: ['begin', 'headers 200', 'complete 3'], heads: [c.expected], finish: 'idle',
+        name: c.name,
+        input,
+        events: ['begin', 'headers 200', 'complete 3'],
+        heads: [c.expected],
+        finish: 'idle',
       });
     });
   }

@@ -10,7 +10,9 @@ import { RUN_OPTION_KEYS } from '../../src/plan/options.js';
 
 const SCENARIOS_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 const SCHEMA_FILE = 'scenario.schema.json';
-const exampleFiles = readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')).sort();
+const exampleFiles = readdirSync(SCENARIOS_DIR)
+  .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
+  .sort();
 
 describe('scenarios/scenario.schema.json', () => {
   it('is the schema the code validates with (npx vitest run -u rewrites it)', async () => {
@@ -18,7 +20,10 @@ describe('scenarios/scenario.schema.json', () => {
   });
 
   it('is draft-07 and lists every run option but threshold for phases and defaults', () => {
-    const schema = JSON.parse(readFileSync(`${SCENARIOS_DIR}${SCHEMA_FILE}`, 'utf8'));
+    const schema = JSON.parse(readFileSync(`${SCENARIOS_DIR}${SCHEMA_FILE}`, 'utf8')) as {
+      $schema: string;
+      properties: { defaults: { properties: object }; phases: { items: { properties: object; additionalProperties: unknown } } };
+    };
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     const options = RUN_OPTION_KEYS.filter((k) => k !== 'threshold').sort();
     expect(Object.keys(schema.properties.defaults.properties).sort()).toEqual(options);
@@ -39,7 +44,7 @@ describe('example scenarios', () => {
 
   it.each(exampleFiles)('%s passes the shipped schema and parseScenario', (file) => {
     const text = readFileSync(`${SCENARIOS_DIR}${file}`, 'utf8');
-    const data = JSON.parse(text);
+    const data = JSON.parse(text) as { $schema?: unknown; target?: unknown };
     const validate = shippedSchemaValidator();
     expect(validate(data), JSON.stringify(validate.errors)).toBe(true);
     expect(data.$schema).toBe('./scenario.schema.json');

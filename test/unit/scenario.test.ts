@@ -27,29 +27,65 @@ function problemsOf(doc: unknown, env: NodeJS.ProcessEnv = {}): string[] {
 describe('parseScenario: valid files', () => {
   it('returns the scenario with empty defaults and thresholds when absent', () => {
     expect(parseScenario(JSON.stringify(MINIMAL), 'm.json', {})).toEqual({
-      name: 'minimal', description: null, target: 'http://127.0.0.1:8080', defaults: {}, phases: [{ name: 'one' }], thresholds: {}, path: 'm.json',
+      name: 'minimal',
+      description: null,
+      target: 'http://127.0.0.1:8080',
+      defaults: {},
+      phases: [{ name: 'one' }],
+      thresholds: {},
+      path: 'm.json',
     });
   });
 
   it('keeps every run option and accepts durations as strings or seconds', () => {
     const phase = {
-      name: 'all', strategy: 'pipeline', connections: 2, duration: '5s', requests: 100, warmup: 1, method: 'HEAD',
-      headers: { 'X-Test': 'yes' }, body: 'x', bodyFile: 'b.txt', workers: 2, depth: 4, streams: 10, maxRequestsPerConnection: 50,
-      maxConnectionAge: '1.5m', close: 'client', nodelay: false, splitWrites: true, connectTimeout: '500ms', timeout: 2.5,
-      insecure: true, ca: 'ca.pem', servername: 'example.com', tlsSessionReuse: true, localAddress: ['127.0.0.2', '127.0.0.3'],
-      rate: 0.5, maxConnections: 8, page: '/index.html,/a.png', sampleInterval: '250ms', runnerIndex: 0, runnerCount: 2,
+      name: 'all',
+      strategy: 'pipeline',
+      connections: 2,
+      duration: '5s',
+      requests: 100,
+      warmup: 1,
+      method: 'HEAD',
+      headers: { 'X-Test': 'yes' },
+      body: 'x',
+      bodyFile: 'b.txt',
+      workers: 2,
+      depth: 4,
+      streams: 10,
+      maxRequestsPerConnection: 50,
+      maxConnectionAge: '1.5m',
+      close: 'client',
+      nodelay: false,
+      splitWrites: true,
+      connectTimeout: '500ms',
+      timeout: 2.5,
+      insecure: true,
+      ca: 'ca.pem',
+      servername: 'example.com',
+      tlsSessionReuse: true,
+      localAddress: ['127.0.0.2', '127.0.0.3'],
+      rate: 0.5,
+      maxConnections: 8,
+      page: '/index.html,/a.png',
+      sampleInterval: '250ms',
+      runnerIndex: 0,
+      runnerCount: 2,
     };
     const scenario = parseScenario(JSON.stringify({ ...MINIMAL, defaults: { localAddress: '127.0.0.0/29' }, phases: [phase] }), 's.json', {});
     expect(scenario.phases[0]).toEqual(phase);
   });
 
   it('merges defaults, phase and thresholds for run (phase wins, headers merged)', () => {
-    const scenario = parseScenario(JSON.stringify({
-      ...MINIMAL,
-      defaults: { connections: 4, headers: { A: '1', B: '2' } },
-      phases: [{ name: 'one', connections: 1, headers: { B: 'phase' } }, { name: 'two' }],
-      thresholds: { '*': ['errors == 0'], two: ['rps > 1'] },
-    }), 's.json', {});
+    const scenario = parseScenario(
+      JSON.stringify({
+        ...MINIMAL,
+        defaults: { connections: 4, headers: { A: '1', B: '2' } },
+        phases: [{ name: 'one', connections: 1, headers: { B: 'phase' } }, { name: 'two' }],
+        thresholds: { '*': ['errors == 0'], two: ['rps > 1'] },
+      }),
+      's.json',
+      {},
+    );
     expect(scenarioPhaseOptions(scenario)).toEqual([
       { name: 'one', connections: 1, headers: { A: '1', B: 'phase' }, threshold: ['errors == 0'] },
       { name: 'two', connections: 4, headers: { A: '1', B: '2' }, threshold: ['errors == 0', 'rps > 1'] },
@@ -62,9 +98,15 @@ describe('parseScenario: ${VAR} substitution', () => {
 
   it('replaces ${VAR} and ${VAR:-default} in every string value, after parsing', () => {
     const env = { HOST: '127.0.0.1', TOKEN: 'a"b\\c' };
-    const scenario = parseScenario(JSON.stringify(doc('http://${HOST}:${PORT:-9090}/x', {
-      phases: [{ name: 'p-${HOST}', headers: { Authorization: 'Bearer ${TOKEN}' }, page: ['/${MISSING:-a}.png'] }],
-    })), 's.json', env);
+    const scenario = parseScenario(
+      JSON.stringify(
+        doc('http://${HOST}:${PORT:-9090}/x', {
+          phases: [{ name: 'p-${HOST}', headers: { Authorization: 'Bearer ${TOKEN}' }, page: ['/${MISSING:-a}.png'] }],
+        }),
+      ),
+      's.json',
+      env,
+    );
     expect(scenario.target).toBe('http://127.0.0.1:9090/x');
     expect(scenario.phases[0]).toEqual({ name: 'p-127.0.0.1', headers: { Authorization: 'Bearer a"b\\c' }, page: ['/a.png'] });
   });
@@ -76,12 +118,8 @@ describe('parseScenario: ${VAR} substitution', () => {
   });
 
   it('reports a missing variable with its path and how to give a default', () => {
-    expect(problemsOf(doc('${STAGING_URL}'))).toEqual([
-      'target: environment variable STAGING_URL is not set (use ${STAGING_URL:-default} for a default)',
-    ]);
-    expect(problemsOf(doc('http://${constructor}/'))).toEqual([
-      'target: environment variable constructor is not set (use ${constructor:-default} for a default)',
-    ]);
+    expect(problemsOf(doc('${STAGING_URL}'))).toEqual(['target: environment variable STAGING_URL is not set (use ${STAGING_URL:-default} for a default)']);
+    expect(problemsOf(doc('http://${constructor}/'))).toEqual(['target: environment variable constructor is not set (use ${constructor:-default} for a default)']);
     expect(problemsOf(doc('http://127.0.0.1', { phases: [{ name: 'a', headers: { Authorization: 'Bearer ${TOKEN}' } }] }))).toEqual([
       'phases[0].headers.Authorization: environment variable TOKEN is not set (use ${TOKEN:-default} for a default)',
     ]);
@@ -131,9 +169,16 @@ describe('parseScenario: every problem at once, with its path', () => {
   });
 
   it('explains unknown keys: suggestions, CLI spellings, run options at the top level', () => {
-    expect(problemsOf({
-      name: 'n', target: 'http://127.0.0.1', phase: [], connections: 3, extra: 1, phases: [{ name: 'a', 'max-connections': 2, Depth: 2, bogus: 1 }],
-    })).toEqual([
+    expect(
+      problemsOf({
+        name: 'n',
+        target: 'http://127.0.0.1',
+        phase: [],
+        connections: 3,
+        extra: 1,
+        phases: [{ name: 'a', 'max-connections': 2, Depth: 2, bogus: 1 }],
+      }),
+    ).toEqual([
       'phase: unknown key (did you mean "phases"?)',
       'connections: unknown key (run options go in "defaults" or in a phase)',
       'extra: unknown key (expected one of $schema, name, description, target, defaults, phases, thresholds)',
@@ -144,10 +189,12 @@ describe('parseScenario: every problem at once, with its path', () => {
   });
 
   it('checks types of every kind of option', () => {
-    expect(problemsOf({
-      ...MINIMAL,
-      phases: [{ name: 'a', rate: 0, nodelay: 'yes', close: 'fin', method: 'GE T', localAddress: [], runnerIndex: -1, timeout: -1, connections: 1.5 }],
-    })).toEqual([
+    expect(
+      problemsOf({
+        ...MINIMAL,
+        phases: [{ name: 'a', rate: 0, nodelay: 'yes', close: 'fin', method: 'GE T', localAddress: [], runnerIndex: -1, timeout: -1, connections: 1.5 }],
+      }),
+    ).toEqual([
       'phases[0].rate: expected a positive number, got 0',
       'phases[0].nodelay: expected true or false, got "yes"',
       'phases[0].close: expected one of "server", "client", "reset", got "fin"',

@@ -4,7 +4,10 @@ import { Http1RequestParser, type Http1Request, type RequestParseError } from '.
 function parse(chunks: string[]): { requests: Http1Request[]; errors: RequestParseError[]; parser: Http1RequestParser } {
   const requests: Http1Request[] = [];
   const errors: RequestParseError[] = [];
-  const parser = new Http1RequestParser((r) => requests.push(r), (e) => errors.push(e));
+  const parser = new Http1RequestParser(
+    (r) => requests.push(r),
+    (e) => errors.push(e),
+  );
   for (const chunk of chunks) parser.push(Buffer.from(chunk, 'latin1'));
   return { requests, errors, parser };
 }

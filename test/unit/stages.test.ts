@@ -11,7 +11,13 @@ import { RampSchedule } from '../../src/run/ramp-supply.js';
 
 const NOW = Date.parse('2026-12-03T10:00:00Z');
 const input = (options: RunOptionsInput): PlanInput => ({
-  name: 'p', url: 'http://127.0.0.1:8080/', options, bodyFileBytes: null, caPem: null, where: (k) => `--${k}`, nowEpochMs: NOW,
+  name: 'p',
+  url: 'http://127.0.0.1:8080/',
+  options,
+  bodyFileBytes: null,
+  caPem: null,
+  where: (k) => `--${k}`,
+  nowEpochMs: NOW,
 });
 const problems = (options: RunOptionsInput): string[] => {
   try {
@@ -32,7 +38,16 @@ describe('parseStages', () => {
     ];
     expect(parseStages('30s:2000,60s:2000,10s:0', 'rps')).toEqual(expected);
     expect(parseStages(['30s:2000', '1m:2000,10s:0'], 'rps')).toEqual(expected);
-    expect(parseStages([{ duration: '30s', target: 2000 }, { duration: 60, target: 2000 }, { duration: '10000ms', target: 0 }], 'rps')).toEqual(expected);
+    expect(
+      parseStages(
+        [
+          { duration: '30s', target: 2000 },
+          { duration: 60, target: 2000 },
+          { duration: '10000ms', target: 0 },
+        ],
+        'rps',
+      ),
+    ).toEqual(expected);
   });
 
   it.each([
@@ -50,7 +65,14 @@ describe('parseStages', () => {
 describe('buildPhasePlan with a ramp', () => {
   it('runs the open model at most at the peak, for as long as the stages', () => {
     const plan = buildPhasePlan(input({ rate: 100, stages: '30s:2000,60s:2000,10s:0', duration: '5s' }));
-    expect(plan.ramp).toEqual({ startRate: 100, stages: [{ durationMs: 30_000, target: 2000 }, { durationMs: 60_000, target: 2000 }, { durationMs: 10_000, target: 0 }] });
+    expect(plan.ramp).toEqual({
+      startRate: 100,
+      stages: [
+        { durationMs: 30_000, target: 2000 },
+        { durationMs: 60_000, target: 2000 },
+        { durationMs: 10_000, target: 0 },
+      ],
+    });
     expect(plan.rate).toBe(2000);
     expect(plan.durationMs).toBe(100_000);
     expect(buildPhasePlan(input({ stages: '10s:1000' })).ramp!.startRate).toBe(0);

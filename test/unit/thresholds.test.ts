@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError, ValidationError } from '../../src/errors.js';
-import {
-  evaluateThreshold, formatThresholdActual, parseThreshold, parseThresholds, type Threshold,
-} from '../../src/metrics/thresholds.js';
+import { evaluateThreshold, formatThresholdActual, parseThreshold, parseThresholds, type Threshold } from '../../src/metrics/thresholds.js';
 import { metricFromUs, phaseResult } from './thresholds-fixture.js';
 
 describe('parseThreshold: valid expressions', () => {

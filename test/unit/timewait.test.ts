@@ -2,14 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  countProcTimeWait,
-  createTimeWaitSampler,
-  isLocalAddress,
-  parseNetstatTimeWait,
-  parseSsTimeWait,
-  procEndpointPatterns,
-} from '../../src/metrics/timewait.js';
+import { countProcTimeWait, createTimeWaitSampler, isLocalAddress, parseNetstatTimeWait, parseSsTimeWait, procEndpointPatterns } from '../../src/metrics/timewait.js';
 
 // Captured from this Linux host (kernel 6.x) after connections to a server on [::]:33517 (0x82ED):
 // one over IPv4 (tcp), one over ::1 and one over ::ffff:127.0.0.1 (tcp6). Lines shortened after the inode.
@@ -137,7 +130,7 @@ describe('createTimeWaitSampler with a procRoot', () => {
 });
 
 describe('isLocalAddress', () => {
-  it('knows loopback and this host\'s interface addresses, not others', () => {
+  it("knows loopback and this host's interface addresses, not others", () => {
     expect(isLocalAddress('127.0.0.1')).toBe(true);
     expect(isLocalAddress('127.3.4.5')).toBe(true);
     expect(isLocalAddress('::1')).toBe(true);

@@ -20,7 +20,10 @@ async function listening(): Promise<number> {
 class Recording implements SocketUser {
   readyAtUs = 0;
   closed: SocketEnd | null = null;
-  constructor(private readonly log: string[], private readonly name: string) {}
+  constructor(
+    private readonly log: string[],
+    private readonly name: string,
+  ) {}
   onSocketReady(): void {
     this.readyAtUs = nowUs();
     this.log.push(`ready ${this.name}`);
