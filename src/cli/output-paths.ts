@@ -50,11 +50,15 @@ export async function outputPathProblems(out: OutputPaths, env: NodeJS.ProcessEn
     ['--json', out.json === '-' ? undefined : out.json, () => fileProblem(out.json!)],
     ['--html', out.html, () => fileProblem(out.html!)],
     ['--junit', out.junit, () => fileProblem(out.junit!)],
-    ['--hgrm', out.hgrm, async () => {
-      const s = await stat(out.hgrm!).catch(() => null);
-      if (s !== null && !s.isDirectory()) return 'is a file; expected a directory';
-      return dirProblem(path.resolve(out.hgrm!), 'the directory');
-    }],
+    [
+      '--hgrm',
+      out.hgrm,
+      async () => {
+        const s = await stat(out.hgrm!).catch(() => null);
+        if (s !== null && !s.isDirectory()) return 'is a file; expected a directory';
+        return dirProblem(path.resolve(out.hgrm!), 'the directory');
+      },
+    ],
     ['GITHUB_STEP_SUMMARY', env.GITHUB_STEP_SUMMARY || undefined, () => fileProblem(env.GITHUB_STEP_SUMMARY!, true)],
   ];
   const problems: string[] = [];

@@ -93,7 +93,8 @@ function checkArgs(a: ProbeArgs): { timeoutMs: number; idleMaxMs: number; displa
   const duration = (option: string, value: string): number => {
     const ms = parseDurationMs(value, 's');
     if (ms === null || ms <= 0) problems.push(`--${option}: expected a duration > 0 like 5s or 500ms, got ${JSON.stringify(value)}`);
-    else if (ms > MAX_TIMER_MS) problems.push(`--${option}: expected at most ${MAX_TIMER_MS} ms, about 24.8 days (the longest delay Node's timers take), got ${JSON.stringify(value)}`);
+    else if (ms > MAX_TIMER_MS)
+      problems.push(`--${option}: expected at most ${MAX_TIMER_MS} ms, about 24.8 days (the longest delay Node's timers take), got ${JSON.stringify(value)}`);
     return ms ?? 0;
   };
   const timeoutMs = duration('timeout', a.timeout);

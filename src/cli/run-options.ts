@@ -22,9 +22,25 @@ export function runOptions<T>(y: Argv<T>) {
     .option('requests', { alias: 'n', requiresArg: true, describe: 'stop after this many requests', group: 'Load' })
     .option('warmup', { type: 'string', describe: 'run this long first without counting', group: 'Load' })
     .option('rate', { alias: 'r', requiresArg: true, describe: 'open model: requests per second in total', group: 'Load' })
-    .option('stage', { type: 'string', array: true, requiresArg: true, describe: 'open model ramp, k6 style: 30s:2000,60s:2000,10s:0 (rate targets in req/s; starts from --rate or 0; the phase lasts as long as the stages)', group: 'Load' })
-    .option('stage-connections', { type: 'string', array: true, requiresArg: true, describe: 'closed model ramp of connections, e.g. 10s:100 (parsed, not run yet)', group: 'Load' })
-    .option('start-at', { type: 'string', describe: 'start barrier: plan, wait until this ISO time or epoch ms, then start (runners on many machines start together)', group: 'Load' })
+    .option('stage', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'open model ramp, k6 style: 30s:2000,60s:2000,10s:0 (rate targets in req/s; starts from --rate or 0; the phase lasts as long as the stages)',
+      group: 'Load',
+    })
+    .option('stage-connections', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'closed model ramp of connections, e.g. 10s:100 (parsed, not run yet)',
+      group: 'Load',
+    })
+    .option('start-at', {
+      type: 'string',
+      describe: 'start barrier: plan, wait until this ISO time or epoch ms, then start (runners on many machines start together)',
+      group: 'Load',
+    })
     .option('max-connections', { requiresArg: true, describe: 'open model: cap on connections (default -c)', group: 'Load' })
     .option('page', { type: 'string', describe: 'page mode: paths fetched as one iteration, e.g. /index.html,/a.png', group: 'Load' })
     .option('workers', { alias: 'w', requiresArg: true, describe: 'worker threads (default 1)', group: 'Load' })
@@ -72,7 +88,7 @@ export function runOptions<T>(y: Argv<T>) {
       group: 'Output',
     })
     .option('sample-interval', { type: 'string', describe: 'TIME_WAIT sampling interval (default 500ms)', group: 'Output' })
-    .option('runner-index', { requiresArg: true, describe: 'this runner\'s index when several machines share the load', group: 'Load' })
+    .option('runner-index', { requiresArg: true, describe: "this runner's index when several machines share the load", group: 'Load' })
     .option('runner-count', { requiresArg: true, describe: 'how many runners share the load', group: 'Load' });
 }
 
@@ -92,8 +108,7 @@ export const numeric = (v: unknown): number | undefined => {
   return (t !== '' && !Number.isNaN(Number(t)) ? Number(t) : v) as number;
 };
 
-const numericDuration = (v: string | undefined): string | number | undefined =>
-  v === undefined ? undefined : /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+const numericDuration = (v: string | undefined): string | number | undefined => (v === undefined ? undefined : /^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
 
 /** Only the options the user gave: scenario defaults fill the rest. */
 export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {

@@ -71,7 +71,14 @@ export function parseFaults(entries: string[]): FaultRates {
 /** Command-line arguments to server options; throws UsageError naming the option at fault. */
 export function serverOptionsFromArgs(given: ServeArgs): ServerOptions {
   // Number options are untyped for yargs (as run's): text that is not a number is said as given.
-  const args: ServeArgs = { ...given, port: numeric(given.port)!, 'keepalive-max': numeric(given['keepalive-max']), 'max-streams': numeric(given['max-streams'])!, capacity: numeric(given.capacity), seed: numeric(given.seed) };
+  const args: ServeArgs = {
+    ...given,
+    port: numeric(given.port)!,
+    'keepalive-max': numeric(given['keepalive-max']),
+    'max-streams': numeric(given['max-streams'])!,
+    capacity: numeric(given.capacity),
+    seed: numeric(given.seed),
+  };
   const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
     throw new UsageError(`--port: expected a port 0..65535 (0 picks one), got ${show(args.port)}`);

@@ -4,7 +4,17 @@ import { ValidationError } from '../errors.js';
 import { parseThreshold, type Threshold } from '../metrics/thresholds.js';
 import { strategyFor, strategyProblems } from '../strategies/index.js';
 import { badRequestTarget, checkHeaders, splitHeaderLines } from './headers.js';
-import { connectionsBound, MAX_CONNECTIONS, MAX_DEPTH, MAX_RATE_PER_RUNNER, MAX_STREAMS, MAX_TIMER_MS, WORKERS_PER_CPU, workersBound, type MachineLimits } from './limits.js';
+import {
+  connectionsBound,
+  MAX_CONNECTIONS,
+  MAX_DEPTH,
+  MAX_RATE_PER_RUNNER,
+  MAX_STREAMS,
+  MAX_TIMER_MS,
+  WORKERS_PER_CPU,
+  workersBound,
+  type MachineLimits,
+} from './limits.js';
 import { parseLocalAddresses } from './local-address.js';
 import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
 import { CLOSE_POLICIES, type ClosePolicy } from '../transport/close-policy.js';
@@ -34,7 +44,7 @@ export interface PlanInput {
 }
 
 // Infinity and NaN as themselves: JSON would say null
-const show = (v: unknown): string => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v) ?? String(v));
+const show = (v: unknown): string => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v)));
 
 /** A URL as outputs show it: a password replaced by "redacted", also in text that does not parse as a URL. */
 export function displayUrl(text: string): string {
@@ -78,7 +88,12 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   const bad = (key: keyof RunOptionsInput | 'url', expected: string, got: unknown): void => {
     problems.push(`${input.where(key)}: expected ${expected}, got ${show(got)}`);
   };
-  const int = (key: keyof RunOptionsInput, fallback: number | null, min = 1, bound: Bound = { max: Number.MAX_SAFE_INTEGER, why: 'the largest exact integer' }): number | null => {
+  const int = (
+    key: keyof RunOptionsInput,
+    fallback: number | null,
+    min = 1,
+    bound: Bound = { max: Number.MAX_SAFE_INTEGER, why: 'the largest exact integer' },
+  ): number | null => {
     const v = o[key];
     if (v === undefined || v === null) return fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
@@ -128,7 +143,12 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   for (const p of checked.problems) problems.push(`${input.where('headers')} ${p}`);
 
   const limits = input.limits ?? null;
-  const workers = int('workers', RUN_DEFAULTS.workers, 1, limits !== null ? { max: workersBound(limits), why: `${WORKERS_PER_CPU} per CPU, ${limits.cpus} CPUs here` } : undefined)!;
+  const workers = int(
+    'workers',
+    RUN_DEFAULTS.workers,
+    1,
+    limits !== null ? { max: workersBound(limits), why: `${WORKERS_PER_CPU} per CPU, ${limits.cpus} CPUs here` } : undefined,
+  )!;
   const sockets: Bound = limits !== null ? connectionsBound(limits, workers) : { max: MAX_CONNECTIONS, why: 'one process; split the load with --runner-count' };
   const connections = int('connections', RUN_DEFAULTS.connections, 1, sockets)!;
   const fixedRate = rateOf(o.rate, o.runnerCount, (expected) => bad('rate', expected, o.rate));
@@ -142,7 +162,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   const rate = ramp !== null ? Math.max(ramp.startRate, ...ramp.stages.map((s) => s.target)) : fixedRate;
   if (ramp !== null && rate === 0) problems.push(`${input.where('stages')}: the ramp never rises above 0 requests per second: expected a target > 0`);
   // a ramp's peak is bounded as --rate is
-  if (ramp !== null && rate !== null && rate > 0) rateOf(rate, o.runnerCount, (expected) => problems.push(`${input.where('stages')}: a peak of ${show(rate)} requests per second: expected ${expected}`));
+  if (ramp !== null && rate !== null && rate > 0)
+    rateOf(rate, o.runnerCount, (expected) => problems.push(`${input.where('stages')}: a peak of ${show(rate)} requests per second: expected ${expected}`));
   if (o.connectionStages !== undefined) {
     const parsed = parseStages(o.connectionStages, 'connections');
     if (isProblems(parsed)) problems.push(...parsed.map((p) => `${input.where('connectionStages')}: ${p}`));
@@ -176,7 +197,9 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
       // Bound to an address this host does not have, every connect fails with EADDRNOTAVAIL (not port exhaustion).
       if (absent.length > 0) {
         const shown = absent.slice(0, 3).join(', ') + (absent.length > 3 ? ` and ${absent.length - 3} more` : '');
-        problems.push(`${input.where('localAddress')}: ${shown} ${absent.length === 1 ? 'is' : 'are'} not an address of this host; expected addresses of its interfaces (ip addr) or of the loopback block 127.0.0.0/8`);
+        problems.push(
+          `${input.where('localAddress')}: ${shown} ${absent.length === 1 ? 'is' : 'are'} not an address of this host; expected addresses of its interfaces (ip addr) or of the loopback block 127.0.0.0/8`,
+        );
       }
     } catch (err) {
       problems.push(`${input.where('localAddress')}: ${(err as Error).message.replace(/^--local-address: /, '')}`);
@@ -212,7 +235,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   let page: string[] | null = null;
   if (o.page !== undefined) {
     page = (Array.isArray(o.page) ? o.page : o.page.split(',')).map((p) => p.trim()).filter((p) => p !== '');
-    if (page.length === 0 || page.some(badRequestTarget)) bad('page', 'paths starting with "/" of visible ASCII (no spaces or controls), e.g. /index.html,/a.png', o.page);
+    if (page.length === 0 || page.some(badRequestTarget))
+      bad('page', 'paths starting with "/" of visible ASCII (no spaces or controls), e.g. /index.html,/a.png', o.page);
     if (rate !== null)
       problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where(ramp !== null ? 'stages' : 'rate')} or ${input.where('page')}`);
   }

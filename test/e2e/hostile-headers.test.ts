@@ -68,7 +68,11 @@ describe('header injection on the command line', () => {
     ['a space in a name', ['-H', `X Bad: ${SECRET}`], /--header "X Bad": expected a name of .*RFC 9110 token/],
     ['a colon-less Authorization', ['-H', `Authorization Bearer ${SECRET}`], /--header #1: expected "Name: value"/],
     ['a Transfer-Encoding', ['-H', 'Transfer-Encoding: chunked'], /--header "Transfer-Encoding": not allowed/],
-    ['a Content-Length that is not the body length', ['-m', 'POST', '--body', 'abc', '-H', 'Content-Length: 30'], /--header "Content-Length": expected the body's length, 3/],
+    [
+      'a Content-Length that is not the body length',
+      ['-m', 'POST', '--body', 'abc', '-H', 'Content-Length: 30'],
+      /--header "Content-Length": expected the body's length, 3/,
+    ],
     ['two Host headers', ['-H', 'Host: a', '-H', 'Host: b'], /"host": given 2 times/],
     ['a CRLF in a page path', ['--page', `/a\r\nX: ${'y'}`], /--page: expected paths starting with "\/" of visible ASCII/],
   ];
@@ -97,7 +101,10 @@ describe('header injection in a scenario', () => {
     ['NUL in a value', { 'X-N': `${SECRET}\0` }, /phases\[0\]\.headers "X-N": the value has a NUL/],
   ])('%s: exit 2, nothing sent', async (_name, headers, pattern) => {
     const file = join(dir, `scenario-${Math.random().toString(36).slice(2)}.json`);
-    await writeFile(file, JSON.stringify({ name: 'hostile', target: recorder.url, phases: [{ name: 'p', strategy: 'persistent', requests: 1, connections: 1, headers }] }));
+    await writeFile(
+      file,
+      JSON.stringify({ name: 'hostile', target: recorder.url, phases: [{ name: 'p', strategy: 'persistent', requests: 1, connections: 1, headers }] }),
+    );
     const r = await runCli(['run', file, '--quiet']);
     expectRefused(r, pattern);
     expect(recorder.connections()).toBe(0);

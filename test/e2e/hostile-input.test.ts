@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultDocument } from '../../src/metrics/result.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { okResponse, rawServer, type RawServer } from '../helpers/raw-server.js';
 
@@ -36,14 +37,22 @@ function expectUsage(r: CliResult, ...patterns: RegExp[]): void {
 describe('numbers are bounded and said as given', () => {
   const cases: Array<[string, string[], RegExp]> = [
     // the open-file limit is no bound: past it connections are counted as EMFILE and the run goes on
-    ['-c 1e9', ['-c', '1e9'], /--connections: expected at most \d+ \(\d+ per worker thread: 16 KiB each in a \d+ MiB heap; add --workers or split the load with --runner-count\), got 1000000000$/],
+    [
+      '-c 1e9',
+      ['-c', '1e9'],
+      /--connections: expected at most \d+ \(\d+ per worker thread: 16 KiB each in a \d+ MiB heap; add --workers or split the load with --runner-count\), got 1000000000$/,
+    ],
     ['-c 1e9 over 4 workers', ['-c', '1e9', '-w', '4'], /--connections: expected at most \d+ \(.*\), got 1000000000$/],
     ['-c 1e8', ['-c', '1e8'], /--connections: expected at most \d+ .*got 100000000$/],
     ['-c abc', ['-c', 'abc'], /--connections: expected a positive integer, got "abc"$/],
     ['-c ""', ['-c', ''], /--connections: expected a positive integer, got ""$/],
     ['--rate 1e12', ['--rate', '1e12'], /--rate: expected at most 1000000 \(1000000 per runner.*\), got 1000000000000$/],
     ['--rate Infinity', ['--rate', 'Infinity'], /--rate: expected a finite number of requests per second > 0, got Infinity$/],
-    ['--duration beyond a timer', ['-d', '25000h'], /--duration: expected at most 2147483647 ms, about 24.8 days \(the longest delay Node's timers take\), got "25000h"$/],
+    [
+      '--duration beyond a timer',
+      ['-d', '25000h'],
+      /--duration: expected at most 2147483647 ms, about 24.8 days \(the longest delay Node's timers take\), got "25000h"$/,
+    ],
     ['--timeout 0', ['--timeout', '0'], /--timeout: expected a duration > 0/],
     ['--workers 1e6', ['-w', '1000000'], /--workers: expected at most \d+ \(4 per CPU, \d+ CPUs here\), got 1000000$/],
     ['--depth 1e9', ['-s', 'pipeline', '--depth', '1e9'], /--depth: expected at most 10000 .*got 1000000000$/],
@@ -76,15 +85,28 @@ describe('files and addresses are checked before the load is sent', () => {
     const aFile = join(dir, 'a-file');
     await writeFile(aFile, 'x');
     const before = server.stats.connections;
-    const r = await runCli([
-      'run', url, '-n', '1', '--quiet',
-      '--json', join(aFile, 'result.json'),
-      '--html', dir,
-      '--hgrm', aFile,
-      '--junit', join(aFile, 'sub', 'junit.xml'),
-      '--ca', notCa,
-      '--local-address', '192.0.2.254',
-    ], { env: { GITHUB_STEP_SUMMARY: dir } });
+    const r = await runCli(
+      [
+        'run',
+        url,
+        '-n',
+        '1',
+        '--quiet',
+        '--json',
+        join(aFile, 'result.json'),
+        '--html',
+        dir,
+        '--hgrm',
+        aFile,
+        '--junit',
+        join(aFile, 'sub', 'junit.xml'),
+        '--ca',
+        notCa,
+        '--local-address',
+        '192.0.2.254',
+      ],
+      { env: { GITHUB_STEP_SUMMARY: dir } },
+    );
     expectUsage(
       r,
       /^ {2}--json: ".*a-file\/result.json" cannot be created: ".*a-file" is not a directory$/m,
@@ -108,7 +130,7 @@ describe('files and addresses are checked before the load is sent', () => {
     );
   });
 
-  it('a loopback --local-address is this host\'s (any of 127.0.0.0/8 binds)', async () => {
+  it("a loopback --local-address is this host's (any of 127.0.0.0/8 binds)", async () => {
     const r = await runCli(['run', url, '-n', '2', '-c', '1', '--quiet', '--local-address', '127.0.0.7']);
     expect(r.code, r.stderr).toBe(0);
   });
@@ -130,13 +152,20 @@ describe('saved results and scenarios that would crash a reader', () => {
   });
 
   it('a corrupted hdr is exit 2 naming its path, for report, compare and merge', async () => {
-    const doc = JSON.parse(await readFile(good, 'utf8'));
-    doc.phases[0].metrics.latency.hdr = 'HISTFAAAACh4nJNpmSzMwMDAxMDAwMzAwMDAwMDAwMDAw';
+    const doc = JSON.parse(await readFile(good, 'utf8')) as ResultDocument;
+    doc.phases[0]!.metrics.latency!.hdr = 'HISTFAAAACh4nJNpmSzMwMDAxMDAwMzAwMDAwMDAwMDAw';
     const bad = join(dir, 'bad-hdr.json');
     await writeFile(bad, JSON.stringify(doc));
-    for (const args of [['report', bad, '--html', join(dir, 'bad.html')], ['compare', good, bad], ['merge', good, bad, '-o', join(dir, 'merged.json')]]) {
+    for (const args of [
+      ['report', bad, '--html', join(dir, 'bad.html')],
+      ['compare', good, bad],
+      ['merge', good, bad, '-o', join(dir, 'merged.json')],
+    ]) {
       const r = await runCli(args);
-      expectUsage(r, /invalid result file .*bad-hdr.json \(a histogram cannot be decoded\): phases\[0\]\.metrics\.latency\.hdr: expected a compressed base64 HdrHistogram/);
+      expectUsage(
+        r,
+        /invalid result file .*bad-hdr.json \(a histogram cannot be decoded\): phases\[0\]\.metrics\.latency\.hdr: expected a compressed base64 HdrHistogram/,
+      );
     }
   });
 
@@ -157,18 +186,26 @@ describe('saved results and scenarios that would crash a reader', () => {
 
   it('phases named constructor and toString run, with their own thresholds only', async () => {
     const file = join(dir, 'proto.json');
-    await writeFile(file, JSON.stringify({
-      name: 'proto', target: url, defaults: { requests: 5, connections: 1 },
-      phases: [{ name: 'constructor', strategy: 'persistent' }, { name: 'toString', strategy: 'persistent' }],
-      thresholds: { toString: ['errors == 0'] },
-    }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'proto',
+        target: url,
+        defaults: { requests: 5, connections: 1 },
+        phases: [
+          { name: 'constructor', strategy: 'persistent' },
+          { name: 'toString', strategy: 'persistent' },
+        ],
+        thresholds: { toString: ['errors == 0'] },
+      }),
+    );
     const r = await runCli(['run', file, '--quiet', '--json', '-']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
-    const doc = JSON.parse(r.stdout);
-    expect(doc.phases.map((p: { name: string }) => p.name)).toEqual(['constructor', 'toString']);
-    expect(doc.phases[0].thresholds).toEqual([]);
-    expect(doc.phases[1].thresholds).toHaveLength(1);
+    const doc = JSON.parse(r.stdout) as ResultDocument;
+    expect(doc.phases.map((p) => p.name)).toEqual(['constructor', 'toString']);
+    expect(doc.phases[0]!.thresholds).toEqual([]);
+    expect(doc.phases[1]!.thresholds).toHaveLength(1);
   });
 });
 

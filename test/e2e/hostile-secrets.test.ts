@@ -6,6 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ResultDocument } from '../../src/metrics/result.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 
@@ -67,9 +68,18 @@ it('no command shows the password of the URL, in any output', async () => {
   await step('run with a URL that does not parse', ['run', `http://tester:${PASSWORD}@127.0.0.1:99999/`], 2);
   await step('run with another scheme', ['run', `ftp://tester:${PASSWORD}@127.0.0.1/`], 2);
   // scenarios live outside `dir`: they hold the password themselves, and `dir` is searched
-  await writeFile(join(inputs, 'bad-port.json'), JSON.stringify({ name: 's', target: `http://tester:${PASSWORD}@127.0.0.1:99999/`, phases: [{ name: 'p', strategy: 'persistent' }] }));
-  await writeFile(join(inputs, 'ftp.json'), JSON.stringify({ name: 's', target: `ftp://tester:${PASSWORD}@127.0.0.1/`, phases: [{ name: 'p', strategy: 'persistent' }] }));
-  await writeFile(join(inputs, 'good.json'), JSON.stringify({ name: 's', target: url, defaults: { requests: 20, connections: 1 }, phases: [{ name: 'p', strategy: 'persistent' }] }));
+  await writeFile(
+    join(inputs, 'bad-port.json'),
+    JSON.stringify({ name: 's', target: `http://tester:${PASSWORD}@127.0.0.1:99999/`, phases: [{ name: 'p', strategy: 'persistent' }] }),
+  );
+  await writeFile(
+    join(inputs, 'ftp.json'),
+    JSON.stringify({ name: 's', target: `ftp://tester:${PASSWORD}@127.0.0.1/`, phases: [{ name: 'p', strategy: 'persistent' }] }),
+  );
+  await writeFile(
+    join(inputs, 'good.json'),
+    JSON.stringify({ name: 's', target: url, defaults: { requests: 20, connections: 1 }, phases: [{ name: 'p', strategy: 'persistent' }] }),
+  );
   await step('a scenario whose target does not parse', ['run', join(inputs, 'bad-port.json')], 2);
   await step('a scenario whose target is ftp', ['run', join(inputs, 'ftp.json')], 2);
   await step('a scenario', ['run', join(inputs, 'good.json'), '--json', out('scenario.json'), ...outputs('scenario')], 0);
@@ -89,11 +99,27 @@ it('no command shows the password of the URL, in any output', async () => {
 
   // The outputs were written (so the search below searched something) and show the redacted URL.
   const files = await filesUnder(dir);
-  for (const name of ['older.html', 'older-merged.json', 'scenario.json', 'scenario.html', 'a.json', 'a.html', 'a.xml', 'b.html', 'report.html', 'report.xml', 'merged.json', 'merged.html', 'merged.xml', 'probe.json', 'step-summary.md']) {
+  for (const name of [
+    'older.html',
+    'older-merged.json',
+    'scenario.json',
+    'scenario.html',
+    'a.json',
+    'a.html',
+    'a.xml',
+    'b.html',
+    'report.html',
+    'report.xml',
+    'merged.json',
+    'merged.html',
+    'merged.xml',
+    'probe.json',
+    'step-summary.md',
+  ]) {
     expect(files, name).toContain(out(name));
   }
   expect(files.some((f) => f.startsWith(out('a-hgrm')))).toBe(true);
-  expect(JSON.parse(await readFile(out('a.json'), 'utf8')).target.url).toBe(`http://tester:redacted@127.0.0.1:${port}/`);
+  expect((JSON.parse(await readFile(out('a.json'), 'utf8')) as ResultDocument).target.url).toBe(`http://tester:redacted@127.0.0.1:${port}/`);
   expect(results.find(([l]) => l === 'run against a closed port')![1].stderr).toMatch(/cannot reach http:\/\/tester:redacted@127\.0\.0\.1:\d+\//);
 
   const leaks: string[] = [];

@@ -116,9 +116,12 @@ describe('response parser (property)', () => {
     const bytesArb = fc.oneof(
       fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
       // bytes after a plausible start, so the parser gets past the status line now and then
-      fc.tuple(fc.constantFrom('HTTP/1.1 200 OK\r\n', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', 'HTTP/1.0 200 OK\r\nContent-Length: 5\r\n'), fc.uint8Array({ maxLength: 200 })).map(([s, a]) =>
-        Buffer.concat([Buffer.from(s, 'latin1'), Buffer.from(a)]),
-      ),
+      fc
+        .tuple(
+          fc.constantFrom('HTTP/1.1 200 OK\r\n', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', 'HTTP/1.0 200 OK\r\nContent-Length: 5\r\n'),
+          fc.uint8Array({ maxLength: 200 }),
+        )
+        .map(([s, a]) => Buffer.concat([Buffer.from(s, 'latin1'), Buffer.from(a)])),
     );
     fc.assert(
       fc.property(bytesArb, fc.array(fc.nat(), { maxLength: 8 }), (bytes, positions) => {
