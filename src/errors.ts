@@ -5,8 +5,17 @@ export const EXIT = {
   thresholdFailed: 1,
   usage: 2,
   runFailed: 3,
+  /** SIGHUP (the terminal went away): 128 + 1 */
+  hangup: 129,
+  /** SIGINT (Ctrl-C): 128 + 2 */
   interrupted: 130,
+  /** SIGTERM (kill, a CI runner cancelling): 128 + 15 */
+  terminated: 143,
 } as const;
+
+/** The signals that stop a run and write the partial report, with their exit codes (128 + number, as shells do). */
+export const STOP_SIGNALS = { SIGHUP: EXIT.hangup, SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
+export type StopSignal = keyof typeof STOP_SIGNALS;
 
 export class ConnloadError extends Error {
   readonly code: string;
@@ -49,9 +58,9 @@ export class ThresholdFailedError extends ConnloadError {
   }
 }
 
-/** Ctrl-C: the partial report was written. Exit 130. */
+/** Ctrl-C, SIGTERM or SIGHUP: the partial report was written. Exit 130, 143 or 129. */
 export class InterruptedError extends ConnloadError {
-  constructor() {
-    super('interrupted: the partial report was written', 'EINTERRUPTED', EXIT.interrupted);
+  constructor(signal: StopSignal = 'SIGINT') {
+    super(`interrupted${signal === 'SIGINT' ? '' : ` by ${signal}`}: the partial report was written`, 'EINTERRUPTED', STOP_SIGNALS[signal]);
   }
 }

@@ -1,9 +1,10 @@
 // The entry module: the only place that exits the process. Commands throw;
 // errors become exit codes here (0 ok, 1 threshold failed, 2 bad input,
-// 3 run failed, 130 interrupted).
-import yargs from 'yargs';
+// 3 run failed, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM).
+import { createRequire } from 'node:module';
+import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ConnloadError, EXIT, UsageError } from './errors.js';
+import { ConnloadError, EXIT, STOP_SIGNALS, UsageError, type StopSignal } from './errors.js';
 import { interrupt } from './cli/context.js';
 import { compareCommand } from './cli/compare.js';
 import { demoCommand } from './cli/demo.js';
@@ -15,12 +16,26 @@ import { runCommand } from './cli/run.js';
 import { serveCommand } from './cli/serve.js';
 import { TOOL_VERSION } from './version.js';
 
-let interrupts = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+// yargs' CommonJS build: its ESM build wraps help text at the width without regard to words
+// ("pipelini" / "ng"); the CommonJS one wraps between words (wrap-ansi).
+const yargs = createRequire(import.meta.url)('yargs/yargs') as (args: string[]) => Argv;
+
+let stops = 0;
+for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) {
   process.on(signal, () => {
-    // First Ctrl-C: stop and write the partial report. Second: leave now.
-    if (++interrupts > 1) process.exit(EXIT.interrupted);
-    interrupt();
+    // First signal: stop and write the partial report. Second: leave now, whatever the workers do
+    // (process.exit ends their threads too).
+    if (++stops > 1) process.exit(STOP_SIGNALS[signal]);
+    interrupt(signal);
+  });
+}
+
+// A reader that went away (`connload run --json - | head -c 10`, `| true`): EPIPE on stdout or stderr.
+// Nothing more can be shown there; the files asked for are still written, and the exit code is the run's.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    throw err;
   });
 }
 
@@ -42,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
       .version(TOOL_VERSION)
       .help()
       .alias('h', 'help')
+      // the terminal's width, at most 120; 100 when the help goes to a file or a pipe
       .wrap(Math.min(120, process.stdout.columns ?? 100))
       .fail((message, err) => {
         // yargs' own complaints (missing value, unknown option) are bad input; our errors keep their code.

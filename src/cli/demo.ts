@@ -8,6 +8,7 @@ import { startServer } from '../server/server.js';
 import { strategyFor } from '../strategies/index.js';
 import { context } from './context.js';
 import { executePlans, type OutputOptions } from './execute.js';
+import { assertOutputsWritable } from './output-paths.js';
 import { outputOptions } from './run.js';
 
 /**
@@ -47,6 +48,7 @@ export const demoCommand: CommandModule = {
       .example('$0 demo', 'compare the strategies against the built-in server'),
   handler: async (argv) => {
     const a = argv as unknown as OutputOptions & { requests: number; connections: number; latency: number };
+    await assertOutputsWritable(a);
     const server = await startServer({ latencyMs: a.latency, h2c: true });
     let doc: ResultDocument;
     const phases = DEMO_PHASES.filter((p) => strategyFor(p.strategy) !== undefined);

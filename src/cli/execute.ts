@@ -15,7 +15,8 @@ import { runPhase } from '../run/coordinator.js';
 import { createLiveDisplay } from '../report/live.js';
 import { renderMarkdownSummary } from '../report/markdown.js';
 import { colorLevel } from '../report/style.js';
-import { writeReportFiles } from './report.js';
+import { context } from './context.js';
+import { writeFailure, writeReportFiles } from './report.js';
 import { renderTables } from '../report/table.js';
 
 export interface OutputOptions {
@@ -45,7 +46,7 @@ export async function resolveAddress(plan: PhasePlan): Promise<string> {
 export async function executePlans(plans: PhasePlan[], out: OutputOptions, signal: AbortSignal): Promise<ResultDocument> {
   const doc = await runPlans(plans, out, signal);
   await writeOutputs(doc, out);
-  if (doc.interrupted) throw new InterruptedError();
+  if (doc.interrupted) throw new InterruptedError(context.stoppedBy ?? undefined);
   const failed = thresholdFailures(doc.phases);
   if (failed.length > 0) throw new ThresholdFailedError(`${failed.length} threshold${failed.length > 1 ? 's' : ''} failed:\n  ${failed.join('\n  ')}`);
   return doc;
@@ -62,7 +63,11 @@ export async function runPlans(plans: PhasePlan[], out: Pick<OutputOptions, 'qui
   const phases: PhaseResult[] = [];
   let interrupted = false;
   for (const plan of plans) {
-    if (signal.aborted) break;
+    // Stopped before this phase began (even before the first): what was done is the partial report.
+    if (signal.aborted) {
+      interrupted = true;
+      break;
+    }
     const facts = phaseFacts(plan);
     const watchPorts = exhaustionWatch({ facts: host.ports, localAddresses: facts.localAddresses, targetLoopback: host.targetLoopback });
     let run;
@@ -89,14 +94,24 @@ export async function runPlans(plans: PhasePlan[], out: Pick<OutputOptions, 'qui
   return doc;
 }
 
+/** Writes every output asked for; one that fails (disk full, removed directory) does not stop the others. */
 export async function writeOutputs(doc: ResultDocument, out: OutputOptions): Promise<void> {
   const jsonText = JSON.stringify(doc, null, 2) + '\n';
   const tableStream = out.json === '-' ? process.stderr : process.stdout;
   tableStream.write(renderTables(doc, { colorLevel: colorLevel(tableStream), comparisonOnly: out.comparisonOnly }));
   if (out.json === '-') process.stdout.write(jsonText);
-  else if (out.json) await writeFile(out.json, jsonText);
-  await writeReportFiles(doc, out);
+  const failures: string[] = [];
+  const attempt = async (what: string, write: () => Promise<unknown>): Promise<void> => {
+    try {
+      await write();
+    } catch (err) {
+      failures.push(err instanceof RunError ? err.message : `${what}: ${writeFailure(err)}`);
+    }
+  };
+  if (out.json && out.json !== '-') await attempt(`--json ${out.json}`, () => writeFile(out.json!, jsonText));
+  await attempt('report files', () => writeReportFiles(doc, out));
   const summary = process.env.GITHUB_STEP_SUMMARY;
   // A line break first: an earlier step may not have ended its last line, which would swallow the heading.
-  if (summary) await appendFile(summary, `\n${renderMarkdownSummary(doc)}`);
+  if (summary) await attempt(`GITHUB_STEP_SUMMARY ${summary}`, () => appendFile(summary, `\n${renderMarkdownSummary(doc)}`));
+  if (failures.length > 0) throw new RunError(`could not write ${failures.join('; ')}`, 'EOUTPUT');
 }

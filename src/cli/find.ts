@@ -236,7 +236,7 @@ export const findCommand: CommandModule<object, FindArgs> = {
     await writeOutputs(doc, args as unknown as OutputOptions);
     const tableStream = args.json === '-' ? process.stderr : process.stdout;
     tableStream.write(`\n${renderCapacity(doc.capacity!, colorLevel(tableStream))}`);
-    if (doc.interrupted) throw new InterruptedError();
+    if (doc.interrupted) throw new InterruptedError(context.stoppedBy ?? undefined);
     if (doc.capacity!.value === null) {
       const first = doc.capacity!.curve[0];
       throw new ThresholdFailedError(`find: even the first step failed${first ? ` (${first.phase}: ${first.failedThreshold})` : ''}: no capacity found`);

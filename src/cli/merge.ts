@@ -5,6 +5,7 @@ import { ThresholdFailedError } from '../errors.js';
 import { mergeResults } from '../metrics/merge.js';
 import { parseThresholds, thresholdFailures } from '../metrics/thresholds.js';
 import { writeOutputs } from './execute.js';
+import { assertOutputsWritable } from './output-paths.js';
 import { readResultFile } from './report.js';
 import { reportFileOptions } from './run-options.js';
 
@@ -37,6 +38,7 @@ export const mergeCommand: CommandModule = {
   handler: async (argv) => {
     const a = argv as unknown as MergeArgs;
     const thresholds = parseThresholds(a.threshold ?? []); // every bad expression at once, before any file is read
+    await assertOutputsWritable({ json: a.out, html: a.html, hgrm: a.hgrm, junit: a.junit });
     const docs = await Promise.all(a.results.map((file) => readResultFile(file)));
     const merged = mergeResults(docs, thresholds, a.results);
     const partial = a.results.filter((_, i) => docs[i]!.interrupted);

@@ -1,13 +1,16 @@
 // `connload probe <url>`: discovers how a server treats connections (DESIGN.md, Probe).
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { InterruptedError, UsageError, ValidationError } from '../errors.js';
 import { parseTarget } from '../plan/build-plan.js';
+import { MAX_TIMER_MS } from '../plan/limits.js';
 import { formatMs, parseDurationMs } from '../units.js';
 import { CHECK_NAMES, probeBoundMs, runProbe, SEQUENTIAL_CHECKS } from '../probe/probe.js';
 import { renderProbe } from '../probe/render.js';
 import { colorLevel } from '../report/style.js';
 import { context } from './context.js';
+import { assertOutputsWritable } from './output-paths.js';
+import { caProblem, readInputFile } from './input-files.js';
 
 const DEFAULT_TIMEOUT = '5s';
 const DEFAULT_IDLE_MAX = '20s';
@@ -46,7 +49,8 @@ export const probeCommand: CommandModule = {
       .example('$0 probe https://staging.example.com/ --idle-max 70s --json probe.json', 'wait longer for the idle close, save the result'),
   handler: async (argv) => {
     const a = argv as unknown as ProbeArgs;
-    const { timeoutMs, idleMaxMs } = checkArgs(a);
+    const { timeoutMs, idleMaxMs, displayUrl } = checkArgs(a);
+    await assertOutputsWritable({ json: a.json });
     const caPem = a.ca === undefined ? null : await readCa(a.ca);
     const stderr = process.stderr;
     const progress = !a.quiet && stderr.isTTY === true;
@@ -63,11 +67,11 @@ export const probeCommand: CommandModule = {
         // Said once the target is reached: an unreachable target gets just the one error line.
         onReachable: a.quiet
           ? undefined
-          : (address) => stderr.write(`probe ${a.url} (${address}): ${CHECK_NAMES.length} checks, at most ${formatMs(probeBoundMs(timeoutMs, idleMaxMs))}\n`),
+          : (address) => stderr.write(`probe ${displayUrl} (${address}): ${CHECK_NAMES.length} checks, at most ${formatMs(probeBoundMs(timeoutMs, idleMaxMs))}\n`),
         onCheck: progress ? (name, i, total) => stderr.write(`\r\x1b[2Kchecking ${name} (${i + 1}/${total})`) : undefined,
       });
     } catch (err) {
-      if (context.signal.aborted) throw new InterruptedError();
+      if (context.signal.aborted) throw new InterruptedError(context.stoppedBy ?? undefined);
       throw err;
     } finally {
       if (progress) stderr.write('\r\x1b[2K');
@@ -77,32 +81,33 @@ export const probeCommand: CommandModule = {
     const jsonText = `${JSON.stringify(result, null, 2)}\n`;
     if (a.json === '-') process.stdout.write(jsonText);
     else if (a.json !== undefined) await writeFile(a.json, jsonText);
-    if (result.interrupted) throw new InterruptedError();
+    if (result.interrupted) throw new InterruptedError(context.stoppedBy ?? undefined);
   },
 };
 
 /** Every bad input at once, before anything is sent. */
-function checkArgs(a: ProbeArgs): { timeoutMs: number; idleMaxMs: number } {
+function checkArgs(a: ProbeArgs): { timeoutMs: number; idleMaxMs: number; displayUrl: string } {
   const problems: string[] = [];
   const target = parseTarget(a.url);
   if (typeof target === 'string') problems.push(`url: ${target}`);
   const duration = (option: string, value: string): number => {
     const ms = parseDurationMs(value, 's');
     if (ms === null || ms <= 0) problems.push(`--${option}: expected a duration > 0 like 5s or 500ms, got ${JSON.stringify(value)}`);
+    else if (ms > MAX_TIMER_MS)
+      problems.push(`--${option}: expected at most ${MAX_TIMER_MS} ms, about 24.8 days (the longest delay Node's timers take), got ${JSON.stringify(value)}`);
     return ms ?? 0;
   };
   const timeoutMs = duration('timeout', a.timeout);
   const idleMaxMs = duration('idle-max', a['idle-max']);
   if (problems.length === 1) throw new UsageError(problems[0]!);
   if (problems.length > 1) throw new ValidationError('invalid options', problems);
-  return { timeoutMs, idleMaxMs };
+  // the URL as every output shows it: a password in it redacted
+  return { timeoutMs, idleMaxMs, displayUrl: typeof target === 'string' ? '' : target.url };
 }
 
 async function readCa(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--ca: cannot read ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : code}`);
-  }
+  const pem = (await readInputFile('--ca', file))!.toString('utf8');
+  const problem = caProblem('--ca', file, pem);
+  if (problem !== null) throw new UsageError(problem);
+  return pem;
 }

@@ -1,19 +1,23 @@
 // `connload report <result.json>`: renders a saved result again, the same tables
 // the run printed, and on request its HTML, .hgrm and JUnit files. Also reads and
 // checks result files for `compare`.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { CommandModule } from 'yargs';
-import { UsageError, ValidationError } from '../errors.js';
+import { RunError, UsageError, ValidationError } from '../errors.js';
 import { RESULT_SCHEMA_ID, type ResultDocument } from '../metrics/result.js';
+import { decodeHistogram } from '../metrics/histogram.js';
 import { RESULT_JSON_SCHEMA } from '../metrics/result-schema.js';
+import { displayUrl } from '../plan/build-plan.js';
 import { hgrmFiles } from '../report/hgrm.js';
 import { renderHtml } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import { colorLevel } from '../report/style.js';
 import { renderTables } from '../report/table.js';
+import { readCapped, readFailure } from './input-files.js';
 import { parseJsonText } from './scenario-json.js';
+import { assertOutputsWritable } from './output-paths.js';
 import { reportFileOptions } from './run-options.js';
 import { describeValue } from './scenario-problems.js';
 
@@ -27,10 +31,9 @@ const MAX_LISTED_PROBLEMS = 10;
 export async function readResultFile(file: string): Promise<ResultDocument> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readCapped(file)).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new UsageError(`cannot read result file ${file}: ${code === 'ENOENT' ? 'no such file' : code}`, 'ERESULT');
+    throw new UsageError(`cannot read result file ${file}: ${readFailure(err)}`, 'ERESULT');
   }
   return parseResultText(text, file);
 }
@@ -56,7 +59,40 @@ export function parseResultText(text: string, file: string): ResultDocument {
     if (unique.length > listed.length) listed.push(`... and ${unique.length - listed.length} more`);
     throw new ValidationError(`${what} (does not match scenarios/result.schema.json)`, listed);
   }
-  return data as ResultDocument;
+  const broken = brokenHistograms(data);
+  if (broken.length > 0) throw new ValidationError(`${what} (a histogram cannot be decoded)`, broken);
+  return withUrlsRedacted(data as ResultDocument);
+}
+
+/** A result written before URLs were redacted where they are read may still hold a password: not shown again. */
+function withUrlsRedacted(doc: ResultDocument): ResultDocument {
+  doc.target.url = displayUrl(doc.target.url);
+  for (const phase of doc.phases) {
+    const options = phase.options as Record<string, unknown>;
+    if (typeof options.url === 'string') options.url = displayUrl(options.url);
+  }
+  return doc;
+}
+
+/** Every `hdr` string of the document that is not a compressed HdrHistogram, by path: the reports and merge decode them all. */
+function brokenHistograms(data: unknown): string[] {
+  const problems: string[] = [];
+  const stack: Array<[unknown, string]> = [[data, '']];
+  while (stack.length > 0 && problems.length < MAX_LISTED_PROBLEMS) {
+    const [value, at] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    for (const [key, child] of Object.entries(value)) {
+      const path = Array.isArray(value) ? `${at}[${key}]` : at === '' ? key : `${at}.${key}`;
+      if (key === 'hdr' && typeof child === 'string') {
+        try {
+          decodeHistogram(child);
+        } catch (err) {
+          problems.push(`${path}: expected a compressed base64 HdrHistogram as --json writes it (${(err as Error).message})`);
+        }
+      } else stack.push([child, path]);
+    }
+  }
+  return problems.sort();
 }
 
 function schemaProblem(error: ErrorObject, data: unknown): string {
@@ -84,25 +120,40 @@ export interface ReportOutputs {
   junit?: string;
 }
 
-/** Writes the files asked for; returns their paths (the .hgrm directory's files one by one). */
+/** Why a write failed, by its code: "EACCES", "ENOSPC". */
+export function writeFailure(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+}
+
+/**
+ * Writes the files asked for; returns their paths (the .hgrm directory's files one by one). One that
+ * fails does not stop the others: a RunError (exit 3) names every file that could not be written.
+ */
 export async function writeReportFiles(doc: ResultDocument, out: ReportOutputs): Promise<string[]> {
   const written: string[] = [];
-  if (out.html) {
-    await writeFile(out.html, renderHtml([doc]));
-    written.push(out.html);
-  }
-  if (out.hgrm) {
-    await mkdir(out.hgrm, { recursive: true });
-    for (const f of hgrmFiles(doc)) {
-      const file = path.join(out.hgrm, f.name);
-      await writeFile(file, f.content);
+  const failures: string[] = [];
+  const attempt = async (what: string, file: string, write: () => Promise<void>): Promise<void> => {
+    try {
+      await write();
       written.push(file);
+    } catch (err) {
+      failures.push(`${what} ${file}: ${writeFailure(err)}`);
+    }
+  };
+  if (out.html) await attempt('--html', out.html, () => writeFile(out.html!, renderHtml([doc])));
+  if (out.hgrm) {
+    const dir = out.hgrm;
+    const made = await mkdir(dir, { recursive: true }).then(
+      () => true,
+      (err: unknown) => (failures.push(`--hgrm ${dir}: ${writeFailure(err)}`), false),
+    );
+    for (const f of made ? hgrmFiles(doc) : []) {
+      const file = path.join(dir, f.name);
+      await attempt('--hgrm', file, () => writeFile(file, f.content));
     }
   }
-  if (out.junit) {
-    await writeFile(out.junit, renderJunit(doc));
-    written.push(out.junit);
-  }
+  if (out.junit) await attempt('--junit', out.junit, () => writeFile(out.junit!, renderJunit(doc)));
+  if (failures.length > 0) throw new RunError(`could not write ${failures.join('; ')}`, 'EOUTPUT');
   return written;
 }
 
@@ -116,6 +167,7 @@ export const reportCommand: CommandModule = {
       .example('$0 report result.json --html report.html --hgrm hgrm/', 'an HTML report and HdrHistogram files'),
   handler: async (argv) => {
     const a = argv as unknown as ReportOutputs & { result: string };
+    await assertOutputsWritable(a);
     const doc = await readResultFile(a.result);
     process.stdout.write(renderTables(doc, { colorLevel: colorLevel(process.stdout) }));
     await writeReportFiles(doc, a);

@@ -6,12 +6,12 @@ import type { RunOptionsInput } from '../plan/options.js';
 export function runOptions<T>(y: Argv<T>) {
   return y
     .option('strategy', { alias: 's', type: 'string', describe: `connection strategy: ${STRATEGY_NAMES.join(', ')} (default persistent)`, group: 'Strategy' })
-    .option('connections', { alias: 'c', type: 'number', describe: 'connections in total (default 10)', group: 'Strategy' })
-    .option('depth', { type: 'number', describe: 'pipeline: requests in flight per connection (default 10)', group: 'Strategy' })
-    .option('streams', { type: 'number', describe: 'multiplex: concurrent streams per HTTP/2 session (default 100)', group: 'Strategy' })
-    .option('max-requests-per-connection', { type: 'number', describe: 'retire a connection after this many requests', group: 'Strategy' })
+    .option('connections', { alias: 'c', requiresArg: true, describe: 'connections in total (default 10)', group: 'Strategy' })
+    .option('depth', { requiresArg: true, describe: 'pipeline: requests in flight per connection (default 10)', group: 'Strategy' })
+    .option('streams', { requiresArg: true, describe: 'multiplex: concurrent streams per HTTP/2 session (default 100)', group: 'Strategy' })
+    .option('max-requests-per-connection', { requiresArg: true, describe: 'retire a connection after this many requests', group: 'Strategy' })
     .option('max-connection-age', { type: 'string', describe: 'retire a connection after this long (e.g. 5s)', group: 'Strategy' })
-    .option('connect-rate', { type: 'number', describe: 'new connections per second, for every strategy (a pool grows to -c at this rate)', group: 'Load' })
+    .option('connect-rate', { requiresArg: true, describe: 'new connections per second, for every strategy (a pool grows to -c at this rate)', group: 'Load' })
     .option('idle-timeout', { type: 'string', describe: "close a pooled connection idle this long (keep it below the server's keep-alive timeout)", group: 'Strategy' })
     .option('close', {
       type: 'string',
@@ -19,9 +19,9 @@ export function runOptions<T>(y: Argv<T>) {
       group: 'Strategy',
     })
     .option('duration', { alias: 'd', type: 'string', describe: 'how long to run (default 10s)', group: 'Load' })
-    .option('requests', { alias: 'n', type: 'number', describe: 'stop after this many requests', group: 'Load' })
+    .option('requests', { alias: 'n', requiresArg: true, describe: 'stop after this many requests', group: 'Load' })
     .option('warmup', { type: 'string', describe: 'run this long first without counting', group: 'Load' })
-    .option('rate', { alias: 'r', type: 'number', describe: 'open model: requests per second in total', group: 'Load' })
+    .option('rate', { alias: 'r', requiresArg: true, describe: 'open model: requests per second in total', group: 'Load' })
     .option('stage', {
       type: 'string',
       array: true,
@@ -41,9 +41,9 @@ export function runOptions<T>(y: Argv<T>) {
       describe: 'start barrier: plan, wait until this ISO time or epoch ms, then start (runners on many machines start together)',
       group: 'Load',
     })
-    .option('max-connections', { type: 'number', describe: 'open model: cap on connections (default -c)', group: 'Load' })
+    .option('max-connections', { requiresArg: true, describe: 'open model: cap on connections (default -c)', group: 'Load' })
     .option('page', { type: 'string', describe: 'page mode: paths fetched as one iteration, e.g. /index.html,/a.png', group: 'Load' })
-    .option('workers', { alias: 'w', type: 'number', describe: 'worker threads (default 1)', group: 'Load' })
+    .option('workers', { alias: 'w', requiresArg: true, describe: 'worker threads (default 1)', group: 'Load' })
     .option('method', { alias: 'm', type: 'string', describe: 'HTTP method (default GET)', group: 'Request' })
     .option('header', { alias: 'H', type: 'string', array: true, requiresArg: true, describe: 'request header "Name: value" (repeatable)', group: 'Request' })
     .option('body', { type: 'string', describe: 'request body', group: 'Request' })
@@ -88,11 +88,25 @@ export function runOptions<T>(y: Argv<T>) {
       group: 'Output',
     })
     .option('sample-interval', { type: 'string', describe: 'TIME_WAIT sampling interval (default 500ms)', group: 'Output' })
-    .option('runner-index', { type: 'number', describe: "this runner's index when several machines share the load", group: 'Load' })
-    .option('runner-count', { type: 'number', describe: 'how many runners share the load', group: 'Load' });
+    .option('runner-index', { requiresArg: true, describe: "this runner's index when several machines share the load", group: 'Load' })
+    .option('runner-count', { requiresArg: true, describe: 'how many runners share the load', group: 'Load' });
 }
 
 type Parsed = Awaited<ReturnType<typeof runOptions>['argv']>;
+
+/**
+ * A number option as given (declared without a type, so yargs keeps text it cannot read as a number):
+ * a number when the text is one ("8", "1e3", "Infinity"), else the text itself, so the plan's message
+ * says what was given ("abc", "") instead of the NaN of yargs' number type. Text reaches the plan as
+ * it is, and the plan's check names it.
+ */
+export const numeric = (v: unknown): number | undefined => {
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) return v.length === 1 ? numeric(v[0]) : (v.join(' ') as unknown as number);
+  if (typeof v !== 'string') return v as number;
+  const t = v.trim();
+  return (t !== '' && !Number.isNaN(Number(t)) ? Number(t) : v) as number;
+};
 
 const numericDuration = (v: string | undefined): string | number | undefined => (v === undefined ? undefined : /^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
 
@@ -100,24 +114,24 @@ const numericDuration = (v: string | undefined): string | number | undefined => 
 export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
   const o: RunOptionsInput = {
     strategy: a.strategy as RunOptionsInput['strategy'],
-    connections: a.connections,
-    depth: a.depth,
-    streams: a.streams,
-    maxRequestsPerConnection: a['max-requests-per-connection'],
+    connections: numeric(a.connections),
+    depth: numeric(a.depth),
+    streams: numeric(a.streams),
+    maxRequestsPerConnection: numeric(a['max-requests-per-connection']),
     maxConnectionAge: numericDuration(a['max-connection-age']),
     idleTimeout: numericDuration(a['idle-timeout']),
-    connectRate: a['connect-rate'] as number | undefined,
+    connectRate: numeric(a['connect-rate']),
     close: a.close as RunOptionsInput['close'],
     duration: numericDuration(a.duration),
-    requests: a.requests,
+    requests: numeric(a.requests),
     warmup: numericDuration(a.warmup),
-    rate: a.rate,
+    rate: numeric(a.rate),
     stages: a.stage,
     connectionStages: a['stage-connections'],
     startAt: a['start-at'],
-    maxConnections: a['max-connections'],
+    maxConnections: numeric(a['max-connections']),
     page: a.page,
-    workers: a.workers,
+    workers: numeric(a.workers),
     method: a.method,
     headers: a.header,
     body: a.body,
@@ -140,8 +154,8 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
     tlsSessionReuse: a['tls-session-reuse'],
     threshold: a.threshold,
     sampleInterval: a['sample-interval'] === undefined ? undefined : /^\d+$/.test(a['sample-interval']) ? `${a['sample-interval']}ms` : a['sample-interval'],
-    runnerIndex: a['runner-index'],
-    runnerCount: a['runner-count'],
+    runnerIndex: numeric(a['runner-index']),
+    runnerCount: numeric(a['runner-count']),
   };
   for (const k of Object.keys(o) as Array<keyof RunOptionsInput>) if (o[k] === undefined) delete o[k];
   return o;

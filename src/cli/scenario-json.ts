@@ -4,10 +4,29 @@
 
 export type JsonParse = { ok: true; value: unknown } | { ok: false; problem: string };
 
+/** Deeper than any scenario or result: what reads the document afterwards recurses, and would overflow the stack. */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deep arrays and objects nest in `value` (0 for a scalar), counted without recursion; stops past `limit`. */
+export function nestingDepth(value: unknown, limit = MAX_JSON_DEPTH): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 export function parseJsonText(text: string): JsonParse {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    return { ok: true, value: JSON.parse(source) as unknown };
+    const value = JSON.parse(source) as unknown;
+    if (nestingDepth(value) > MAX_JSON_DEPTH) return { ok: false, problem: `nested more than ${MAX_JSON_DEPTH} levels deep; expected at most ${MAX_JSON_DEPTH}` };
+    return { ok: true, value };
   } catch (err) {
     const found = findSyntaxError(source);
     if (!found) return { ok: false, problem: `invalid JSON: ${(err as Error).message}` };

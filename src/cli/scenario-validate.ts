@@ -4,6 +4,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { UsageError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
+import { displayUrl } from '../plan/build-plan.js';
 import { expectedText, SCENARIO_OPTION_KEYS, SCENARIO_SCHEMA, type SchemaNode } from './scenario-schema.js';
 import { describeValue, formatPath, suggest, valueAt, type JsonPath, type Problem } from './scenario-problems.js';
 
@@ -106,7 +107,7 @@ function semanticProblems(data: unknown): Problem[] {
   const problems: Problem[] = [];
   const target = data['target'];
   if (typeof target === 'string' && target !== '' && !isHttpUrl(target)) {
-    problems.push({ path: ['target'], message: `expected an http:// or https:// URL, got ${describeValue(target)}` });
+    problems.push({ path: ['target'], message: `expected an http:// or https:// URL, got ${describeValue(displayUrl(target))}` });
   }
   const phaseNames: string[] = [];
   if (Array.isArray(data['phases'])) {

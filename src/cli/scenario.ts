@@ -1,10 +1,10 @@
 // Scenario files: phases run in order against one target, with thresholds.
 // loadScenario reads the file; everything else (JSON, ${VAR}, schema, semantic
 // checks) is the pure parseScenario, which reports every problem at once.
-import { readFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { UsageError, ValidationError } from '../errors.js';
 import type { RunOptionsInput } from '../plan/options.js';
+import { readCapped, readFailure } from './input-files.js';
 import { substituteEnv } from './scenario-env.js';
 import { parseJsonText } from './scenario-json.js';
 import { formatPath, formatProblem, sortByDocumentOrder, type Problem } from './scenario-problems.js';
@@ -33,10 +33,9 @@ interface ScenarioDocument {
 export async function loadScenario(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Scenario> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readCapped(path)).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new UsageError(`cannot read scenario file ${path}: ${code === 'ENOENT' ? 'no such file' : code}`, 'ESCENARIO');
+    throw new UsageError(`cannot read scenario file ${path}: ${readFailure(err)}`, 'ESCENARIO');
   }
   return parseScenario(text, path, env);
 }
@@ -78,7 +77,9 @@ export function scenarioPhaseOptions(scenario: Scenario): Array<RunOptionsInput 
     if (isHeaderObject(scenario.defaults.headers) && isHeaderObject(phase.headers)) {
       merged.headers = { ...scenario.defaults.headers, ...phase.headers };
     }
-    const threshold = [...(scenario.thresholds['*'] ?? []), ...(scenario.thresholds[phase.name] ?? [])];
+    // Own keys only: a phase named "constructor" or "toString" must not find Object.prototype's.
+    const named = (key: string): string[] => (Object.hasOwn(scenario.thresholds, key) ? scenario.thresholds[key]! : []);
+    const threshold = [...named('*'), ...named(phase.name)];
     if (threshold.length > 0) merged.threshold = threshold;
     return merged;
   });

@@ -2,10 +2,12 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
+import { MAX_TIMER_MS } from '../plan/limits.js';
 import { parseDurationMs, parseSizeBytes } from '../units.js';
 import { DEFAULT_SERVER_OPTIONS, startServer, type ServerOptions, type ServerStats } from '../server/server.js';
 import { FAULT_NAMES, type FaultName, type FaultRates } from '../server/types.js';
 import { context } from './context.js';
+import { numeric } from './run-options.js';
 
 export interface ServeArgs {
   port: number;
@@ -35,6 +37,7 @@ const NEVER = ['off', 'never', 'none', '0'];
 function duration(option: string, value: string): number {
   const ms = parseDurationMs(value, 'ms');
   if (ms === null) throw new UsageError(`--${option}: expected a duration ("20", "20ms", "1.5s"), got "${value}"`);
+  if (ms > MAX_TIMER_MS) throw new UsageError(`--${option}: expected at most ${MAX_TIMER_MS} ms, about 24.8 days (the longest delay Node's timers take), got "${value}"`);
   return ms;
 }
 
@@ -66,9 +69,19 @@ export function parseFaults(entries: string[]): FaultRates {
 }
 
 /** Command-line arguments to server options; throws UsageError naming the option at fault. */
-export function serverOptionsFromArgs(args: ServeArgs): ServerOptions {
+export function serverOptionsFromArgs(given: ServeArgs): ServerOptions {
+  // Number options are untyped for yargs (as run's): text that is not a number is said as given.
+  const args: ServeArgs = {
+    ...given,
+    port: numeric(given.port)!,
+    'keepalive-max': numeric(given['keepalive-max']),
+    'max-streams': numeric(given['max-streams'])!,
+    capacity: numeric(given.capacity),
+    seed: numeric(given.seed),
+  };
+  const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
-    throw new UsageError(`--port: expected a port 0..65535 (0 picks one), got ${args.port}`);
+    throw new UsageError(`--port: expected a port 0..65535 (0 picks one), got ${show(args.port)}`);
   }
   const bodySize = parseSizeBytes(args['body-size']);
   if (bodySize === null) throw new UsageError(`--body-size: expected a size in bytes ("13", "1k", "2mb"), got "${args['body-size']}"`);
@@ -76,18 +89,18 @@ export function serverOptionsFromArgs(args: ServeArgs): ServerOptions {
   const keepAliveTimeoutMs = NEVER.includes(keepAliveText) ? null : duration('keepalive-timeout', keepAliveText);
   const keepAliveMax = args['keepalive-max'];
   if (keepAliveMax !== undefined && (!Number.isInteger(keepAliveMax) || keepAliveMax < 1)) {
-    throw new UsageError(`--keepalive-max: expected a number of responses >= 1, got ${keepAliveMax}`);
+    throw new UsageError(`--keepalive-max: expected a number of responses >= 1, got ${show(keepAliveMax)}`);
   }
   if (args['close-style'] !== 'fin' && args['close-style'] !== 'rst') {
     throw new UsageError(`--close-style: expected fin or rst, got "${args['close-style']}"`);
   }
   const maxStreams = args['max-streams'];
-  if (!Number.isInteger(maxStreams) || maxStreams < 1) throw new UsageError(`--max-streams: expected an integer >= 1, got ${maxStreams}`);
+  if (!Number.isInteger(maxStreams) || maxStreams < 1) throw new UsageError(`--max-streams: expected an integer >= 1, got ${show(maxStreams)}`);
   const capacity = args.capacity;
   if (capacity !== undefined && (!Number.isInteger(capacity) || capacity < 1)) {
-    throw new UsageError(`--capacity: expected a number of requests served at once >= 1, got ${capacity}`);
+    throw new UsageError(`--capacity: expected a number of requests served at once >= 1, got ${show(capacity)}`);
   }
-  if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new UsageError(`--seed: expected an integer, got ${args.seed}`);
+  if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new UsageError(`--seed: expected an integer, got ${show(args.seed)}`);
   let tls: ServerOptions['tls'] = null;
   if (args.tls || args.cert || args.key) {
     if (!args.cert || !args.key) throw new UsageError('--tls: expected both --cert <file> and --key <file> (PEM)');
@@ -148,26 +161,26 @@ function untilAborted(signal: AbortSignal): Promise<void> {
 
 function builder(y: Argv): Argv<ServeArgs> {
   return y
-    .option('port', { type: 'number', default: 8080, describe: 'port to listen on; 0 picks a free one (printed)' })
+    .option('port', { requiresArg: true, default: 8080, describe: 'port to listen on; 0 picks a free one (printed)' })
     .option('name', { type: 'string', requiresArg: true, describe: 'send X-Served-By: <name> on every response (a backend behind a balancer)' })
     .option('unix', { type: 'string', requiresArg: true, describe: 'listen on this Unix domain socket instead of --host/--port' })
     .option('host', { type: 'string', default: DEFAULT_SERVER_OPTIONS.host, describe: 'address to listen on' })
     .option('latency', { type: 'string', default: '0', describe: 'delay before each response ("20", "20ms"); per request: ?latency=MS' })
     .option('body-size', { type: 'string', default: String(DEFAULT_SERVER_OPTIONS.bodySize), describe: 'response body bytes ("1k"); per request: ?size=N' })
     .option('keepalive-timeout', { type: 'string', default: '5s', describe: 'close idle keep-alive connections after this ("off": never)' })
-    .option('keepalive-max', { type: 'number', describe: 'send Keep-Alive: max=N and close after N responses on a connection' })
+    .option('keepalive-max', { requiresArg: true, describe: 'send Keep-Alive: max=N and close after N responses on a connection' })
     .option('close-style', { type: 'string', choices: ['fin', 'rst'], default: 'fin', describe: 'how the server closes connections' })
     .option('chunked', { type: 'boolean', default: false, describe: 'chunked responses instead of Content-Length' })
     .option('h2c', { type: 'boolean', default: false, describe: 'also cleartext HTTP/2 with prior knowledge on the same port' })
     .option('tls', { type: 'boolean', default: false, describe: 'TLS with ALPN h2 and http/1.1 (needs --cert and --key)' })
     .option('cert', { type: 'string', describe: 'PEM certificate (chain) file for --tls' })
     .option('key', { type: 'string', describe: 'PEM private key file for --tls' })
-    .option('max-streams', { type: 'number', default: DEFAULT_SERVER_OPTIONS.maxConcurrentStreams, describe: 'HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS' })
+    .option('max-streams', { requiresArg: true, default: DEFAULT_SERVER_OPTIONS.maxConcurrentStreams, describe: 'HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS' })
     .option('http10-keepalive', { type: 'boolean', default: true, describe: 'honour HTTP/1.0 Connection: keep-alive (--no-http10-keepalive: always close)' })
     .option('fault', { type: 'string', array: true, default: [] as string[], describe: 'inject faults per request: truncate|reset|stall|malformed=RATE (repeatable)' })
     .option('stall', { type: 'string', default: '10s', describe: "how long a 'stall' fault holds the response" })
-    .option('capacity', { type: 'number', describe: 'answer at most N requests at once, the rest wait in arrival order (with --latency: at most N / latency req/s)' })
-    .option('seed', { type: 'number', describe: 'seed of the fault randomness, for reproducible runs' })
+    .option('capacity', { requiresArg: true, describe: 'answer at most N requests at once, the rest wait in arrival order (with --latency: at most N / latency req/s)' })
+    .option('seed', { requiresArg: true, describe: 'seed of the fault randomness, for reproducible runs' })
     .example('$0 serve --port 0', 'pick a free port and print it')
     .example('$0 serve --latency 10ms --capacity 4', 'a server that serves at most 400 req/s and queues the rest')
     .example('$0 serve --keepalive-max 5 --close-style rst --fault reset=0.01', 'a server that is hard on connections') as unknown as Argv<ServeArgs>;

@@ -3,6 +3,18 @@
 import { ValidationError } from '../errors.js';
 import { parseThreshold, type Threshold } from '../metrics/thresholds.js';
 import { strategyFor, strategyProblems } from '../strategies/index.js';
+import { badRequestTarget, checkHeaders, splitHeaderLines } from './headers.js';
+import {
+  connectionsBound,
+  MAX_CONNECTIONS,
+  MAX_DEPTH,
+  MAX_RATE_PER_RUNNER,
+  MAX_STREAMS,
+  MAX_TIMER_MS,
+  WORKERS_PER_CPU,
+  workersBound,
+  type MachineLimits,
+} from './limits.js';
 import { parseLocalAddresses } from './local-address.js';
 import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
 import { CLOSE_POLICIES, type ClosePolicy } from '../transport/close-policy.js';
@@ -23,23 +35,42 @@ export interface PlanInput {
   caPem: string | null;
   /** proxy variables of the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), read by the caller */
   proxyEnv?: Record<string, string | undefined>;
+  /** what this machine can do (cli/machine-limits.ts); without it only the fixed bounds are checked */
+  limits?: MachineLimits;
   /** names an option in messages: "--depth" on the command line, "phases[1].depth" in a scenario */
   where: (key: keyof RunOptionsInput | 'url') => string;
   /** the clock --start-at is checked against (tests pass one); Date.now() by default */
   nowEpochMs?: number;
 }
 
-const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
+// Infinity and NaN as themselves: JSON would say null
+const show = (v: unknown): string => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v)));
+
+/** A URL as outputs show it: a password replaced by "redacted", also in text that does not parse as a URL. */
+export function displayUrl(text: string): string {
+  try {
+    const u = new URL(text);
+    if (u.password === '') return text;
+    u.password = 'redacted';
+    return u.toString();
+  } catch {
+    // Unparsed, so the password is cut out by its place: scheme://user:PASSWORD@
+    return text.replace(/^([^/]*\/\/[^/@:]*:)[^/]*@/, '$1redacted@');
+  }
+}
 
 export function parseTarget(url: string): TargetPlan | string {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    return `${show(url)} is not a URL: expected http://host[:port]/path or https://...`;
+    return `${show(displayUrl(url))} is not a URL: expected http://host[:port]/path or https://...`;
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${show(url)} uses ${u.protocol.replace(':', '')}: expected http or https`;
-  if (u.hostname === '') return `${show(url)} has no host`;
+  // connload sends no Authorization from the URL's user info (hostHeader is u.host): the password
+  // only has to be kept out of every output, and the plan's display URL is where they all read it.
+  if (u.password !== '') u.password = 'redacted';
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${show(u.toString())} uses ${u.protocol.replace(':', '')}: expected http or https`;
+  if (u.hostname === '') return `${show(u.toString())} has no host`;
   const port = u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port);
   return {
     url: u.toString(),
@@ -57,21 +88,34 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   const bad = (key: keyof RunOptionsInput | 'url', expected: string, got: unknown): void => {
     problems.push(`${input.where(key)}: expected ${expected}, got ${show(got)}`);
   };
-  const int = (key: keyof RunOptionsInput, fallback: number | null, min = 1): number | null => {
+  const int = (
+    key: keyof RunOptionsInput,
+    fallback: number | null,
+    min = 1,
+    bound: Bound = { max: Number.MAX_SAFE_INTEGER, why: 'the largest exact integer' },
+  ): number | null => {
     const v = o[key];
     if (v === undefined || v === null) return fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
       bad(key, min === 0 ? 'a whole number >= 0' : 'a positive integer', v);
       return fallback;
     }
+    if (v > bound.max) {
+      bad(key, `at most ${bound.max} (${bound.why})`, v);
+      return fallback;
+    }
     return v;
   };
-  const duration = (key: keyof RunOptionsInput, fallbackMs: number | null, unit: 'ms' | 's' = 's'): number | null => {
+  const duration = (key: keyof RunOptionsInput, fallbackMs: number | null, unit: 'ms' | 's' = 's', positive = false): number | null => {
     const v = o[key];
     if (v === undefined || v === null) return fallbackMs;
     const ms = parseDurationMs(v, unit);
-    if (ms === null) {
-      bad(key, 'a duration like 10s, 500ms or 2m', v);
+    if (ms === null || (positive && ms <= 0)) {
+      bad(key, `a duration${positive ? ' > 0' : ''} like 10s, 500ms or 2m`, v);
+      return fallbackMs;
+    }
+    if (ms > MAX_TIMER_MS) {
+      bad(key, `at most ${MAX_TIMER_MS} ms, about 24.8 days (the longest delay Node's timers take)`, v);
       return fallbackMs;
     }
     return ms;
@@ -90,23 +134,24 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   const method = (o.method ?? RUN_DEFAULTS.method).toUpperCase();
   if (!/^[A-Z][A-Z0-9_-]*$/.test(method)) bad('method', 'an HTTP method such as GET or POST', o.method);
 
-  const headers: Array<[string, string]> = [];
-  if (Array.isArray(o.headers)) {
-    for (const h of o.headers) {
-      const i = h.indexOf(':');
-      if (i <= 0 || /\s/.test(h.slice(0, i))) bad('headers', '"Name: value"', h);
-      else headers.push([h.slice(0, i), h.slice(i + 1).trim()]);
-    }
-  } else if (o.headers) {
-    for (const [k, v] of Object.entries(o.headers)) headers.push([k, String(v)]);
-  }
-
   if (o.body !== undefined && o.bodyFile !== undefined) problems.push(`${input.where('body')}: give either a body or a body file, not both`);
   const body = o.body !== undefined ? new TextEncoder().encode(o.body) : input.bodyFileBytes;
 
-  const connections = int('connections', RUN_DEFAULTS.connections)!;
-  const workers = int('workers', RUN_DEFAULTS.workers)!;
-  const fixedRate = o.rate === undefined ? null : typeof o.rate === 'number' && o.rate > 0 ? o.rate : (bad('rate', 'a number of requests per second > 0', o.rate), null);
+  const given = Array.isArray(o.headers) ? splitHeaderLines(o.headers) : Object.entries(o.headers ?? {}).map(([k, v]): [string, string] => [k, String(v)]);
+  const checked = checkHeaders(given, body?.byteLength ?? null);
+  const headers = checked.headers;
+  for (const p of checked.problems) problems.push(`${input.where('headers')} ${p}`);
+
+  const limits = input.limits ?? null;
+  const workers = int(
+    'workers',
+    RUN_DEFAULTS.workers,
+    1,
+    limits !== null ? { max: workersBound(limits), why: `${WORKERS_PER_CPU} per CPU, ${limits.cpus} CPUs here` } : undefined,
+  )!;
+  const sockets: Bound = limits !== null ? connectionsBound(limits, workers) : { max: MAX_CONNECTIONS, why: 'one process; split the load with --runner-count' };
+  const connections = int('connections', RUN_DEFAULTS.connections, 1, sockets)!;
+  const fixedRate = rateOf(o.rate, o.runnerCount, (expected) => bad('rate', expected, o.rate));
   let ramp: PhasePlan['ramp'] = null;
   if (o.stages !== undefined) {
     const parsed = parseStages(o.stages, 'requests per second');
@@ -116,6 +161,9 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   // With a ramp the plan's rate is its peak: the phase runs in the open model, at most that fast.
   const rate = ramp !== null ? Math.max(ramp.startRate, ...ramp.stages.map((s) => s.target)) : fixedRate;
   if (ramp !== null && rate === 0) problems.push(`${input.where('stages')}: the ramp never rises above 0 requests per second: expected a target > 0`);
+  // a ramp's peak is bounded as --rate is
+  if (ramp !== null && rate !== null && rate > 0)
+    rateOf(rate, o.runnerCount, (expected) => problems.push(`${input.where('stages')}: a peak of ${show(rate)} requests per second: expected ${expected}`));
   if (o.connectionStages !== undefined) {
     const parsed = parseStages(o.connectionStages, 'connections');
     if (isProblems(parsed)) problems.push(...parsed.map((p) => `${input.where('connectionStages')}: ${p}`));
@@ -131,7 +179,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     if (typeof parsed === 'string') problems.push(`${input.where('startAt')}: ${parsed}`);
     else startAtEpochMs = parsed;
   }
-  const maxConnections = int('maxConnections', null);
+  const maxConnections = int('maxConnections', null, 1, sockets);
   const connectRate =
     o.connectRate === undefined
       ? null
@@ -145,6 +193,14 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   if (o.localAddress !== undefined) {
     try {
       localAddresses = parseLocalAddresses(o.localAddress);
+      const absent = limits?.localAddresses ? localAddresses.filter((a) => !limits.localAddresses!.has(a)) : [];
+      // Bound to an address this host does not have, every connect fails with EADDRNOTAVAIL (not port exhaustion).
+      if (absent.length > 0) {
+        const shown = absent.slice(0, 3).join(', ') + (absent.length > 3 ? ` and ${absent.length - 3} more` : '');
+        problems.push(
+          `${input.where('localAddress')}: ${shown} ${absent.length === 1 ? 'is' : 'are'} not an address of this host; expected addresses of its interfaces (ip addr) or of the loopback block 127.0.0.0/8`,
+        );
+      }
     } catch (err) {
       problems.push(`${input.where('localAddress')}: ${(err as Error).message.replace(/^--local-address: /, '')}`);
     }
@@ -179,7 +235,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   let page: string[] | null = null;
   if (o.page !== undefined) {
     page = (Array.isArray(o.page) ? o.page : o.page.split(',')).map((p) => p.trim()).filter((p) => p !== '');
-    if (page.length === 0 || page.some((p) => !p.startsWith('/'))) bad('page', 'paths starting with "/", e.g. /index.html,/a.png', o.page);
+    if (page.length === 0 || page.some(badRequestTarget))
+      bad('page', 'paths starting with "/" of visible ASCII (no spaces or controls), e.g. /index.html,/a.png', o.page);
     if (rate !== null)
       problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where(ramp !== null ? 'stages' : 'rate')} or ${input.where('page')}`);
   }
@@ -210,8 +267,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     headers,
     body,
     workers,
-    depth: strategyFor(strategy)?.traits.inFlight === 'depth' ? int('depth', RUN_DEFAULTS.depth)! : (int('depth', 1), 1),
-    streams: int('streams', RUN_DEFAULTS.streams)!,
+    depth: strategyFor(strategy)?.traits.inFlight === 'depth' ? int('depth', RUN_DEFAULTS.depth, 1, DEPTH_BOUND)! : (int('depth', 1, 1, DEPTH_BOUND), 1),
+    streams: int('streams', RUN_DEFAULTS.streams, 1, STREAMS_BOUND)!,
     maxRequestsPerConnection: int('maxRequestsPerConnection', null),
     maxConnectionAgeMs: duration('maxConnectionAge', null),
     idleTimeoutMs: duration('idleTimeout', null),
@@ -219,8 +276,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     close,
     nodelay: o.nodelay ?? RUN_DEFAULTS.nodelay,
     splitWrites: o.splitWrites ?? false,
-    connectTimeoutMs: duration('connectTimeout', RUN_DEFAULTS.connectTimeoutMs)!,
-    timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs)!,
+    connectTimeoutMs: duration('connectTimeout', RUN_DEFAULTS.connectTimeoutMs, 's', true)!,
+    timeoutMs: duration('timeout', RUN_DEFAULTS.timeoutMs, 's', true)!,
     tls: { insecure: o.insecure ?? false, ca: input.caPem, servername: o.servername ?? null, sessionReuse: o.tlsSessionReuse ?? false },
     unixSocket,
     backendHeader,
@@ -233,7 +290,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     maxConnections,
     page,
     thresholds,
-    sampleIntervalMs: duration('sampleInterval', RUN_DEFAULTS.sampleIntervalMs, 'ms')!,
+    sampleIntervalMs: duration('sampleInterval', RUN_DEFAULTS.sampleIntervalMs, 'ms', true)!,
     runnerIndex,
     runnerCount,
   };
@@ -244,6 +301,30 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   }
   if (problems.length > 0) throw new ValidationError(problems.length === 1 ? 'invalid option' : 'invalid options', problems);
   return runnerShare(plan);
+}
+
+interface Bound {
+  max: number;
+  /** why this is the bound, for the message */
+  why: string;
+}
+
+const DEPTH_BOUND: Bound = { max: MAX_DEPTH, why: 'requests in flight on one connection' };
+const STREAMS_BOUND: Bound = { max: MAX_STREAMS, why: 'HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS is 31 bits' };
+
+/** --rate: a finite number > 0 that one runner can schedule (a request every microsecond at most). */
+function rateOf(value: unknown, runnerCount: unknown, bad: (expected: string) => void): number | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    bad('a finite number of requests per second > 0');
+    return null;
+  }
+  const runners = typeof runnerCount === 'number' && Number.isInteger(runnerCount) && runnerCount > 0 ? runnerCount : 1;
+  if (value / runners > MAX_RATE_PER_RUNNER) {
+    bad(`at most ${MAX_RATE_PER_RUNNER * runners} (${MAX_RATE_PER_RUNNER} per runner, a request every microsecond; split the load with --runner-count)`);
+    return null;
+  }
+  return value;
 }
 
 function isProblems(parsed: Stage[] | string[]): parsed is string[] {
