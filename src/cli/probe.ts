@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { InterruptedError, UsageError, ValidationError } from '../errors.js';
-import { parseTarget } from '../plan/build-plan.js';
+import { parseTarget } from '../plan/target.js';
 import { MAX_TIMER_MS } from '../plan/limits.js';
 import { formatMs, parseDurationMs } from '../units.js';
 import { CHECK_NAMES, probeBoundMs, runProbe, SEQUENTIAL_CHECKS } from '../probe/probe.js';

@@ -1,6 +1,7 @@
 // Forward proxies (--proxy, HTTP_PROXY, HTTPS_PROXY, NO_PROXY): pure parsing; the
 // caller hands in the environment. https targets go through a CONNECT tunnel,
 // http targets as absolute-form requests to the proxy (4.5.6).
+import { displayUrl } from './target.js';
 
 export interface ProxyPlan {
   /** the proxy's URL with any password redacted, for reports */
@@ -22,7 +23,7 @@ export function parseProxy(url: string): ProxyPlan | string {
   try {
     u = new URL(url.includes('://') ? url : `http://${url}`);
   } catch {
-    return `expected a proxy URL like http://host:port or http://user:pass@host:port, got ${JSON.stringify(redactPassword(url))}`;
+    return `expected a proxy URL like http://host:port or http://user:pass@host:port, got ${JSON.stringify(displayUrl(url))}`;
   }
   if (u.protocol !== 'http:') return `expected an http:// proxy (connload speaks to proxies in cleartext), got ${u.protocol.replace(':', '')}`;
   if (u.hostname === '') return 'expected a proxy URL with a host';
@@ -64,8 +65,4 @@ function bypassed(target: { hostname: string; port: number }, noProxy: string): 
     if (host === entry || host.endsWith(`.${entry}`)) return true;
   }
   return false;
-}
-
-function redactPassword(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:redacted@');
 }

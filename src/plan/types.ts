@@ -5,20 +5,12 @@ import type { ClosePolicy } from '../transport/close-policy.js';
 import type { Stage } from './stages.js';
 import type { DnsPlan } from './dns.js';
 import type { ProxyPlan } from './proxy.js';
+import type { TargetPlan } from './target.js';
+
+export type { TargetPlan } from './target.js';
 
 export const STRATEGY_NAMES = ['new-connection', 'http10-keepalive', 'persistent', 'pipeline', 'multiplex'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
-
-export interface TargetPlan {
-  url: string;
-  protocol: 'http:' | 'https:';
-  hostname: string; // as in the URL, brackets removed for IPv6
-  port: number;
-  /** Path + query of the URL, used when no page list is given. */
-  path: string;
-  /** Host header value. */
-  hostHeader: string;
-}
 
 export interface TlsPlan {
   insecure: boolean;

@@ -4,7 +4,7 @@
 // spends its time waiting and so runs beside the others.
 import net from 'node:net';
 import { UsageError } from '../errors.js';
-import { parseTarget } from '../plan/build-plan.js';
+import { parseTarget } from '../plan/target.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { checkConnect, checkDns } from './address.js';
 import { checkHalfClose } from './half-close.js';

@@ -47,7 +47,7 @@ async function connectMany(s: net.Server & { closedOnServer: number }, count: nu
 function ssTimeWait(port: number): Promise<{ client: number; server: number }> {
   return new Promise((resolve, reject) => {
     execFile('ss', ['-Htan', 'state', 'time-wait'], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
-      if (error) return reject(error instanceof Error ? error : new Error(String(error)));
+      if (error) return reject(error as Error);
       let client = 0;
       let server = 0;
       for (const line of stdout.split('\n')) {
