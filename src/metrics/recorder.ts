@@ -44,7 +44,7 @@ export class Recorder implements Http2Observer {
   private readonly downloadNew = this.hist('downloadNew');
   private readonly latencyUncorrected = this.hist('latencyUncorrected');
   private readonly requestsPerConnection = new UsHistogram();
-  private readonly statusCounts = new Int32Array(600);
+  private readonly statusCounts = new Int32Array(1000);
   readonly series: SeriesArrays = { requests: [], newConnections: [], openConnections: [], errors: [] };
   private readonly openModel: boolean;
   /** HTTP/2 sessions open now: folded into streamsPerSession when they end, or at final() */
@@ -171,7 +171,7 @@ export class Recorder implements Http2Observer {
     const counters = this.counters;
     counters.completed++;
     const status = ex.statusCode;
-    if (status >= 0 && status < 600) this.statusCounts[status]!++;
+    if (status >= 0 && status < 1000) this.statusCounts[status]!++;
     this.bump(this.series.requests, ex.endUs);
     if (ex.peer !== null) this.countPeerRequest(this.counters.addresses, ex.peer, ex.endUs);
     if (ex.backend !== null) {

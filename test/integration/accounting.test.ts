@@ -61,3 +61,21 @@ describe.each(STRATEGIES)('%s: sent and opened add up', (strategy) => {
     expectAccounted(p, 'open model');
   });
 });
+
+describe('byStatus', () => {
+  it('sums to completed, statuses of 600 and above included', async () => {
+    const { rawServer } = await import('../helpers/raw-server.js');
+    let n = 0;
+    const s = await rawServer((_socket, ctx) => {
+      ctx.onRequest(() => ctx.answer(`HTTP/1.1 ${[200, 404, 799][n++ % 3]} X\r\nContent-Length: 2\r\n\r\nok`));
+    });
+    try {
+      const { result } = await runJson(['run', s.url, '-c', '1', '-n', '30']);
+      const p = result.phases[0]!;
+      expect(p.requests.byStatus).toEqual({ '200': 10, '404': 10, '799': 10 });
+      expectAccounted(p, 'statuses');
+    } finally {
+      await s.close();
+    }
+  });
+});
