@@ -2,11 +2,11 @@
 // its admin socket for adding a backend during a run (a scale-out).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, waitForListener } from './listen.js';
+import { freePort, stopChild, waitForListener } from './listen.js';
 
 export const HAPROXY_BIN = '/usr/sbin/haproxy';
 
@@ -62,13 +62,6 @@ export async function startHaproxy(backends: Record<string, number>, mode: 'http
       if (!/New server registered/.test(added)) throw new Error(`haproxy: add server ${name}: ${added.trim()}`);
       await command(`enable server be/${name}`);
     },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: () => stopChild(child, dir),
   };
 }

@@ -1,5 +1,6 @@
 // Ports for servers the tests start themselves (nginx, nghttpd).
 import type { ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import net from 'node:net';
 
 /** A loopback port that was free a moment ago. */
@@ -26,4 +27,14 @@ export async function waitForListener(port: number, child: ChildProcess, name: s
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${name} did not listen on ${port}`);
+}
+
+/** Stops a server the test started (SIGTERM to its PID, then waits for it to exit), and removes its folder. */
+export async function stopChild(child: ChildProcess, dir?: string): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 }

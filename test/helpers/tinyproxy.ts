@@ -3,10 +3,10 @@
 // "CONNECT host:port HTTP/1.1"), is the ground truth.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, waitForListener } from './listen.js';
+import { freePort, stopChild, waitForListener } from './listen.js';
 
 export const TINYPROXY_BIN = '/usr/bin/tinyproxy';
 
@@ -49,13 +49,6 @@ export async function startTinyproxy(auth?: { user: string; password: string }):
       const text = await readFile(log, 'utf8').catch(() => '');
       return [...text.matchAll(/Request \(file descriptor \d+\): (.*)$/gm)].map((m) => m[1]!.trim());
     },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: () => stopChild(child, dir),
   };
 }

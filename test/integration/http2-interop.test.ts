@@ -4,13 +4,13 @@
 // exactly -c sessions.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificates, type TestCertificates } from '../helpers/certs.js';
 import { runJson } from '../helpers/cli.js';
-import { freePort, waitForListener } from '../helpers/listen.js';
+import { freePort, stopChild, waitForListener } from '../helpers/listen.js';
 import { nginxAvailable, startNginx } from '../helpers/nginx.js';
 import { assertValidResult } from '../helpers/schema.js';
 
@@ -81,14 +81,7 @@ async function startH2o(tls: boolean): Promise<number> {
   const conf = `user: ${os.userInfo().username}\n${listen}error-log: ${dir}/error.log\nhosts:\n  default:\n    paths:\n      /:\n        file.dir: ${dir}\n`;
   await writeFile(path.join(dir, 'h2o.conf'), conf);
   const child: ChildProcess = spawn(H2O_BIN, ['-c', path.join(dir, 'h2o.conf')], { stdio: 'ignore' });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
+  cleanups.push(() => stopChild(child, dir));
   await waitForListener(port, child, 'h2o');
   return port;
 }
