@@ -131,6 +131,8 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   private readonly pings = new PingClock();
   /** the :status of the header block being decoded */
   private status = 0;
+  /** the server's first bytes, until the session is up (what a server that is not HTTP/2 sent) */
+  private firstBytes: Buffer = Buffer.alloc(0);
   /** when our SETTINGS went out, until the server acknowledges them (then 0) */
   private settingsSentUs = 0;
   /** plain bytes of the header block being decoded, and blocks each way so far (header compression) */
@@ -246,6 +248,8 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   }
 
   onSocketData(chunk: Buffer): void {
+    // Kept to say what a server that does not speak HTTP/2 sent instead (copied: the read buffer is shared).
+    if (!this.connected && this.firstBytes.length === 0) this.firstBytes = Buffer.from(chunk.subarray(0, 8));
     this.decoder.push(chunk);
     // 6.5.3: SETTINGS not acknowledged in time is a connection error (checked as frames come; a server that
     // goes silent is ended by --timeout).
@@ -278,7 +282,7 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
     if (end.code !== null && !end.ready) return { code: end.code, message: end.message ?? `connection failed (${end.code})` };
     if (end.kind === 'timeout') return { code: 'ETIMEDOUT', message: 'no HTTP/2 SETTINGS from the server within --connect-timeout' };
     // Connected, then closed without a word of HTTP/2.
-    if (end.ready && this.socket.cleartext) return prefaceRejected(this.socket.bytesRead);
+    if (end.ready && this.socket.cleartext) return prefaceRejected(this.firstBytes);
     return { code: 'ECONNCLOSED', message: 'connection closed before the server sent its HTTP/2 SETTINGS' };
   }
 
@@ -579,9 +583,7 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
   /** The first bytes were not an HTTP/2 server's SETTINGS. */
   private notHttp2(): void {
     if (this.failure === null) {
-      this.failure = this.socket.cleartext
-        ? prefaceRejected(this.socket.bytesRead)
-        : { code: 'EPROTO', message: 'the server did not start HTTP/2 with a SETTINGS frame' };
+      this.failure = this.socket.cleartext ? prefaceRejected(this.firstBytes) : { code: 'EPROTO', message: 'the server did not start HTTP/2 with a SETTINGS frame' };
     }
     this.destroy('error');
   }

@@ -227,6 +227,27 @@ describe('multiplex: bad input and servers without HTTP/2', () => {
     expect(r.stderr).toMatch(/answered with HTTP\/1\.x.*does not speak HTTP\/2.*EHTTP1/);
   });
 
+  it('a server that answers the h2c preface with bytes of no protocol is not called HTTP/1.x: one line with its first bytes, exit 3', async () => {
+    const sockets = new Set<net.Socket>();
+    const garbage = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.end(Buffer.from([0x01, 0x02, 0x03, 0xff, 0xfe, 0x00, 0x42, 0x43, 0x44]));
+    });
+    await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
+    others.push(() => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => garbage.close(() => resolve()));
+    });
+    const { port } = garbage.address() as net.AddressInfo;
+    const r = await runCli(['run', `http://127.0.0.1:${port}/`, '-s', 'multiplex', '-n', '10', '--quiet']);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toContain('HTTP/1.x;');
+    expect(r.stderr).toContain('neither HTTP/2 nor HTTP/1.x (first bytes 01 02 03 ff fe 00 42 43)');
+    expect(r.stderr).toContain('ENOH2');
+  });
+
   it('a server that closes without HTTP/2 SETTINGS is one clear line, exit 3', async () => {
     // Reads (and drops) the preface, so that the client's FIN is seen and the socket closes.
     const silent = net.createServer((socket) => socket.resume().end());
