@@ -80,3 +80,11 @@ describe('parseTarget', () => {
     expect(parseTarget('https://localhost/')).toMatchObject({ hostname: 'localhost', port: 443 });
   });
 });
+
+describe('the target URL as every output shows it', () => {
+  it('redacts a password, or a user name that stands alone (a token)', () => {
+    expect(parseTarget('http://alice:pw-SECRET@127.0.0.1:8080/x')).toMatchObject({ url: 'http://alice:redacted@127.0.0.1:8080/x', hostHeader: '127.0.0.1:8080' });
+    expect(parseTarget('https://TOKEN-SECRET@api.example.test/')).toMatchObject({ url: 'https://redacted@api.example.test/' });
+    expect(parseTarget('http://127.0.0.1/')).toMatchObject({ url: 'http://127.0.0.1/' });
+  });
+});
