@@ -16,6 +16,9 @@ export interface ConnectionCounters {
   keepAliveHeader: string | null;
   keepAliveMaxObserved: number | null;
   staleReuse: number;
+  /** connections the client closed because of what the server sent (parse-error, unsolicited bytes, an HTTP/2
+   *  connection error), by code: part of closedByClient */
+  closedOnError?: Record<string, number>;
 }
 
 /** HTTP/2 sessions (multiplex): what the servers announced and did. */
@@ -118,6 +121,7 @@ export function newCounters(): Counters {
       keepAliveHeader: null,
       keepAliveMaxObserved: null,
       staleReuse: 0,
+      closedOnError: {},
     },
     tls: { version: null, cipher: null, alpn: null, resumed: 0, handshakes: 0 },
     exhaustedAtSeconds: null,
@@ -151,6 +155,7 @@ export const CONNECTION_COUNTERS_MERGE: MergeSpec<ConnectionCounters> = {
   keepAliveHeader: first,
   keepAliveMaxObserved: maxOrNull,
   staleReuse: sum,
+  closedOnError: (parts) => addCounts(parts.map((p) => p ?? {})),
 };
 
 export const TLS_COUNTERS_MERGE: MergeSpec<TlsCounters> = { version: first, cipher: first, alpn: first, resumed: sum, handshakes: sum };

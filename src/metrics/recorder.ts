@@ -128,7 +128,7 @@ export class Recorder implements Http2Observer {
   }
 
   /** A connection that was connected has closed (a failed connect goes to connectFailed). */
-  closed(kind: CloseKind, t: ConnectionTiming, responses: number): void {
+  closed(kind: CloseKind, t: ConnectionTiming, responses: number, code: string | null = null): void {
     this.openNow--;
     if (!this.counting || t.startUs < this.countStartUs) return;
     const c = this.counters.connections;
@@ -148,9 +148,13 @@ export class Recorder implements Http2Observer {
       case 'timeout':
         c.closedByTimeout++;
         break;
-      case 'error':
+      case 'error': {
         c.closedByClient++;
+        const byCode = (c.closedOnError ??= {});
+        const key = code ?? 'error';
+        byCode[key] = (byCode[key] ?? 0) + 1;
         break;
+      }
       case 'stopped':
         c.stoppedAtEnd++;
         break;

@@ -126,6 +126,7 @@ const phase = {
         keepAliveHeader: nullable('string'),
         keepAliveMaxObserved: nullable('integer'),
         staleReuse: int,
+        closedOnError: counts,
         requestsPerConnection: distribution,
       },
     },

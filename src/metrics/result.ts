@@ -111,6 +111,8 @@ export interface ConnectionsSummary {
   /** Highest `max=` seen in Keep-Alive headers, and requests actually served on one connection. */
   keepAliveMaxObserved: number | null;
   staleReuse: number;
+  /** Connections the client closed because of what the server sent, by code (part of closedByClient). */
+  closedOnError?: Record<string, number>;
   requestsPerConnection: { mean: number; max: number; hdr: string };
 }
 

@@ -226,7 +226,7 @@ export class Pool implements LaneOwner {
     // Once settled, the connections left were counted as stopped at the end.
     if (!this.live.gone(conn)) return;
     this.detach(lane, conn);
-    this.rec.closed(kind, conn.timing, conn.responses);
+    this.rec.closed(kind, conn.timing, conn.responses, code);
     const unanswered = conn.takeUnanswered();
     if (this.stopping) {
       for (const ex of unanswered) this.work.abandon(ex);

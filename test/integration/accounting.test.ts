@@ -79,3 +79,28 @@ describe('byStatus', () => {
     }
   });
 });
+
+describe('bytes nobody asked for', () => {
+  it('on an idle connection: the client closes it and says why (closedOnError), no request is failed', async () => {
+    const { rawServer, okResponse } = await import('../helpers/raw-server.js');
+    const s = await rawServer((socket, ctx) => {
+      ctx.onRequest(() => {
+        ctx.answer(okResponse('ok', ['Connection: keep-alive']));
+        setTimeout(() => socket.destroyed || socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno'), 30);
+      });
+    });
+    try {
+      const { result } = await runJson(['run', s.url, '-s', 'persistent', '--rate', '5', '--max-connections', '1', '-n', '3']);
+      const p = result.phases[0]!;
+      expect(p.requests.completed).toBe(3);
+      expect(p.requests.errors).toBe(0);
+      // The last connection may end with the run before its unasked bytes come.
+      const closed = p.connections.closedOnError?.['parse-error'] ?? 0;
+      expect(closed).toBeGreaterThanOrEqual(2);
+      expect(p.connections.closedByClient).toBe(closed);
+      expectAccounted(p, 'unsolicited');
+    } finally {
+      await s.close();
+    }
+  });
+});
