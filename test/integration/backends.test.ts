@@ -57,8 +57,14 @@ describe.skipIf(!haproxyAvailable() && !process.env.CI)('--backend-header behind
     const lb = await startHaproxy({ a: servers[0]!.port, b: servers[1]!.port });
     cleanups.push(() => lb.stop());
     const late = await backend('d');
-    setTimeout(() => void lb.addServer('d', late.port), 1500);
+    // d joins 1.5 s after the first request reaches a backend (connload's start-up takes its own time).
+    const joined = (async () => {
+      while (servers[0]!.stats().requests === 0) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 1500));
+      await lb.addServer('d', late.port);
+    })();
     const { code, result } = await runJson(['run', `${lb.url}/`, '--backend-header', 'X-Served-By', '--rate', '200', '--max-connections', '4', '-d', '4s']);
+    await joined;
     expect(code).toBe(0);
     const got = byName(result.phases[0].backends);
     // The open model waits for its last responses, so every request d answered was counted.
@@ -77,9 +83,15 @@ describe.skipIf(!haproxyAvailable() && !process.env.CI)('--backend-header behind
       const lb = await startHaproxy({ a: servers[0]!.port, b: servers[1]!.port }, 'tcp');
       cleanups.push(() => lb.stop());
       const late = await backend('d');
-      setTimeout(() => void lb.addServer('d', late.port), 1000);
+      // d joins 1 s after the pool's first request reached a backend: after the pool has opened.
+      const joined = (async () => {
+        while (servers[0]!.stats().requests + servers[1]!.stats().requests === 0) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 1000));
+        await lb.addServer('d', late.port);
+      })();
       // A closed-model pool: its 4 connections open at the start, before d exists.
       const { code, result } = await runJson(['run', `${lb.url}/`, '--backend-header', 'X-Served-By', '-c', '4', '-d', '3s', ...extra]);
+      await joined;
       expect(code).toBe(0);
       const got = byName(result.phases[0].backends);
       const d = got.d?.requests ?? 0;
