@@ -2,7 +2,7 @@
 // in order, responses parsed as they stream in and matched to requests in order
 // (4.6). The transport owns the socket and its timeline; the engine decides
 // what to send.
-import type { CloseRule, ClientClose } from '../transport/close-policy.js';
+import { clientCloseFor, type ClientClose, type CloseRule } from '../transport/close-policy.js';
 import type { CloseKind, Connection, ConnectionEvents, RetireReason } from '../transport/connection.js';
 import { TransportSocket, type SocketEnd, type SocketTarget, type SocketUser } from '../transport/socket.js';
 import { nowUs, type ConnectionTiming, type Exchange } from '../transport/timing.js';
@@ -23,8 +23,6 @@ export interface Http1Profile {
   /** --close for this protocol (transport/close-policy.ts) */
   close: CloseRule;
 }
-
-export type Http1Target = SocketTarget;
 
 const ALPN_HTTP1 = ['http/1.1'] as const;
 
@@ -54,7 +52,7 @@ export class Http1Connection implements Connection, ParserEvents, SocketUser {
     readonly id: number,
     private readonly events: ConnectionEvents,
     private readonly profile: Http1Profile,
-    target: Http1Target,
+    target: SocketTarget,
     localAddress: string | undefined,
   ) {
     this.parser = new ResponseParser(this);
@@ -106,7 +104,7 @@ export class Http1Connection implements Connection, ParserEvents, SocketUser {
 
   retire(reason: RetireReason): void {
     this.accepting = false;
-    this.retireBy = reason === 'last' ? this.profile.close.retire : this.profile.close.evict;
+    this.retireBy = clientCloseFor(this.profile.close, reason);
     if (this.inFlight === 0) this.socket.close(this.retireBy);
   }
 

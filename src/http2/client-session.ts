@@ -5,7 +5,7 @@
 // each stream is stamped as HTTP/1 requests are: writeEnd when its HEADERS (and
 // body) went to the socket, firstByte at its first HEADERS, end at END_STREAM.
 import { nowUs, type ConnectionTiming, type Exchange } from '../transport/timing.js';
-import type { ClientClose, CloseRule } from '../transport/close-policy.js';
+import { clientCloseFor, type ClientClose, type CloseRule } from '../transport/close-policy.js';
 import type { CloseKind, Connection, ConnectionEvents, RetireReason } from '../transport/connection.js';
 import { TransportSocket, type SocketEnd, type SocketUser } from '../transport/socket.js';
 import type { SecureFacts } from '../transport/tls.js';
@@ -209,7 +209,7 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
 
   retire(reason: RetireReason): void {
     this.accepting = false;
-    this.retireBy = reason === 'last' ? this.profile.close.retire : this.profile.close.evict;
+    this.retireBy = clientCloseFor(this.profile.close, reason);
     if (this.inFlight === 0) this.closeNow();
   }
 

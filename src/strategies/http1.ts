@@ -34,6 +34,13 @@ export function socketTarget(plan: PhasePlan, shared: WorkerShared): SocketTarge
   return { host: target.hostname, port: target.port, path: plan.unixSocket, tunnel, tls };
 }
 
+/** The target of each new connection: with an address book (--dns, --resolve, --dns-server), the address it
+ *  picks for that connection; else always the same. */
+export function targetPerConnection<T extends SocketTarget>(target: T, shared: WorkerShared): () => T {
+  const book = shared.addresses ?? null;
+  return book === null ? () => target : () => ({ ...target, host: book.pick() });
+}
+
 /** How to reach the target over TLS, or null in cleartext. */
 export function tlsTarget(plan: PhasePlan, shared: WorkerShared): TlsTarget | null {
   const { target, tls } = plan;
@@ -74,11 +81,8 @@ export function http1Strategy(rules: Http1Rules): Strategy {
       };
       // --backend-header: every response of this thread reports that header's value (a worker runs one phase).
       watchResponseHeader(plan.backendHeader);
-      const target = socketTarget(plan, shared);
-      const book = shared.addresses ?? null;
-      if (book === null) return (id, events, localAddress) => new Http1Connection(id, events, profile, target, localAddress);
-      // --dns round-robin|random, --resolve, --dns-server: each new connection dials the address picked for it.
-      return (id, events, localAddress) => new Http1Connection(id, events, profile, { ...target, host: book.pick() }, localAddress);
+      const target = targetPerConnection(socketTarget(plan, shared), shared);
+      return (id, events, localAddress) => new Http1Connection(id, events, profile, target(), localAddress);
     },
   };
 }

@@ -9,7 +9,7 @@ import type { PhasePlan } from '../plan/types.js';
 import { closeRule } from '../transport/close-policy.js';
 import type { ConnectionFactory } from '../transport/connection.js';
 import { USER_AGENT } from '../version.js';
-import { paths, socketTarget } from './http1.js';
+import { paths, socketTarget, targetPerConnection } from './http1.js';
 import type { Strategy, WorkerShared } from './types.js';
 
 export const multiplex: Strategy = {
@@ -58,8 +58,7 @@ export const multiplex: Strategy = {
     const host = target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname;
     const h2Target: Http2Target = { ...socketTarget(plan, shared), authority: `${target.protocol}//${host}:${target.port}` };
     const observer = shared.http2 ?? IGNORE_HTTP2;
-    const book = shared.addresses ?? null;
-    if (book === null) return (id, events, localAddress) => new Http2ClientSession(id, events, profile, observer, h2Target, localAddress);
-    return (id, events, localAddress) => new Http2ClientSession(id, events, profile, observer, { ...h2Target, host: book.pick() }, localAddress);
+    const targetOfNext = targetPerConnection(h2Target, shared);
+    return (id, events, localAddress) => new Http2ClientSession(id, events, profile, observer, targetOfNext(), localAddress);
   },
 };

@@ -1,5 +1,6 @@
 // 4.7: who closes a connection that is being retired, defined once as data for
 // each wire protocol. Protocols carry out a rule; nothing else reads --close.
+import type { RetireReason } from './connection.js';
 export const CLOSE_POLICIES = ['server', 'client', 'reset'] as const;
 export type ClosePolicy = (typeof CLOSE_POLICIES)[number];
 
@@ -69,14 +70,7 @@ export function honouredPolicies(protocol: WireProtocol): ClosePolicy[] {
   return CLOSE_POLICIES.filter((policy) => CLOSE_RULES[protocol][policy] !== undefined);
 }
 
-/** Who keeps the TIME_WAIT of a retired connection under a policy (the port report's words). */
-export function timeWaitSide(policy: ClosePolicy): 'server' | 'client' | 'none' {
-  switch (closeRule('http/1.1', policy).retire) {
-    case 'await-server':
-      return 'server';
-    case 'fin':
-      return 'client';
-    case 'rst':
-      return 'none';
-  }
+/** What the client does to a connection it retires: after its last request, or evicted while idle. */
+export function clientCloseFor(rule: CloseRule, reason: RetireReason): ClientClose {
+  return reason === 'last' ? rule.retire : rule.evict;
 }
