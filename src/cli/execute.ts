@@ -75,11 +75,14 @@ export async function runPlans(plans: PhasePlan[], out: Pick<OutputOptions, 'qui
       run = await runPhase(plan, {
         address,
         signal,
-        onProgress: (p) => {
-          live.update(p);
-          const warning = watchPorts(p);
-          if (warning !== null) live.warn(warning);
-        },
+        // --quiet: nobody watches (the port warnings go to the live display too).
+        onProgress: out.quiet
+          ? undefined
+          : (p) => {
+              live.update(p);
+              const warning = watchPorts(p);
+              if (warning !== null) live.warn(warning);
+            },
       });
     } finally {
       live.clear();

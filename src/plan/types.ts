@@ -92,4 +92,6 @@ export interface WorkerPlan {
   startAtEpochMs: number;
   /** The address the target name resolved to at plan time (checked reachable). */
   address: string;
+  /** Someone watches the run live: each snapshot carries the latency histogram so far (for p99). */
+  liveLatency: boolean;
 }

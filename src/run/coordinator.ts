@@ -20,6 +20,7 @@ export type PhaseRun = PhaseOutcome;
 export interface RunPhaseOptions {
   address: string;
   signal: AbortSignal;
+  /** The live display; without it the workers skip encoding their latency for it each second. */
   onProgress?: (p: Progress) => void;
 }
 
@@ -46,6 +47,7 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     rate: plan.rate === null ? null : plan.rate / plan.workers,
     startAtEpochMs,
     address: options.address,
+    liveLatency: options.onProgress !== undefined,
   }));
   // A Unix socket leaves no TIME_WAIT and holds no local port: nothing to sample.
   const sampler = plan.unixSocket !== null ? UNSUPPORTED_SAMPLER : createTimeWaitSampler({ address: options.address, port: firstHop(plan).port });

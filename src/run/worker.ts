@@ -93,7 +93,7 @@ async function run(plan: WorkerPlan): Promise<void> {
         opened: c.connections.opened,
         closedByClientFirst: closedByClientFirst(c.connections),
         openConnections: rec.openNow,
-        latencyHdr: rec.encodedLatency(),
+        latencyHdr: plan.liveLatency ? rec.encodedLatency() : null,
       },
     });
   };

@@ -86,8 +86,9 @@ export class TransportSocket {
   private closeKind: CloseKind | null = null;
   private closeCode: string | null = null;
   private errorMessage: string | null = null;
-  /** the Unix socket's path, which names the peer there */
-  private readonly unixPath: string | null;
+  /** the peer when it is known without asking the kernel (getpeername is a syscall per connection): the
+   *  Unix socket's path, or the IPv4 address dialled (written one way only); null: ask */
+  private readonly knownPeer: string | null;
   /** while a CONNECT tunnel is being opened: the target behind it and the proxy's answer so far */
   private tunnel: { target: SocketTarget; head: string } | null = null;
 
@@ -97,7 +98,7 @@ export class TransportSocket {
     private readonly options: SocketOptions,
   ) {
     this.timing = { startUs: nowUs(), lookupEndUs: 0, connectEndUs: 0, tunnelEndUs: 0, secureEndUs: 0, peer: null };
-    this.unixPath = target.path ?? null;
+    this.knownPeer = target.path ?? (!target.tunnel && net.isIPv4(target.host) ? target.host : null);
     if (target.tunnel && target.tls !== null) {
       // TCP to the proxy first; TLS starts once the proxy has answered CONNECT (onTunnelData).
       this.tunnel = { target, head: '' };
@@ -180,7 +181,7 @@ export class TransportSocket {
 
   onConnect(): void {
     this.timing.connectEndUs = nowUs();
-    this.timing.peer = this.tcp.remoteAddress ?? this.unixPath;
+    this.timing.peer = this.knownPeer ?? this.tcp.remoteAddress ?? null;
     this.tcp.setNoDelay(this.options.nodelay); // a no-op on a Unix socket
     if (this.tunnel !== null) {
       const { target } = this.tunnel;
