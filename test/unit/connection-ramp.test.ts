@@ -42,7 +42,10 @@ describe('ConnectionRamp', () => {
     const whole = new ConnectionRamp(3, s, ALONE);
     for (let ms = 0; ms <= 2000; ms += 7) {
       const us = ms * 1000;
-      expect(parts.reduce((n, p) => n + p.lanesAt(us), 0), `at ${ms} ms`).toBe(whole.lanesAt(us));
+      expect(
+        parts.reduce((n, p) => n + p.lanesAt(us), 0),
+        `at ${ms} ms`,
+      ).toBe(whole.lanesAt(us));
     }
     // Each part wakes only when its own share changes, and it does change there.
     for (const p of parts) {
@@ -104,6 +107,22 @@ describe('the pool follows a connection ramp', () => {
     run.engine.stop();
     for (let i = 0; i < 1000 && !run.isDone(); i++) await vi.advanceTimersByTimeAsync(1);
     expect(run.isDone()).toBe(true);
+  });
+
+  it('with --connect-rate the rise is paced too', async () => {
+    const run = start({ connectionStages: '100ms:5', connectRate: 10 });
+    const count: Record<number, number> = {};
+    for (let ms = 1; ms <= 500; ms++) {
+      run.net.connectAll();
+      run.net.answerAll();
+      await vi.advanceTimersByTimeAsync(1);
+      if (ms % 50 === 0) count[ms] = run.net.connections.length;
+    }
+    // The ramp asks for 5 by 100 ms (one at 10, 30, 50, 70, 90 ms); the pacer lets them open no faster
+    // than one every 100 ms once a slot was used (the first two: 10 and 30 ms, then 110, 210, 310 ms).
+    expect([count[50], count[100], count[150], count[250], count[300], count[350], count[500]]).toEqual([2, 2, 3, 4, 4, 5, 5]);
+    run.engine.stop();
+    for (let i = 0; i < 1000 && !run.isDone(); i++) await vi.advanceTimersByTimeAsync(1);
   });
 
   it('a lane above the target sends nothing more and closes only after its request in flight is answered', async () => {
