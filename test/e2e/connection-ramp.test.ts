@@ -89,8 +89,9 @@ describe('--stage-connections', () => {
       ],
     });
     expect(phase.durationMs).toBeGreaterThan(5_900);
-    // series[t].openConnections: the open connections t seconds in.
+    // series[t].openConnections: the open connections t seconds in (none at the start).
     const series = phase.series.map((p) => p.openConnections);
+    expect(series[0], `series ${series.join(' ')}`).toBe(0);
     near(series[1]!, 20, `series ${series.join(' ')}`);
     near(series[3]!, 40, `series ${series.join(' ')}`, 0.1);
     near(series[5]!, 20, `series ${series.join(' ')}`);
