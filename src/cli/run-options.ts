@@ -33,7 +33,7 @@ export function runOptions<T>(y: Argv<T>) {
       type: 'string',
       array: true,
       requiresArg: true,
-      describe: 'closed model ramp of connections, e.g. 10s:100 (parsed, not run yet)',
+      describe: 'closed model ramp of open connections, k6 style: 30s:200,60s:200,10s:0 (starts from -c or 0; the phase lasts as long as the stages)',
       group: 'Load',
     })
     .option('start-at', {

@@ -68,7 +68,7 @@ function stringOrList(expected: string, description: string): SchemaNode {
   });
 }
 
-function stages(description: string, targetDescription: string): SchemaNode {
+function stages(description: string, targetDescription: string, wholeTargets = false): SchemaNode {
   return accepts('an array of {"duration", "target"} stages', {
     description,
     type: 'array',
@@ -78,7 +78,9 @@ function stages(description: string, targetDescription: string): SchemaNode {
       required: ['duration', 'target'],
       properties: {
         duration: duration('How long this stage ramps.'),
-        target: accepts('a number >= 0', { description: targetDescription, type: 'number', minimum: 0 }),
+        target: wholeTargets
+          ? accepts('a whole number >= 0', { description: targetDescription, type: 'integer', minimum: 0 })
+          : accepts('a number >= 0', { description: targetDescription, type: 'number', minimum: 0 }),
       },
       additionalProperties: false,
     }),
@@ -175,8 +177,9 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
     'Requests per second (in total) at the end of this stage.',
   ),
   connectionStages: stages(
-    'Closed model ramp of open connections, written like `stages` (parsed and checked; not run by this version yet).',
-    'Open connections at the end of this stage.',
+    'Closed model ramp, written like `stages`: the open connections (in total) move linearly from `connections` (0 if not given) through each target; the pool has as many as the peak, and the phase lasts as long as its stages. Not with `rate` or `stages` (the open model). E.g. [{"duration": "30s", "target": 200}, {"duration": "60s", "target": 200}, {"duration": "10s", "target": 0}].',
+    'Open connections (in total) at the end of this stage.',
+    true,
   ),
   startAt: accepts('an ISO time or epoch milliseconds', {
     description:

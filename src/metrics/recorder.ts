@@ -245,10 +245,12 @@ export class Recorder implements Http2Observer {
     this.counters.unfinished += unfinished;
   }
 
-  /** Once a second: the open-connections gauge for the series. */
+  /** Once a second: the open-connections gauge for the series, at index k for the tick near k seconds. */
   tick(atUs: number): void {
     if (!this.counting) return;
-    const s = this.second(atUs);
+    // Rounded, not floored: a 1 s timer may fire a little before the second by this clock (Node's timers
+    // start from the loop's cached time), and a floor put that sample a second early.
+    const s = Math.max(0, Math.round((atUs - this.countStartUs) / 1e6));
     const arr = this.series.openConnections;
     while (arr.length <= s) arr.push(this.openNow);
     arr[s] = this.openNow;

@@ -132,15 +132,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
   // a ramp's peak is bounded as --rate is
   if (ramp !== null && rate !== null && rate > 0)
     rateOf(rate, o.runnerCount, (expected) => problems.push(`${input.where('stages')}: a peak of ${show(rate)} requests per second: expected ${expected}`));
-  if (o.connectionStages !== undefined) {
-    const parsed = parseStages(o.connectionStages, 'connections');
-    if (isProblems(parsed)) problems.push(...parsed.map((p) => `${input.where('connectionStages')}: ${p}`));
-    else {
-      problems.push(
-        `${input.where('connectionStages')}: connection ramps are not run by this version yet: expected a fixed ${input.where('connections')} (or ${input.where('stages')} for a rate ramp)`,
-      );
-    }
-  }
+  const connectionRamp = o.connectionStages === undefined ? null : planConnectionRamp(o, connections, sockets, input.where, problems);
   let startAtEpochMs: number | null = null;
   if (o.startAt !== undefined) {
     const parsed = parseStartAt(o.startAt, input.nowEpochMs ?? Date.now());
@@ -154,7 +146,9 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
       : typeof o.connectRate === 'number' && o.connectRate > 0 && Number.isFinite(o.connectRate)
         ? o.connectRate
         : (bad('connectRate', 'a number of new connections per second > 0', o.connectRate), null);
-  const lanes = rate !== null ? (maxConnections ?? connections) : connections;
+  // A connection ramp's pool has as many lanes as its peak.
+  const closedConnections = connectionRamp !== null ? rampPeak(connectionRamp) : connections;
+  const lanes = rate !== null ? (maxConnections ?? connections) : closedConnections;
   if (workers > lanes) problems.push(`${input.where('workers')}: ${workers} workers need at least as many connections, got ${lanes}`);
 
   let localAddresses: string[] = [];
@@ -226,9 +220,10 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     name: input.name,
     target: typeof target === 'string' ? (parseTarget('http://invalid/') as TargetPlan) : target,
     strategy,
-    connections,
+    connections: closedConnections,
     // With a ramp the phase lasts as long as its stages.
-    durationMs: ramp !== null ? stagesDurationMs(ramp.stages) : duration('duration', RUN_DEFAULTS.durationMs)!,
+    durationMs:
+      ramp !== null ? stagesDurationMs(ramp.stages) : connectionRamp !== null ? stagesDurationMs(connectionRamp.stages) : duration('duration', RUN_DEFAULTS.durationMs)!,
     requests: int('requests', null),
     warmupMs: duration('warmup', RUN_DEFAULTS.warmupMs)!,
     method,
@@ -254,6 +249,7 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     localAddresses,
     rate,
     ramp,
+    connectionRamp,
     startAtEpochMs,
     maxConnections,
     page,
@@ -295,6 +291,33 @@ function rateOf(value: unknown, runnerCount: unknown, bad: (expected: string) =>
   return value;
 }
 
+/**
+ * --stage-connections: the closed model's open connections move from -c (0 if not given) through
+ * each target. The open model (--rate, --stage) has no connection count to ramp: refused.
+ */
+function planConnectionRamp(o: RunOptionsInput, connections: number, sockets: Bound, where: PlanInput['where'], problems: string[]): PhasePlan['connectionRamp'] {
+  const parsed = parseStages(o.connectionStages!, 'connections', true);
+  if (isProblems(parsed)) {
+    problems.push(...parsed.map((p) => `${where('connectionStages')}: ${p}`));
+    return null;
+  }
+  if (o.rate !== undefined || o.stages !== undefined) {
+    const open = where(o.stages !== undefined ? 'stages' : 'rate');
+    problems.push(`${where('connectionStages')}: a connection ramp runs the closed model; drop ${open} (the open model) or ${where('connectionStages')}`);
+    return null;
+  }
+  const ramp = { startConnections: o.connections === undefined ? 0 : connections, stages: parsed };
+  const peak = rampPeak(ramp);
+  if (peak === 0) problems.push(`${where('connectionStages')}: the ramp never rises above 0 connections: expected a target > 0`);
+  else if (peak > sockets.max) problems.push(`${where('connectionStages')}: a peak of ${peak} connections: expected at most ${sockets.max} (${sockets.why})`);
+  else return ramp;
+  return null;
+}
+
+function rampPeak(ramp: { startConnections: number; stages: Stage[] }): number {
+  return Math.max(ramp.startConnections, ...ramp.stages.map((s) => s.target));
+}
+
 function isProblems(parsed: Stage[] | string[]): parsed is string[] {
   return typeof parsed[0] === 'string';
 }
@@ -315,5 +338,6 @@ function runnerShare(plan: PhasePlan): PhasePlan {
     rate: plan.rate === null ? null : plan.rate / n,
     ramp: plan.ramp === null ? null : { startRate: plan.ramp.startRate / n, stages: plan.ramp.stages.map((s) => ({ ...s, target: s.target / n })) },
     maxConnections: plan.maxConnections === null ? null : share(plan.maxConnections, n, i),
+    // connectionRamp stays the total: whole connections are split at each moment (run/connection-ramp.ts).
   };
 }

@@ -11,7 +11,11 @@ import type { PhasePlan } from './types.js';
 export function describePlan(plan: PhasePlan): string {
   const shows = traitsOf(plan.strategy).shows;
   const rate = plan.ramp !== null ? `ramp ${formatStages(plan.ramp.startRate, plan.ramp.stages)} req/s` : `${plan.rate} req/s`;
-  const load = plan.rate !== null ? `${rate} (open model, up to ${plan.maxConnections ?? plan.connections} connections)` : `${plan.connections} connections`;
+  const closed =
+    plan.connectionRamp !== null
+      ? `ramp ${formatStages(plan.connectionRamp.startConnections, plan.connectionRamp.stages)} connections`
+      : `${plan.connections} connections`;
+  const load = plan.rate !== null ? `${rate} (open model, up to ${plan.maxConnections ?? plan.connections} connections)` : closed;
   const stop = [plan.requests !== null ? `${plan.requests} requests` : null, `${plan.durationMs / 1000}s`].filter(Boolean).join(' or ');
   const extra = [
     shows.depth ? `depth ${plan.depth}` : null,
@@ -57,6 +61,11 @@ export function describeOptions(plan: PhasePlan): Record<string, unknown> {
     unixSocket: plan.unixSocket ?? undefined,
     proxy: plan.proxy?.url,
     rate: plan.rate,
+    // With a connection ramp `connections` is its peak; the ramp itself, in total over runners.
+    connectionRamp:
+      plan.connectionRamp === null
+        ? undefined
+        : { startConnections: plan.connectionRamp.startConnections, stages: plan.connectionRamp.stages.map((s) => ({ durationMs: s.durationMs, target: s.target })) },
     maxConnections: plan.maxConnections,
     page: plan.page,
     runnerIndex: plan.runnerIndex,

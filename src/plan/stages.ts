@@ -23,7 +23,7 @@ const NUMBER_RE = /^\s*-?\d+(\.\d+)?\s*$/;
  * Parses a ramp; returns the stages or the problems, each naming the stage
  * ("stage 2 \"10s:-5\" has a negative target ...") without the option's name.
  */
-export function parseStages(input: string | string[] | StageInput[], unit: string): Stage[] | string[] {
+export function parseStages(input: string | string[] | StageInput[], unit: string, wholeTargets = false): Stage[] | string[] {
   const items: Array<{ text: string; duration: unknown; target: unknown }> = [];
   const list = Array.isArray(input) ? input : [input];
   for (const entry of list) {
@@ -77,6 +77,10 @@ export function parseStages(input: string | string[] | StageInput[], unit: strin
       problems.push(`${name}: expected a target in ${unit} after the duration (30s:2000), got ${show(targetText ?? '')}`);
       return;
     }
+    if (wholeTargets && !Number.isInteger(target)) {
+      problems.push(`${name}: expected a whole number of ${unit}, got ${show(targetText)}`);
+      return;
+    }
     stages.push({ durationMs, target });
   });
   return problems.length > 0 ? problems : stages;
@@ -84,6 +88,19 @@ export function parseStages(input: string | string[] | StageInput[], unit: strin
 
 export function stagesDurationMs(stages: Stage[]): number {
   return stages.reduce((sum, s) => sum + s.durationMs, 0);
+}
+
+/** The ramp's value `elapsedMs` into it: linear within each stage, `start` before it, the last target after it. */
+export function rampValueAt(start: number, stages: Stage[], elapsedMs: number): number {
+  let from = start;
+  let t = elapsedMs;
+  for (const stage of stages) {
+    if (t <= 0) return from;
+    if (t < stage.durationMs) return from + ((stage.target - from) * t) / stage.durationMs;
+    t -= stage.durationMs;
+    from = stage.target;
+  }
+  return from;
 }
 
 export function formatStages(startRate: number, stages: Stage[]): string {

@@ -24,7 +24,7 @@ export interface PhasePlan {
   name: string;
   target: TargetPlan;
   strategy: StrategyName;
-  /** Connections in total (closed model), split over workers. */
+  /** Connections in total (closed model), split over workers. With a connection ramp, its peak. */
   connections: number;
   durationMs: number;
   /** Stop after this many completed requests (total over workers), or null. */
@@ -65,6 +65,9 @@ export interface PhasePlan {
   rate: number | null;
   /** Open model ramp: the arrival rate moves linearly from startRate through each stage's target; null = a fixed rate. */
   ramp: { startRate: number; stages: Stage[] } | null;
+  /** Closed model ramp: open connections in total (over runners) move linearly from startConnections through
+   *  each stage's target; null = a fixed -c. */
+  connectionRamp: { startConnections: number; stages: Stage[] } | null;
   /** Start barrier: the wall-clock epoch ms at which the phase starts, or null for as soon as planned. */
   startAtEpochMs: number | null;
   /** Open model: cap on sockets (total over workers). */

@@ -121,6 +121,18 @@ function timeSeriesCharts(entries: PhaseEntry[]): Chart[] {
     ]),
   ];
   charts[1]!.y2Label = 'new/s';
+  // A connection ramp's target beside the open connections it asked for.
+  for (const e of withSeries) {
+    const ramp = connectionRampOf(e.phase);
+    if (ramp === null) continue;
+    const chart = charts[1]!;
+    chart.series.push({
+      label: `${e.label} ramp target`,
+      color: -1,
+      dash: true,
+      values: chart.x.map((t) => Math.round(rampAt(ramp, t * 1000))),
+    });
+  }
 
   const sampled = withSeries.filter((e) => e.phase.ports.supported && e.phase.series.some((p) => p.timeWait !== null));
   if (sampled.length > 0) {
@@ -143,6 +155,33 @@ function timeSeriesCharts(entries: PhaseEntry[]): Chart[] {
   const backends = backendsChart(entries);
   if (backends !== null) charts.push(backends);
   return charts;
+}
+
+interface RampEcho {
+  startConnections: number;
+  stages: Array<{ durationMs: number; target: number }>;
+}
+
+/** The ramp's target `ms` into the phase: linear through each stage (plan/stages.ts; a reporter sees only the result). */
+function rampAt(ramp: RampEcho, ms: number): number {
+  let from = ramp.startConnections;
+  let t = ms;
+  for (const stage of ramp.stages) {
+    if (t < stage.durationMs) return from + ((stage.target - from) * Math.max(0, t)) / stage.durationMs;
+    t -= stage.durationMs;
+    from = stage.target;
+  }
+  return from;
+}
+
+/** The connection ramp a phase ran (its options echo it), or null; a result without one, or an older one, has none. */
+function connectionRampOf(phase: PhaseResult): RampEcho | null {
+  const ramp = phase.options['connectionRamp'] as { startConnections?: unknown; stages?: unknown } | undefined;
+  if (typeof ramp !== 'object' || ramp === null || typeof ramp.startConnections !== 'number' || !Array.isArray(ramp.stages)) return null;
+  const stages = (ramp.stages as Array<{ durationMs?: unknown; target?: unknown }>).filter(
+    (s): s is RampEcho['stages'][number] => typeof s === 'object' && s !== null && typeof s.durationMs === 'number' && typeof s.target === 'number',
+  );
+  return stages.length === ramp.stages.length ? { startConnections: ramp.startConnections, stages } : null;
 }
 
 /** The group of peers a phase shows: backends named by a header, or addresses when there were several. */

@@ -9,6 +9,7 @@ import type { ConnectionFactory } from '../transport/connection.js';
 import type { AddressBook } from '../transport/resolver.js';
 import { TlsSessionCache } from '../transport/tls.js';
 import { nowUs } from '../transport/timing.js';
+import { ConnectionRamp } from './connection-ramp.js';
 import { Dispatch } from './dispatch.js';
 import { FatalConnectError } from './lanes.js';
 import { Pool } from './pool.js';
@@ -40,6 +41,8 @@ export class Engine {
   private readonly work: Dispatch;
   private stopping = false;
   private scheduleTimer: NodeJS.Timeout | undefined;
+  /** --stage-connections: moves the pool's lanes in use, or null for a fixed -c. */
+  private readonly ramp: ConnectionRamp | null;
   /** When the run stopped (us), or 0 while it runs. */
   stoppedAtUs = 0;
   /** Resolves once stopped and every connection is closed; rejects with a FatalConnectError. */
@@ -69,6 +72,16 @@ export class Engine {
       localAddresses: phase.localAddresses,
     };
     this.pool = new Pool(rules, opener.open, this.work, rec, { stop: () => this.stop(), settled });
+    const ramp = phase.connectionRamp;
+    this.ramp =
+      ramp === null
+        ? null
+        : new ConnectionRamp(ramp.startConnections, ramp.stages, {
+            runnerIndex: phase.runnerIndex,
+            runnerCount: phase.runnerCount,
+            workerIndex: plan.workerIndex,
+            workers: phase.workers,
+          });
   }
 
   start(): void {
@@ -76,6 +89,8 @@ export class Engine {
       const { warmupMs, durationMs } = this.plan.phase;
       this.scheduleTimer = setTimeout(() => this.scheduleOver(), warmupMs + durationMs);
     }
+    // The ramp starts when counting does: the warmup runs at the starting connections.
+    this.ramp?.start(nowUs() + this.plan.phase.warmupMs * 1000, (lanes) => this.pool.setLanes(lanes));
     this.pool.start();
   }
 
@@ -100,6 +115,7 @@ export class Engine {
     this.stopping = true;
     this.stoppedAtUs = nowUs();
     clearTimeout(this.scheduleTimer);
+    this.ramp?.stop();
     this.work.stop();
     this.pool.stop();
   }

@@ -60,7 +60,11 @@ export interface LaneOwner {
 export class Lane implements ConnectionEvents {
   conn: Connection | null = null;
   backoffUntilUs = 0;
-  constructor(private readonly pool: LaneOwner) {}
+  constructor(
+    private readonly pool: LaneOwner,
+    /** its place in the pool: a connection ramp uses the lanes below its target */
+    readonly index: number,
+  ) {}
   onConnected(conn: Connection): void {
     this.pool.connected(conn);
   }

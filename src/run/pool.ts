@@ -46,6 +46,8 @@ export class Pool implements LaneOwner {
   private readonly waker = new Waker(() => this.pumpAll());
   /** Set when the supply had nothing due: pumpAll() stops offering work to lanes. */
   private supplyDry = false;
+  /** Lanes that may hold a connection now: all of them, unless a connection ramp moves it (setLanes). */
+  private wanted: number;
 
   constructor(
     private readonly rules: PoolRules,
@@ -54,7 +56,8 @@ export class Pool implements LaneOwner {
     private readonly rec: Recorder,
     private readonly hooks: PoolHooks,
   ) {
-    this.lanes = Array.from({ length: rules.lanes }, () => new Lane(this));
+    this.lanes = Array.from({ length: rules.lanes }, (_, i) => new Lane(this, i));
+    this.wanted = rules.lanes;
     this.emptyLanes = rules.lanes;
     this.localAddresses = new LocalAddresses(rules.localAddresses);
     this.pacer = rules.connectRate === null ? null : new ConnectPacer(rules.connectRate);
@@ -64,6 +67,18 @@ export class Pool implements LaneOwner {
   start(): void {
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.pumpAll();
+  }
+
+  /**
+   * Connection ramp (connection-ramp.ts): lanes from `wanted` up hold no connection. New ones below
+   * it open; those above retire once their requests in flight are answered. Before start() only the
+   * number is set.
+   */
+  setLanes(wanted: number): void {
+    const before = this.wanted;
+    this.wanted = Math.min(wanted, this.lanes.length);
+    if (this.sweepTimer === undefined || this.stopping) return;
+    for (let i = Math.min(before, this.wanted); i < Math.max(before, this.wanted); i++) this.fill(this.lanes[i]!);
   }
 
   /** Offers work to every lane: those with a connection first, so open ones are reused before new ones open. */
@@ -85,6 +100,7 @@ export class Pool implements LaneOwner {
   private fill(lane: Lane, atUs?: number): void {
     while (!this.stopping) {
       let conn = lane.conn;
+      if (lane.index >= this.wanted) return this.leaveRampedDown(lane);
       if (conn !== null && !conn.canSend()) return;
       const now = atUs ?? nowUs();
       if (conn !== null) {
@@ -120,8 +136,18 @@ export class Pool implements LaneOwner {
     if (conn.inFlight > 0) return false;
     // 4.5.5: do not reuse a connection the server is about to close for idleness.
     if (idleTooLong(conn, now, this.rules)) return true;
-    // 4.7.3: retries need a new connection; a used idle one makes room when no lane is empty.
-    return conn.responses > 0 && this.emptyLanes === 0 && this.work.retryWaiting;
+    // 4.7.3: retries need a new connection; a used idle one makes room when no lane is empty
+    // (lanes above a connection ramp's target do not count: they may not open one).
+    return conn.responses > 0 && this.emptyLanes - (this.lanes.length - this.wanted) <= 0 && this.work.retryWaiting;
+  }
+
+  /**
+   * A lane above the connection ramp's target sends nothing more; its connection, once idle, is
+   * set aside and closed by the client (the close policy's evict rule: FIN, or RST with --close reset).
+   */
+  private leaveRampedDown(lane: Lane): void {
+    const conn = lane.conn;
+    if (conn !== null && conn.inFlight === 0 && conn.canSend()) this.setAsideConn(lane, conn, true);
   }
 
   private openOn(lane: Lane): Connection {

@@ -114,6 +114,7 @@ async function run(plan: WorkerPlan): Promise<void> {
   }
   const beginCounting = (): void => {
     rec.startCounting();
+    rec.tick(nowUs()); // the series' open connections at second 0 are those open now
     timers.push(setInterval(snapshot, 1000));
     if (supply instanceof OpenSupply) {
       // The engine stops by itself once every scheduled request has its outcome (each is

@@ -96,7 +96,7 @@ describe('--stage', () => {
     [['--stage', ':100'], '--stage: stage 1 ":100" has no duration: expected DURATION:TARGET, e.g. 30s:2000'],
     [['--stage', '10s:-100'], '--stage: stage 1 "10s:-100" has a negative target: expected requests per second >= 0'],
     [['--stage', '100:10s'], '--stage: stage 1 "100:10s" is written backwards: expected DURATION:TARGET, e.g. 30s:2000'],
-    [['--stage-connections', '10s:100'], '--stage-connections: connection ramps are not run by this version yet'],
+    [['--stage', '10s:100', '--stage-connections', '10s:100'], '--stage-connections: a connection ramp runs the closed model; drop --stage (the open model)'],
   ])('refuses %j with one line naming it, exit 2', async (args, message) => {
     const result = await runCli(['run', 'http://127.0.0.1:9/', ...args]);
     expect(result.code).toBe(2);

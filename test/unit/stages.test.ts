@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { buildPhasePlan, type PlanInput } from '../../src/plan/build-plan.js';
 import type { RunOptionsInput } from '../../src/plan/options.js';
-import { describePlan } from '../../src/plan/describe.js';
+import { describeOptions, describePlan } from '../../src/plan/describe.js';
 import { parseStages } from '../../src/plan/stages.js';
 import { parseStartAt } from '../../src/plan/start-at.js';
 import { RampSchedule } from '../../src/run/ramp-supply.js';
@@ -90,14 +90,70 @@ describe('buildPhasePlan with a ramp', () => {
     expect(plan.rate).toBe(100);
   });
 
-  it('refuses bad stages, ramps that stay at 0, page mode, and connection ramps (not run yet), one line each', () => {
+  it('refuses bad stages, ramps that stay at 0 and page mode, one line each', () => {
     expect(problems({ stages: '10s:-1' })).toEqual(['--stages: stage 1 "10s:-1" has a negative target: expected requests per second >= 0']);
     expect(problems({ stages: '10s:0' })).toEqual(['--stages: the ramp never rises above 0 requests per second: expected a target > 0']);
     expect(problems({ stages: '10s:10', page: '/a' })).toEqual(['--page: page mode runs in the closed model; drop --stages or --page']);
-    expect(problems({ connectionStages: '10s:100' })).toEqual([
-      '--connectionStages: connection ramps are not run by this version yet: expected a fixed --connections (or --stages for a rate ramp)',
-    ]);
+  });
+});
+
+describe('buildPhasePlan with a connection ramp', () => {
+  it('runs the closed model from -c (0 if not given) with a pool of the peak, for as long as the stages', () => {
+    const plan = buildPhasePlan(input({ connectionStages: '2s:40,2s:40,2s:0', duration: '30s' }));
+    expect(plan.connectionRamp).toEqual({
+      startConnections: 0,
+      stages: [
+        { durationMs: 2000, target: 40 },
+        { durationMs: 2000, target: 40 },
+        { durationMs: 2000, target: 0 },
+      ],
+    });
+    expect(plan.rate).toBeNull();
+    expect(plan.connections).toBe(40);
+    expect(plan.durationMs).toBe(6000);
+    const fromC = buildPhasePlan(input({ connections: 50, connectionStages: [{ duration: '10s', target: 5 }] }));
+    expect(fromC.connectionRamp).toEqual({ startConnections: 50, stages: [{ durationMs: 10_000, target: 5 }] });
+    expect(fromC.connections).toBe(50);
+    expect(buildPhasePlan(input({})).connectionRamp).toBeNull();
+  });
+
+  it('is printed with its start and stages, and echoed in the options', () => {
+    const plan = buildPhasePlan(input({ connections: 4, connectionStages: '10s:100,5s:0' }));
+    expect(describePlan(plan)).toContain('persistent, ramp 4 10s→100 5s→0 connections, 15s');
+    expect(describeOptions(plan)).toMatchObject({
+      connections: 100,
+      connectionRamp: {
+        startConnections: 4,
+        stages: [
+          { durationMs: 10_000, target: 100 },
+          { durationMs: 5000, target: 0 },
+        ],
+      },
+    });
+    expect(describeOptions(buildPhasePlan(input({}))).connectionRamp).toBeUndefined();
+  });
+
+  it('keeps the total ramp with several runners; each runner has its share of the peak', () => {
+    const plan = buildPhasePlan(input({ connectionStages: '10s:30', runnerIndex: 1, runnerCount: 4 }));
+    expect(plan.connections).toBe(8);
+    expect(plan.connectionRamp!.stages).toEqual([{ durationMs: 10_000, target: 30 }]);
+  });
+
+  it('refuses bad stages, the open model, ramps that stay at 0, and too many connections, one line each', () => {
     expect(problems({ connectionStages: '10s:-100' })).toEqual(['--connectionStages: stage 1 "10s:-100" has a negative target: expected connections >= 0']);
+    expect(problems({ connectionStages: '10s' })).toEqual(['--connectionStages: stage 1 "10s" has no duration: expected DURATION:TARGET, e.g. 30s:2000']);
+    expect(problems({ connectionStages: '10s:2.5' })).toEqual(['--connectionStages: stage 1 "10s:2.5": expected a whole number of connections, got "2.5"']);
+    expect(problems({ connectionStages: '10s:100', rate: 50 })).toEqual([
+      '--connectionStages: a connection ramp runs the closed model; drop --rate (the open model) or --connectionStages',
+    ]);
+    expect(problems({ connectionStages: '10s:100', stages: '10s:50' })).toEqual([
+      '--connectionStages: a connection ramp runs the closed model; drop --stages (the open model) or --connectionStages',
+    ]);
+    expect(problems({ connectionStages: '10s:0,5s:0' })).toEqual(['--connectionStages: the ramp never rises above 0 connections: expected a target > 0']);
+    expect(problems({ connectionStages: '10s:2000000' })).toEqual([
+      '--connectionStages: a peak of 2000000 connections: expected at most 1000000 (one process; split the load with --runner-count)',
+    ]);
+    expect(problems({ connectionStages: '10s:1', workers: 2 })).toEqual(['--workers: 2 workers need at least as many connections, got 1']);
   });
 });
 
