@@ -1,6 +1,7 @@
 // A lane and the client's rules for the connection on it: when a connection
 // takes its last request, when an idle one is evicted, when one has timed out,
 // and which local address the next one binds. The pool (pool.ts) applies them.
+import type { LimitRange } from '../plan/types.js';
 import type { CloseKind, Connection, ConnectionEvents } from '../transport/connection.js';
 import type { Exchange } from '../transport/timing.js';
 
@@ -26,10 +27,10 @@ export class FatalConnectError extends Error {
 /** What the pool needs to know of the phase. */
 export interface PoolRules {
   lanes: number;
-  /** Requests after which a connection is retired, or null. */
-  perConnection: number | null;
-  /** --max-connection-age in us, or 0. */
-  maxAgeUs: number;
+  /** Requests after which a connection is retired, drawn per connection in this range, or null. */
+  perConnection: LimitRange | null;
+  /** --max-connection-age in us, drawn per connection in this range, or null. */
+  maxAgeUs: LimitRange | null;
   /** --idle-timeout in us, or 0: the client closes a pooled connection idle this long. */
   idleTimeoutUs: number;
   /** --connect-rate for this worker: new connections per second, or null for no limit. */
@@ -56,11 +57,20 @@ export interface LaneOwner {
   closed(lane: Lane, conn: Connection, kind: CloseKind, code: string | null): void;
 }
 
-/** One slot of the pool: at most one connection, and the back-off after a failed connect. */
+/** One slot of the pool: at most one connection, the limits it drew, and the back-off after a failed connect. */
 export class Lane implements ConnectionEvents {
   conn: Connection | null = null;
   backoffUntilUs = 0;
+  /** The connection's own limits, drawn when it opened: requests (or null) and age in us (or 0). */
+  maxRequests: number | null = null;
+  maxAgeUs = 0;
   constructor(private readonly pool: LaneOwner) {}
+
+  /** A connection opens on this lane: it draws its limits, so a pool's connections do not all retire together. */
+  drawLimits(rules: Pick<PoolRules, 'perConnection' | 'maxAgeUs'>, random: () => number = Math.random): void {
+    this.maxRequests = rules.perConnection === null ? null : drawWhole(rules.perConnection, random);
+    this.maxAgeUs = rules.maxAgeUs === null ? 0 : drawUniform(rules.maxAgeUs, random);
+  }
   onConnected(conn: Connection): void {
     this.pool.connected(conn);
   }
@@ -85,9 +95,19 @@ export function idleTooLong(conn: Connection, now: number, rules: Pick<PoolRules
   return (conn.idleTimeoutUs > 0 && idleUs > conn.idleTimeoutUs * IDLE_MARGIN) || (rules.idleTimeoutUs > 0 && idleUs > rules.idleTimeoutUs);
 }
 
-/** The request about to go on `conn` is its last: the per-connection count or the age is reached. */
-export function isLastRequest(conn: Connection, now: number, rules: PoolRules): boolean {
-  return (rules.perConnection !== null && conn.sent + 1 >= rules.perConnection) || (rules.maxAgeUs > 0 && now - conn.timing.startUs >= rules.maxAgeUs);
+/** A whole number in [min, max], each equally likely (`random` in [0, 1)). */
+export function drawWhole(range: LimitRange, random: () => number = Math.random): number {
+  return range.min + Math.floor(random() * (range.max - range.min + 1));
+}
+
+/** A number uniformly in [min, max]. */
+export function drawUniform(range: LimitRange, random: () => number = Math.random): number {
+  return range.min + random() * (range.max - range.min);
+}
+
+/** The request about to go on the lane's connection is its last: the count or the age it drew is reached. */
+export function isLastRequest(conn: Connection, now: number, lane: Pick<Lane, 'maxRequests' | 'maxAgeUs'>): boolean {
+  return (lane.maxRequests !== null && conn.sent + 1 >= lane.maxRequests) || (lane.maxAgeUs > 0 && now - conn.timing.startUs >= lane.maxAgeUs);
 }
 
 /** The connect, the oldest request, or a retired connection's wait for the server's close took too long. */
