@@ -2,7 +2,8 @@
 // step fails (or the bound is reached), then bisect between the last passing and the first
 // failing load until they are within the precision.
 
-export type FindBy = 'rate' | 'connections';
+/** The load a search steps: requests per second, connections, or new connections per second. */
+export type FindBy = 'rate' | 'connections' | 'connect-rate';
 
 export interface SearchOptions {
   /** the first step's load */
@@ -37,7 +38,7 @@ export class CapacitySearch {
       if (lastPass >= this.o.max) return this.stop('max-load');
       return Math.min(Math.max(Math.round(lastPass * this.o.factor), lastPass + 1), this.o.max);
     }
-    // Loads are whole numbers (requests per second, connections): a gap of 1 cannot be split.
+    // Loads are whole numbers (requests or connections per second, connections): a gap of 1 cannot be split.
     const mid = Math.round((lastPass + firstFail) / 2);
     if (firstFail - lastPass <= this.o.precision * lastPass || mid <= lastPass || mid >= firstFail) return this.stop('converged');
     return mid;

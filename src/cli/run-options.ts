@@ -9,8 +9,16 @@ export function runOptions<T>(y: Argv<T>) {
     .option('connections', { alias: 'c', requiresArg: true, describe: 'connections in total (default 10)', group: 'Strategy' })
     .option('depth', { requiresArg: true, describe: 'pipeline: requests in flight per connection (default 10)', group: 'Strategy' })
     .option('streams', { requiresArg: true, describe: 'multiplex: concurrent streams per HTTP/2 session (default 100)', group: 'Strategy' })
-    .option('max-requests-per-connection', { requiresArg: true, describe: 'retire a connection after this many requests', group: 'Strategy' })
-    .option('max-connection-age', { type: 'string', describe: 'retire a connection after this long (e.g. 5s)', group: 'Strategy' })
+    .option('max-requests-per-connection', {
+      requiresArg: true,
+      describe: 'retire a connection after this many requests; a range 80-120 makes each connection draw its own',
+      group: 'Strategy',
+    })
+    .option('max-connection-age', {
+      type: 'string',
+      describe: 'retire a connection after this long (e.g. 30s); a range 20s-40s makes each connection draw its own',
+      group: 'Strategy',
+    })
     .option('connect-rate', { requiresArg: true, describe: 'new connections per second, for every strategy (a pool grows to -c at this rate)', group: 'Load' })
     .option('idle-timeout', { type: 'string', describe: "close a pooled connection idle this long (keep it below the server's keep-alive timeout)", group: 'Strategy' })
     .option('close', {

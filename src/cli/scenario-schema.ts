@@ -29,6 +29,8 @@ function accepts<T extends SchemaNode>(expected: string, node: T): T {
 }
 
 const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(us|ms|s|m|h)?\\s*$';
+/** A duration or MIN-MAX of them ("20s-40s", "500-900ms"); buildPlan checks the order. */
+const DURATION_RANGE_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(us|ms|s|m|h)?\\s*(-\\s*\\d+(\\.\\d+)?\\s*(us|ms|s|m|h)?\\s*)?$';
 
 function duration(description: string, defaultMs?: number): SchemaNode {
   return accepts('a duration ("10s", "500ms", "1.5m" or a number of seconds)', {
@@ -113,8 +115,20 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
   workers: positiveInteger('Worker threads sharing the connections (or the rate).', RUN_DEFAULTS.workers),
   depth: positiveInteger('pipeline: requests in flight per connection.', RUN_DEFAULTS.depth),
   streams: positiveInteger('multiplex: concurrent HTTP/2 streams per connection.', RUN_DEFAULTS.streams),
-  maxRequestsPerConnection: positiveInteger('Retire a connection after this many requests.'),
-  maxConnectionAge: duration('Retire a connection older than this.'),
+  maxRequestsPerConnection: accepts('a positive integer or a range "MIN-MAX" of them, e.g. 100 or "80-120"', {
+    description: 'Retire a connection after this many requests: 100, or a range "80-120" from which each connection draws its own limit (uniformly).',
+    anyOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', pattern: '^\\s*\\d+\\s*(-\\s*\\d+\\s*)?$' },
+    ],
+  }),
+  maxConnectionAge: accepts('a duration or a range "MIN-MAX" of them, e.g. "30s" or "20s-40s"', {
+    description: 'Retire a connection older than this: "30s" (a number is seconds), or a range "20s-40s" from which each connection draws its own limit (uniformly).',
+    anyOf: [
+      { type: 'string', pattern: DURATION_RANGE_PATTERN },
+      { type: 'number', exclusiveMinimum: 0 },
+    ],
+  }),
   connectRate: accepts('a positive number', {
     description: 'New connections per second, for every strategy: a pool grows to its size at this rate, new-connection is paced by it.',
     type: 'number',

@@ -16,7 +16,7 @@ export { HISTOGRAM_DIGITS, HISTOGRAM_MAX_US } from './histogram.js';
  * - flag: 0 or 1.
  */
 export type MetricKind = 'duration' | 'count' | 'rate' | 'ratio' | 'gauge' | 'flag';
-export type MetricUnit = 'ms' | 'requests' | 'connections' | 'requests/s' | 'fraction' | 'entries' | 'times the mean' | 'yes/no';
+export type MetricUnit = 'ms' | 'requests' | 'connections' | 'requests/s' | 'connections/s' | 'fraction' | 'entries' | 'times the mean' | 'yes/no';
 
 /** name -> description of the timing metrics. */
 export const METRICS = Object.fromEntries(METRIC_NAMES.map((n) => [n, DURATION_METRICS[n].description])) as Record<MetricName, string>;
@@ -58,6 +58,12 @@ export const VALUE_METRICS: Record<string, ValueMetric> = {
   reuse: { kind: 'ratio', unit: 'fraction', description: 'requests on reused connections / completed', read: (p) => p.connections.reuseRatio },
   'connections.opened': { kind: 'count', unit: 'connections', description: 'connections opened', read: (p) => p.connections.opened },
   'connections.failed': { kind: 'count', unit: 'connections', description: 'connections that failed to open', read: (p) => p.connections.failed },
+  'connections.perSecond': {
+    kind: 'rate',
+    unit: 'connections/s',
+    description: 'connections opened per second of the phase',
+    read: (p) => (p.durationMs > 0 ? p.connections.opened / (p.durationMs / 1000) : null),
+  },
   retried: { kind: 'count', unit: 'requests', description: 'requests sent again after a close', read: (p) => p.requests.retried },
   dropped: { kind: 'count', unit: 'requests', description: 'open model: requests that missed their slot', read: (p) => p.requests.dropped },
   'timewait.peak': { kind: 'gauge', unit: 'entries', description: 'client-side TIME_WAIT entries at peak', read: (p) => p.ports.timeWaitPeak },

@@ -266,6 +266,7 @@ const capacityPoint = {
     errors: int,
     errorRate: { type: 'number' },
     connectionsOpened: int,
+    connectionsPerSecond: num,
     timeWaitPeak: nullable('integer'),
   },
 } as const;
@@ -275,7 +276,7 @@ const capacity = {
   required: ['by', 'value', 'failedAt', 'failedThreshold', 'thresholds', 'stoppedBy', 'curve'],
   additionalProperties: false,
   properties: {
-    by: { enum: ['rate', 'connections'] },
+    by: { enum: ['rate', 'connections', 'connect-rate'] },
     value: nullable('number'),
     failedAt: nullable('number'),
     failedThreshold: nullable('string'),

@@ -157,7 +157,7 @@ export interface PhaseResult {
 
 /** One step of `connload find`: a load, whether every threshold held there, and the curve's values. */
 export interface CapacityPoint {
-  /** requests per second (by rate) or connections (by connections) */
+  /** requests per second (by rate), connections (by connections) or new connections per second (by connect-rate) */
   load: number;
   /** the phase of this step */
   phase: string;
@@ -173,12 +173,14 @@ export interface CapacityPoint {
   /** errors / attempted requests */
   errorRate: number;
   connectionsOpened: number;
+  /** connections opened per second of the step (by connect-rate: what the asked rate reached). Absent in results written before it existed. */
+  connectionsPerSecond?: number;
   timeWaitPeak: number | null;
 }
 
 /** `connload find`: the highest load at which the thresholds held, and the curve that led there. */
 export interface CapacityResult {
-  by: 'rate' | 'connections';
+  by: 'rate' | 'connections' | 'connect-rate';
   /** the highest passing load (the capacity), or null when even the first step failed */
   value: number | null;
   /** the lowest failing load, or null when the search ended without a failure (bound, steps or time) */

@@ -20,7 +20,8 @@ import { RUN_DEFAULTS, type RunOptionsInput } from './options.js';
 import { CLOSE_POLICIES, type ClosePolicy } from '../transport/close-policy.js';
 import { planDns } from './dns.js';
 import { parseProxy, proxyFromEnv, type ProxyPlan } from './proxy.js';
-import { STRATEGY_NAMES, type PhasePlan, type StrategyName, type TargetPlan } from './types.js';
+import { STRATEGY_NAMES, type LimitRange, type PhasePlan, type StrategyName, type TargetPlan } from './types.js';
+import { parseAgeRangeMs, parseRequestsRange } from './lifecycle.js';
 import { parseDurationMs } from '../units.js';
 import { parseStages, stagesDurationMs, type Stage } from './stages.js';
 import { parseStartAt } from './start-at.js';
@@ -87,6 +88,14 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
       return fallbackMs;
     }
     return ms;
+  };
+
+  // a value or a range (plan/lifecycle.ts): each connection draws its own limit in it
+  const range = (key: 'maxRequestsPerConnection' | 'maxConnectionAge', parse: (v: unknown) => LimitRange | string): LimitRange | null => {
+    if (o[key] === undefined || o[key] === null) return null;
+    const parsed = parse(o[key]);
+    if (typeof parsed === 'string') problems.push(`${input.where(key)}: ${parsed}`);
+    return typeof parsed === 'string' ? null : parsed;
   };
 
   const target = parseTarget(input.url);
@@ -232,8 +241,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     workers,
     depth: strategyFor(strategy)?.traits.inFlight === 'depth' ? int('depth', RUN_DEFAULTS.depth, 1, DEPTH_BOUND)! : (int('depth', 1, 1, DEPTH_BOUND), 1),
     streams: int('streams', RUN_DEFAULTS.streams, 1, STREAMS_BOUND)!,
-    maxRequestsPerConnection: int('maxRequestsPerConnection', null),
-    maxConnectionAgeMs: duration('maxConnectionAge', null),
+    maxRequestsPerConnection: range('maxRequestsPerConnection', parseRequestsRange),
+    maxConnectionAgeMs: range('maxConnectionAge', parseAgeRangeMs),
     idleTimeoutMs: duration('idleTimeout', null),
     connectRate,
     close,

@@ -4,12 +4,14 @@
 import { redactHeaders, redactUrl } from '../metrics/redact.js';
 import type { PhaseFacts } from '../metrics/summary.js';
 import { traitsOf } from '../strategies/index.js';
+import { formatRange, rangeOption } from './lifecycle.js';
 import { formatStages } from './stages.js';
 import type { PhasePlan } from './types.js';
+import { formatMs } from '../units.js';
 
 /** `pooled: persistent, 4 connections, 200 requests or 10s, close client -> GET http://...` */
 export function describePlan(plan: PhasePlan): string {
-  const shows = traitsOf(plan.strategy).shows;
+  const { shows, reusesConnections } = traitsOf(plan.strategy);
   const rate = plan.ramp !== null ? `ramp ${formatStages(plan.ramp.startRate, plan.ramp.stages)} req/s` : `${plan.rate} req/s`;
   const closed =
     plan.connectionRamp !== null
@@ -23,6 +25,9 @@ export function describePlan(plan: PhasePlan): string {
     plan.page ? `page of ${plan.page.length}` : null,
     plan.warmupMs > 0 ? `warmup ${plan.warmupMs / 1000}s` : null,
     plan.workers > 1 ? `${plan.workers} workers` : null,
+    // a range: each connection draws its own limit in it
+    reusesConnections && plan.maxRequestsPerConnection !== null ? `retire after ${formatRange(plan.maxRequestsPerConnection)} requests` : null,
+    reusesConnections && plan.maxConnectionAgeMs !== null ? `retire at age ${formatRange(plan.maxConnectionAgeMs, formatMs)}` : null,
     `close ${plan.close}`,
     plan.startAtEpochMs !== null ? `starts at ${new Date(plan.startAtEpochMs).toISOString()}` : null,
   ]
@@ -46,8 +51,8 @@ export function describeOptions(plan: PhasePlan): Record<string, unknown> {
     workers: plan.workers,
     depth: shows.depth ? plan.depth : undefined,
     streams: shows.streams ? plan.streams : undefined,
-    maxRequestsPerConnection: plan.maxRequestsPerConnection,
-    maxConnectionAgeMs: plan.maxConnectionAgeMs,
+    maxRequestsPerConnection: rangeOption(plan.maxRequestsPerConnection),
+    maxConnectionAgeMs: rangeOption(plan.maxConnectionAgeMs),
     idleTimeoutMs: plan.idleTimeoutMs ?? undefined,
     connectRate: plan.connectRate ?? undefined,
     close: plan.close,

@@ -20,7 +20,9 @@ export interface RunOptionsInput {
   workers?: number;
   depth?: number;
   streams?: number;
-  maxRequestsPerConnection?: number;
+  /** 100, or a range "80-120": each connection draws its own limit in it */
+  maxRequestsPerConnection?: number | string;
+  /** "30s", or a range "20s-40s": each connection draws its own limit in it */
   maxConnectionAge?: string | number;
   /** new connections per second, for every strategy */
   connectRate?: number;

@@ -39,8 +39,10 @@ export interface PhasePlan {
   depth: number;
   /** HTTP/2 concurrent streams per session asked for. */
   streams: number;
-  maxRequestsPerConnection: number | null;
-  maxConnectionAgeMs: number | null;
+  /** Requests after which a connection is retired, drawn per connection in this range; or null. */
+  maxRequestsPerConnection: LimitRange | null;
+  /** Age after which a connection is retired, drawn per connection in this range (ms); or null. */
+  maxConnectionAgeMs: LimitRange | null;
   /** --connect-rate: new connections per second in total (over workers), or null for no limit. */
   connectRate: number | null;
   /** --idle-timeout: the client closes a pooled connection idle this long, or null. */
@@ -79,6 +81,12 @@ export interface PhasePlan {
   sampleIntervalMs: number;
   runnerIndex: number;
   runnerCount: number;
+}
+
+/** A per-connection limit: each connection draws its own uniformly in [min, max] (min === max: one value). */
+export interface LimitRange {
+  min: number;
+  max: number;
 }
 
 /** The share of a phase one worker runs. */

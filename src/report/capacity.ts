@@ -3,13 +3,18 @@ import type { CapacityResult } from '../metrics/result.js';
 import { formatThresholdActual } from '../metrics/thresholds.js';
 import { fmtInt, fmtMs, makeChalk, table } from './style.js';
 
+/** The unit of a search's load: req/s, connections, or connections/s (by connect-rate). */
+export function loadUnit(by: CapacityResult['by']): string {
+  return by === 'rate' ? 'req/s' : by === 'connect-rate' ? 'connections/s' : 'connections';
+}
+
 export function loadLabel(by: CapacityResult['by'], load: number): string {
-  return by === 'rate' ? `${fmtInt(load)} req/s` : `${fmtInt(load)} connections`;
+  return `${fmtInt(load)} ${loadUnit(by)}`;
 }
 
 const STOPPED: Record<string, string> = {
   converged: 'the last passing and the first failing load are within the precision',
-  'max-load': 'the highest load allowed passed (raise --max-rate / --max-connections to search further)',
+  'max-load': 'the highest load allowed passed (raise --max-rate / --max-connections / --max-connect-rate to search further)',
   'max-steps': '--max-steps reached',
   'max-time': '--max-time reached',
   'first-step-failed': 'the first step failed (lower --start)',
@@ -27,7 +32,7 @@ export function renderCapacity(capacity: CapacityResult, colorLevel: 0 | 1 | 2 |
       p.latencyP50Ms === null ? '-' : fmtMs(p.latencyP50Ms),
       p.latencyP99Ms === null ? '-' : fmtMs(p.latencyP99Ms),
       p.errors === 0 ? '0' : `${fmtInt(p.errors)} (${(p.errorRate * 100).toFixed(2)}%)`,
-      fmtInt(p.connectionsOpened),
+      p.connectionsPerSecond === undefined ? fmtInt(p.connectionsOpened) : `${fmtInt(p.connectionsOpened)} (${fmtInt(p.connectionsPerSecond)}/s)`,
       p.timeWaitPeak === null ? '-' : fmtInt(p.timeWaitPeak),
       p.failedThreshold ?? '',
     ]);

@@ -6,8 +6,7 @@ import type { Chart } from './html-data.js';
 import { escapeHtml as h } from './html-escape.js';
 import { fmtInt, fmtMs } from './html-format.js';
 import { badge, renderChartFrame } from './html-sections.js';
-
-const unitOf = (by: CapacityResult['by']): string => (by === 'rate' ? 'req/s' : 'connections');
+import { loadUnit as unitOf } from './capacity.js';
 
 /** The bound of a latency threshold on the plotted metric ("latency.p99 < 50ms" -> 50), if there is one. */
 function latencyBoundMs(expression: string): { stat: string; ms: number } | null {
@@ -58,7 +57,7 @@ export function renderCapacitySection(capacity: CapacityResult, chart: Chart): s
     .map(
       (p) =>
         `<tr><th scope="row">${h(fmtInt(p.load))}</th><td>${p.ok ? badge('pass', 'ok') : badge('fail', 'fail')}</td><td>${h(fmtInt(p.requestsPerSecond))}</td>` +
-        `<td>${h(fmtMs(p.latencyP50Ms))}</td><td>${h(fmtMs(p.latencyP99Ms))}</td><td>${h(fmtInt(p.errors))}</td><td>${h(fmtInt(p.connectionsOpened))}</td>` +
+        `<td>${h(fmtMs(p.latencyP50Ms))}</td><td>${h(fmtMs(p.latencyP99Ms))}</td><td>${h(fmtInt(p.errors))}</td><td>${h(fmtInt(p.connectionsOpened))}${p.connectionsPerSecond === undefined ? '' : ` (${h(fmtInt(p.connectionsPerSecond))}/s)`}</td>` +
         `<td>${h(p.timeWaitPeak === null ? '-' : fmtInt(p.timeWaitPeak))}</td><td>${p.failedThreshold ? `<code>${h(p.failedThreshold)}</code>` : ''}</td></tr>`,
     )
     .join('');

@@ -3,7 +3,7 @@
 // builds the two, starts and stops them, and says when the run is over.
 import { isIdempotent } from '../http1/request.js';
 import type { Recorder } from '../metrics/recorder.js';
-import type { WorkerPlan } from '../plan/types.js';
+import type { LimitRange, WorkerPlan } from '../plan/types.js';
 import { requestsPerConnection, type Strategy } from '../strategies/types.js';
 import type { ConnectionFactory } from '../transport/connection.js';
 import type { AddressBook } from '../transport/resolver.js';
@@ -20,8 +20,8 @@ export { FatalConnectError } from './lanes.js';
 /** How connections are opened for a phase, and how many requests each may carry. */
 export interface Opener {
   open: ConnectionFactory;
-  /** Requests after which the client retires a connection, or null. */
-  perConnection: number | null;
+  /** Requests after which the client retires a connection (each draws its own in the range), or null. */
+  perConnection: LimitRange | null;
 }
 
 /**
@@ -63,7 +63,7 @@ export class Engine {
     const rules = {
       lanes: plan.connections,
       perConnection: opener.perConnection,
-      maxAgeUs: (phase.maxConnectionAgeMs ?? 0) * 1000,
+      maxAgeUs: phase.maxConnectionAgeMs === null ? null : { min: phase.maxConnectionAgeMs.min * 1000, max: phase.maxConnectionAgeMs.max * 1000 },
       idleTimeoutUs: (phase.idleTimeoutMs ?? 0) * 1000,
       // Workers share the rate as they share the connections.
       connectRate: phase.connectRate === null ? null : phase.connectRate / phase.workers,

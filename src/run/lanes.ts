@@ -1,6 +1,7 @@
 // A lane and the client's rules for the connection on it: when a connection
 // takes its last request, when an idle one is evicted, when one has timed out,
 // and which local address the next one binds. The pool (pool.ts) applies them.
+import type { LimitRange } from '../plan/types.js';
 import type { CloseKind, Connection, ConnectionEvents } from '../transport/connection.js';
 import type { Exchange } from '../transport/timing.js';
 
@@ -8,6 +9,9 @@ export const SWEEP_INTERVAL_MS = 100;
 /** Back-off after a failed connect; out of ports (EADDRNOTAVAIL/EADDRINUSE), wait for ports to leave TIME_WAIT. */
 export const CONNECT_BACKOFF_US = 10_000;
 export const EXHAUSTED_BACKOFF_US = 50_000;
+/** --connect-rate: slots up to this far behind are caught up. Without it the pacer lost every slot a
+ *  late timer skipped: 2,000/s reached 877/s (a timer allows about two connections a millisecond). */
+export const PACER_CATCH_UP_US = 5_000;
 /** Connections closing when the run ends get this long to finish (the server's FIN). */
 export const CLOSE_GRACE_MS = 500;
 /** 4.5.5: a connection idle for this share of the server's Keep-Alive timeout is not reused. */
@@ -26,10 +30,10 @@ export class FatalConnectError extends Error {
 /** What the pool needs to know of the phase. */
 export interface PoolRules {
   lanes: number;
-  /** Requests after which a connection is retired, or null. */
-  perConnection: number | null;
-  /** --max-connection-age in us, or 0. */
-  maxAgeUs: number;
+  /** Requests after which a connection is retired, drawn per connection in this range, or null. */
+  perConnection: LimitRange | null;
+  /** --max-connection-age in us, drawn per connection in this range, or null. */
+  maxAgeUs: LimitRange | null;
   /** --idle-timeout in us, or 0: the client closes a pooled connection idle this long. */
   idleTimeoutUs: number;
   /** --connect-rate for this worker: new connections per second, or null for no limit. */
@@ -56,15 +60,24 @@ export interface LaneOwner {
   closed(lane: Lane, conn: Connection, kind: CloseKind, code: string | null): void;
 }
 
-/** One slot of the pool: at most one connection, and the back-off after a failed connect. */
+/** One slot of the pool: at most one connection, the limits it drew, and the back-off after a failed connect. */
 export class Lane implements ConnectionEvents {
   conn: Connection | null = null;
   backoffUntilUs = 0;
+  /** The connection's own limits, drawn when it opened: requests (or null) and age in us (or 0). */
+  maxRequests: number | null = null;
+  maxAgeUs = 0;
   constructor(
     private readonly pool: LaneOwner,
     /** its place in the pool: a connection ramp uses the lanes below its target */
     readonly index: number,
   ) {}
+
+  /** A connection opens on this lane: it draws its limits, so a pool's connections do not all retire together. */
+  drawLimits(rules: Pick<PoolRules, 'perConnection' | 'maxAgeUs'>, random: () => number = Math.random): void {
+    this.maxRequests = rules.perConnection === null ? null : drawWhole(rules.perConnection, random);
+    this.maxAgeUs = rules.maxAgeUs === null ? 0 : drawUniform(rules.maxAgeUs, random);
+  }
   onConnected(conn: Connection): void {
     this.pool.connected(conn);
   }
@@ -89,9 +102,19 @@ export function idleTooLong(conn: Connection, now: number, rules: Pick<PoolRules
   return (conn.idleTimeoutUs > 0 && idleUs > conn.idleTimeoutUs * IDLE_MARGIN) || (rules.idleTimeoutUs > 0 && idleUs > rules.idleTimeoutUs);
 }
 
-/** The request about to go on `conn` is its last: the per-connection count or the age is reached. */
-export function isLastRequest(conn: Connection, now: number, rules: PoolRules): boolean {
-  return (rules.perConnection !== null && conn.sent + 1 >= rules.perConnection) || (rules.maxAgeUs > 0 && now - conn.timing.startUs >= rules.maxAgeUs);
+/** A whole number in [min, max], each equally likely (`random` in [0, 1)). */
+export function drawWhole(range: LimitRange, random: () => number = Math.random): number {
+  return range.min + Math.floor(random() * (range.max - range.min + 1));
+}
+
+/** A number uniformly in [min, max]. */
+export function drawUniform(range: LimitRange, random: () => number = Math.random): number {
+  return range.min + random() * (range.max - range.min);
+}
+
+/** The request about to go on the lane's connection is its last: the count or the age it drew is reached. */
+export function isLastRequest(conn: Connection, now: number, lane: Pick<Lane, 'maxRequests' | 'maxAgeUs'>): boolean {
+  return (lane.maxRequests !== null && conn.sent + 1 >= lane.maxRequests) || (lane.maxAgeUs > 0 && now - conn.timing.startUs >= lane.maxAgeUs);
 }
 
 /** The connect, the oldest request, or a retired connection's wait for the server's close took too long. */
@@ -109,16 +132,23 @@ export function timedOut(conn: Connection, now: number, rules: PoolRules): boole
 export class ConnectPacer {
   private nextUs = 0;
   private readonly intervalUs: number;
+  /** How far behind its schedule the pacer may catch up: a slot, or PACER_CATCH_UP_US if longer. */
+  private readonly catchUpUs: number;
   constructor(perSecond: number) {
     this.intervalUs = 1e6 / perSecond;
+    this.catchUpUs = Math.max(this.intervalUs, PACER_CATCH_UP_US);
   }
   /** When the next connection may open (at or before `now`: it may now). */
   nextAllowedUs(): number {
     return this.nextUs;
   }
-  /** A connection opens now. Slots not used while nothing needed a connection do not pile up into a burst. */
+  /**
+   * A connection opens now. Slots missed by a timer that fired late (Node's fire about a millisecond
+   * after their time, more on a busy machine) are caught up; slots older than that, not used while
+   * nothing needed a connection, do not pile up into a burst.
+   */
   opened(now: number): void {
-    this.nextUs = Math.max(this.nextUs, now - this.intervalUs) + this.intervalUs;
+    this.nextUs = Math.max(this.nextUs, now - this.catchUpUs) + this.intervalUs;
   }
 }
 

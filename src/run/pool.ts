@@ -127,7 +127,7 @@ export class Pool implements LaneOwner {
         this.pacer?.opened(now);
         conn = this.openOn(lane);
       }
-      this.send(conn, ex, now);
+      this.send(lane, conn, ex, now);
     }
   }
 
@@ -152,17 +152,18 @@ export class Pool implements LaneOwner {
 
   private openOn(lane: Lane): Connection {
     const conn = this.open(this.nextId++, lane, this.localAddresses.take());
+    lane.drawLimits(this.rules);
     this.live.add(conn);
     lane.conn = conn;
     this.emptyLanes--;
     return conn;
   }
 
-  /** Hands `ex` to `conn`; the last request a connection may carry retires it (the close rule is the connection's). */
-  private send(conn: Connection, ex: Exchange, now: number): void {
+  /** Hands `ex` to the lane's `conn`; the last request it may carry retires it (the close rule is the connection's). */
+  private send(lane: Lane, conn: Connection, ex: Exchange, now: number): void {
     ex.connection = conn.sent === 0 ? conn.timing : null;
     ex.issueUs = now;
-    const last = isLastRequest(conn, now, this.rules);
+    const last = isLastRequest(conn, now, lane);
     conn.send(ex, last);
     if (last) conn.retire('last');
   }

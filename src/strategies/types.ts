@@ -1,6 +1,6 @@
 // A strategy: one record of traits, its own input checks, and the opener of its
 // connections. Code outside src/strategies/ reads the traits, never the name.
-import type { PhasePlan, StrategyName } from '../plan/types.js';
+import type { LimitRange, PhasePlan, StrategyName } from '../plan/types.js';
 import type { ClosePolicy, WireProtocol } from '../transport/close-policy.js';
 import type { ConnectionFactory } from '../transport/connection.js';
 import type { AddressBook } from '../transport/resolver.js';
@@ -55,7 +55,7 @@ export function inFlightPerConnection(traits: StrategyTraits, plan: Pick<PhasePl
   }
 }
 
-/** Requests after which the client retires a connection, or null. */
-export function requestsPerConnection(traits: StrategyTraits, plan: Pick<PhasePlan, 'maxRequestsPerConnection'>): number | null {
-  return traits.reusesConnections ? plan.maxRequestsPerConnection : 1;
+/** Requests after which the client retires a connection (each draws its own in the range), or null. */
+export function requestsPerConnection(traits: StrategyTraits, plan: Pick<PhasePlan, 'maxRequestsPerConnection'>): LimitRange | null {
+  return traits.reusesConnections ? plan.maxRequestsPerConnection : { min: 1, max: 1 };
 }

@@ -170,6 +170,130 @@ describe('connload find', () => {
     }
   }, 120_000);
 
+  it('--by connect-rate: a connection per request, so the same queue allows the same rate as --by rate', async () => {
+    const server = await serveCli(['--latency', '10ms', '--capacity', '4']);
+    const warmupS = 1;
+    const durationS = 3;
+    let summary = '';
+    try {
+      const result = await runCli(
+        [
+          'find',
+          `${server.url}/`,
+          '--by',
+          'connect-rate',
+          '--max-connect-rate',
+          '2000',
+          '--threshold',
+          'latency.p99 < 50ms',
+          '--start',
+          '50',
+          '--warmup',
+          `${warmupS}s`,
+          '--duration',
+          `${durationS}s`,
+          '--precision',
+          '0.02',
+          '--max-steps',
+          '12',
+          '--json',
+          '-',
+          '--quiet',
+        ],
+        { prefix: PRIORITY },
+      );
+      summary = (await server.stop()).stdout;
+      expect(result.code, result.stderr).toBe(0);
+      const doc = JSON.parse(result.stdout) as ResultDocument;
+      assertValidResult(doc);
+      const capacity = doc.capacity!;
+      expect(capacity.by).toBe('connect-rate');
+
+      // Without -s, every request opens its own connection (new-connection): the server answered one
+      // request per connection it accepted (but those cut by a step's end, opened and stopped before an answer). Without -c, the lanes are --max-connect-rate / 10
+      // = 200, so the pacer sets the rate: near the knee at most (0.05 - s) * mu = 16 requests queue,
+      // far from 200 connections in flight.
+      const accepted = /accepted (\d+) connections, answered (\d+) requests/.exec(summary);
+      expect(accepted, summary).not.toBeNull();
+      const [connections, answered] = [Number(accepted![1]), Number(accepted![2])];
+      expect(answered).toBeLessThanOrEqual(connections);
+      expect(answered).toBeGreaterThanOrEqual(0.99 * connections);
+      for (const phase of doc.phases) expect(phase).toMatchObject({ strategy: 'new-connection', options: { connections: 200 } });
+
+      // Connection k opens at k / lambda (the pacer's even spacing) and carries one request, so the
+      // server sees the D/D/4 queue of the rate test with lambda = the connect rate. Each request also
+      // pays its connect (about 0.1 ms on loopback), inside its latency. So, as there:
+      //   lambda* = mu (1 + (0.05 - s) / (W + 0.99 D)), mu = 4 / s, s = the server's mean service time.
+      const service = /capacity 4 at once: peak in service (\d+),.*; mean service ([\d.]+) ms/.exec(summary);
+      expect(service, summary).not.toBeNull();
+      const s = Number(service![2]) / 1000;
+      const mu = 4 / s;
+      const allowed = mu * (1 + (0.05 - s) / (warmupS + 0.99 * durationS));
+      const curve = capacity.curve.map((p) => `${p.load}:${p.latencyP99Ms}:${p.connectionsPerSecond?.toFixed(0)}/s`).join(' ');
+      expect(
+        Math.abs(capacity.value! - allowed),
+        `capacity ${capacity.value} connections/s against ${allowed.toFixed(1)} (mu ${mu.toFixed(1)}); load:p99:reached ${curve}`,
+      ).toBeLessThanOrEqual(allowed * 0.1);
+      expect(capacity.failedThreshold).toBe('latency.p99 < 50ms');
+      // Each step ran at its load: a passing step opened at least 90% of its rate (its own threshold).
+      for (const point of capacity.curve) {
+        expect(point.phase).toBe(`connect-rate ${point.load}/s`);
+        if (point.ok) expect(point.connectionsPerSecond!, curve).toBeGreaterThanOrEqual(0.9 * point.load);
+      }
+      expect(doc.phases[0]!.thresholds.map((t) => t.expression)).toEqual(['latency.p99 < 50ms', 'connections.perSecond >= 45']);
+      expect(result.stderr).toContain('Capacity curve (by connect-rate)');
+      expect(result.stderr).toContain(`Capacity: ${capacity.value} connections/s`);
+    } finally {
+      if (summary === '') await server.stop();
+    }
+  }, 120_000);
+
+  it('--by connect-rate: a step whose lanes cannot reach its connect rate does not pass that load', async () => {
+    // One lane against 20 ms responses opens at most 1 / 20 ms = 50 connections a second, whatever is
+    // asked; latency stays at 20 ms, so only the reached rate can fail a step.
+    const server = await startServer({ latencyMs: 20 });
+    try {
+      const result = await runCli(
+        [
+          'find',
+          `${server.url}/`,
+          '--by',
+          'connect-rate',
+          '-c',
+          '1',
+          '--start',
+          '10',
+          '-t',
+          'latency.p99 < 1s',
+          '--warmup',
+          '0.5s',
+          '--duration',
+          '1s',
+          '--json',
+          '-',
+          '--quiet',
+        ],
+        { prefix: PRIORITY },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const doc = JSON.parse(result.stdout) as ResultDocument;
+      assertValidResult(doc);
+      const capacity = doc.capacity!;
+      const curve = capacity.curve.map((p) => `${p.load}:${p.connectionsPerSecond?.toFixed(1)}/s:${p.ok}`).join(' ');
+      // A step passes only if it reached 90% of its load: at most 50 / 0.9 = 55.6 connections/s.
+      expect(capacity.value, curve).toBeLessThanOrEqual(55);
+      expect(capacity.value, curve).toBeGreaterThanOrEqual(20);
+      expect(capacity.failedThreshold, curve).toMatch(/^connections\.perSecond >= [\d.]+$/);
+      for (const p of capacity.curve) {
+        expect(p.ok, curve).toBe(p.connectionsPerSecond! >= 0.9 * p.load);
+        expect(p.latencyP99Ms!, curve).toBeLessThan(1000);
+      }
+      for (const phase of doc.phases) expect(phase.options.connections).toBe(1);
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+
   it('exits 1 when even the first step fails, with the failing threshold in the JSON', async () => {
     const server = await startServer({ latencyMs: 10 });
     try {
@@ -188,7 +312,14 @@ describe('connload find', () => {
 
   it.each([
     [[], 'find: expected at least one --threshold saying what must hold'],
-    [['-t', 'latency.p99 < 50ms', '--by', 'connect-rate'], '--by connect-rate: not available yet'],
+    [
+      ['-t', 'latency.p99 < 50ms', '--by', 'connect-rate', '--connect-rate', '100'],
+      '--connect-rate: find sets the load of each step itself; expected --start, --step-factor and --max-connect-rate instead',
+    ],
+    [['-t', 'latency.p99 < 50ms', '--by', 'connect-rate', '-s', 'persistent'], '--by connect-rate: --strategy persistent reuses its connections'],
+    [['-t', 'latency.p99 < 50ms', '--by', 'connect-rate', '--max-connect-rate', '0'], '--max-connect-rate: expected a positive integer, got 0'],
+    [['-t', 'latency.p99 < 50ms', '--max-connect-rate', '500'], '--max-connect-rate: bounds --by connect-rate only; expected --max-rate with --by rate'],
+    [['-t', 'latency.p99 < 50ms', '--by', 'connect-rates'], '--by: expected rate, connections or connect-rate, got "connect-rates"'],
     [['-t', 'latency.p99 < 50ms', '--rate', '100'], '--rate: find sets the load of each step itself'],
     [['-t', 'latency.p99 <'], '--threshold'],
     [['-t', 'latency.p99 < 50ms', '--step-factor', '1'], '--step-factor: expected a number > 1, got 1'],
@@ -197,6 +328,7 @@ describe('connload find', () => {
     try {
       const result = await runCli(['find', `${server.url}/`, ...args]);
       expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n'), result.stderr).toHaveLength(1);
       expect(result.stderr).toContain(message);
       expect(server.stats().connections).toBe(0);
     } finally {

@@ -104,6 +104,28 @@ describe('HTML report of connload find', () => {
     }
   });
 
+  it('--by connect-rate names the load in connections/s and shows the rate each step reached', () => {
+    const doc = findDocument();
+    doc.capacity = {
+      ...doc.capacity!,
+      by: 'connect-rate',
+      failedThreshold: 'connections.perSecond >= 360',
+      curve: doc.capacity!.curve.map((p) => ({
+        ...p,
+        phase: `connect-rate ${p.load}/s`,
+        connectionsOpened: p.load * 3,
+        connectionsPerSecond: p.ok ? p.load : 300,
+        ...(p.ok ? {} : { failedThreshold: 'connections.perSecond >= 360', failedActual: 300 }),
+      })),
+    };
+    assertValidResult(doc);
+    const html = renderHtml([doc]);
+    expect(html).toContain('<strong>375 connections/s</strong>');
+    expect(html).toContain('it first failed at 400 connections/s on <code>connections.perSecond &gt;= 360</code> (actual 300)');
+    expect(html).toContain('<td>1,125 (375/s)</td>');
+    expect(html).toContain('Capacity curve: latency against connections/s');
+  });
+
   it('a result without capacity has no Capacity section', () => {
     expect(renderHtml([makeResultFixture()])).not.toContain('id="capacity"');
   });

@@ -20,6 +20,8 @@ export class FakeConnection implements Connection {
   readonly queue: Exchange[] = [];
   /** Every request handed to this connection, in order. */
   readonly received: Exchange[] = [];
+  /** When the client last handed it a request (us), or 0. */
+  lastSendUs = 0;
   /** Why the client retired it, or null. */
   retiredBy: RetireReason | null = null;
   /** How it ended, or null while open. */
@@ -51,6 +53,7 @@ export class FakeConnection implements Connection {
 
   send(ex: Exchange, last: boolean): void {
     this.sent++;
+    this.lastSendUs = nowUs();
     if (last) this.accepting = false;
     this.queue.push(ex);
     this.received.push(ex);

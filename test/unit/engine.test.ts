@@ -6,6 +6,7 @@ import { requestErrors as requestErrorsOf } from '../../src/metrics/counters.js'
 import { Recorder } from '../../src/metrics/recorder.js';
 import { buildPhasePlan } from '../../src/plan/build-plan.js';
 import type { RunOptionsInput } from '../../src/plan/options.js';
+import type { LimitRange } from '../../src/plan/types.js';
 import { Engine, FatalConnectError } from '../../src/run/engine.js';
 import { ClosedSupply, OpenSupply, type Supply } from '../../src/run/supply.js';
 import { nowUs, type Exchange } from '../../src/transport/timing.js';
@@ -18,8 +19,8 @@ interface Setup {
   /** open model: requests per second, and the schedule's length */
   rate?: number;
   scheduleMs?: number;
-  /** requests per connection: 1 is new-connection, null persistent */
-  perConnection?: number | null;
+  /** requests per connection: 1 is new-connection, null persistent; a range: each connection draws its own */
+  perConnection?: number | LimitRange | null;
   /** requests in flight per connection (pipeline depth) */
   depth?: number;
   options?: RunOptionsInput;
@@ -44,7 +45,13 @@ function start(s: Setup) {
     supply = open;
   }
   const net = new FakeNetwork(s.depth ?? 1);
-  const engine = new Engine(plan, { open: net.open, perConnection: s.perConnection === undefined ? null : s.perConnection }, rec, supply);
+  const perConnection =
+    s.perConnection === undefined || s.perConnection === null
+      ? null
+      : typeof s.perConnection === 'number'
+        ? { min: s.perConnection, max: s.perConnection }
+        : s.perConnection;
+  const engine = new Engine(plan, { open: net.open, perConnection }, rec, supply);
   const state = { done: false, error: null as unknown };
   engine.done.then(
     () => (state.done = true),
@@ -334,5 +341,58 @@ describe('Engine: the pool', () => {
     expect(run.net.connections.map((c) => c.localAddress)).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.2']);
     run.engine.stop();
     await settled(run);
+  });
+});
+
+/** A seeded generator (mulberry32) in place of Math.random: the draws are the same on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('Engine: connection lifecycles drawn per connection', () => {
+  it('a range of requests per connection: each connection carries the count it drew, spread over the range', async () => {
+    vi.spyOn(Math, 'random').mockImplementation(seeded(17));
+    const run = start({ lanes: 2, budget: 600, perConnection: { min: 5, max: 15 } });
+    await serveUntilStopped(run, 2000);
+    expect(run.c.completed).toBe(600);
+    // Retired by the client after its last request (the connections still open at the end may carry fewer).
+    const retired = run.net.connections.filter((c) => c.retiredBy === 'last');
+    expect(retired.length).toBeGreaterThanOrEqual(38);
+    const counts = retired.map((c) => c.received.length);
+    for (const n of counts) expect(n).toBeGreaterThanOrEqual(5);
+    for (const n of counts) expect(n).toBeLessThanOrEqual(15);
+    expect(new Set(counts).size, counts.join(' ')).toBeGreaterThanOrEqual(9);
+    expect(Math.min(...counts)).toBeLessThanOrEqual(6);
+    expect(Math.max(...counts)).toBeGreaterThanOrEqual(14);
+    expect(run.net.connections.length - retired.length).toBeLessThanOrEqual(2);
+    expectIdentities(run);
+  });
+
+  it('a range of ages: each connection retires at the first request after the age it drew', async () => {
+    vi.spyOn(Math, 'random').mockImplementation(seeded(5));
+    const run = start({ lanes: 1, budget: 400, options: { maxConnectionAge: '100ms-300ms' } });
+    // One request every 5 ms of fake time.
+    for (let i = 0; i < 2000 && run.engine.stoppedAtUs === 0; i++) {
+      run.net.connectAll();
+      await tick(5);
+      run.net.answerAll();
+    }
+    await settled(run);
+    expect(run.c.completed).toBe(400);
+    const retired = run.net.connections.filter((c) => c.retiredBy === 'last');
+    expect(retired.length).toBeGreaterThanOrEqual(5);
+    // Its last request went at the first send at or past its age: within one request (5 ms) of it.
+    const ages = retired.map((c) => (c.lastSendUs - c.timing.startUs) / 1000);
+    for (const ms of ages) expect(ms).toBeGreaterThanOrEqual(100);
+    for (const ms of ages) expect(ms).toBeLessThanOrEqual(300 + 10);
+    expect(Math.max(...ages) - Math.min(...ages), ages.join(' ')).toBeGreaterThan(50);
+    expectIdentities(run);
   });
 });

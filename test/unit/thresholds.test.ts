@@ -26,6 +26,7 @@ describe('parseThreshold: valid expressions', () => {
     ['reuse >= .95', { metric: 'reuse', value: 0.95 }],
     ['connections.opened <= 16', { metric: 'connections', stat: 'opened', value: 16 }],
     ['connections.failed == 0', { metric: 'connections', stat: 'failed', value: 0 }],
+    ['connections.perSecond >= 45', { metric: 'connections', stat: 'perSecond', op: '>=', value: 45 }],
     ['retried < 5', { metric: 'retried', value: 5 }],
     ['dropped == 0', { metric: 'dropped', value: 0 }],
     ['timewait.peak < 20000', { metric: 'timewait', stat: 'peak', value: 20000 }],
@@ -138,6 +139,9 @@ describe('evaluateThreshold', () => {
       ['reuse >= 99%', true, 0.996],
       ['connections.opened <= 4', true, 4],
       ['connections.failed == 0', false, 1],
+      // 4 connections opened in 5 s
+      ['connections.perSecond >= 0.8', true, 0.8],
+      ['connections.perSecond >= 0.9', false, 0.8],
       ['retried != 3', false, 3],
       ['dropped < 3', true, 2],
       ['timewait.peak < 20000', true, 12],
