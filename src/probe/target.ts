@@ -54,5 +54,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** "5s", "250ms" for evidence text. */
 export function showMs(ms: number): string {
-  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms)}ms`;
+  // Rounded first: 999.6 ms is "1s", not "1000ms".
+  const whole = Math.round(ms);
+  return whole >= 1000 && whole % 1000 === 0 ? `${whole / 1000}s` : whole >= 1000 ? `${(whole / 1000).toFixed(1)}s` : `${whole}ms`;
 }
