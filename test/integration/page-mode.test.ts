@@ -13,6 +13,9 @@ const LATENCY_MS = 40;
 const PAGE = '/index.html,/a.png,/b.png,/c.png';
 const PATHS = 4;
 const PAGES = 6;
+/** The server's delay is a Node timer, due by the event loop's cached clock, which can lag the real clock:
+ *  a 40 ms response was seen here to take 39.8 ms. The bounds allow 1 ms per page for that. */
+const TIMER_SLACK_MS = 1;
 
 let server: RunningServer;
 
@@ -54,12 +57,12 @@ async function runPage(args: string[]): Promise<PageRun> {
 
 function expectSerial(run: PageRun): void {
   expect(run.page.count).toBe(PAGES);
-  expect(run.page.min).toBeGreaterThanOrEqual(PATHS * LATENCY_MS);
+  expect(run.page.min).toBeGreaterThanOrEqual(PATHS * LATENCY_MS - TIMER_SLACK_MS);
 }
 
 function expectParallel(run: PageRun): void {
   expect(run.page.count).toBe(PAGES);
-  expect(run.page.min).toBeGreaterThanOrEqual(2 * LATENCY_MS); // the HTML came before the images
+  expect(run.page.min).toBeGreaterThanOrEqual(2 * LATENCY_MS - TIMER_SLACK_MS); // the HTML came before the images
   expect(run.page.p50).toBeLessThan(PATHS * LATENCY_MS); // the images came together
 }
 
