@@ -44,7 +44,10 @@ function makeSupply(plan: WorkerPlan, rec: Recorder, startUs: number): Supply {
   const phase = plan.phase;
   if (phase.page !== null) return new PageSupply(phase.page.length, plan.requests, (s, e) => rec.page(s, e));
   if (plan.rate !== null && phase.ramp !== null) {
-    const schedule = new RampSchedule(phase.ramp.startRate, phase.ramp.stages);
+    // The warmup holds the starting rate; the ramp begins when counting does (as a connection ramp).
+    const { startRate, stages } = phase.ramp;
+    const warmup = phase.warmupMs > 0 ? [{ durationMs: phase.warmupMs, target: startRate }] : [];
+    const schedule = new RampSchedule(startRate, [...warmup, ...stages]);
     return new RampSupply(startUs, schedule, plan.workerIndex, phase.workers, plan.requests, phase.timeoutMs * 1000, () => rec.dropped());
   }
   if (plan.rate !== null && phase.rate !== null) {

@@ -71,6 +71,17 @@ describe('--stage', () => {
     for (let i = 1; i < 9; i++) expect(Math.abs(series[i]! - 50 * (2 * i + 1)), series.join(' ')).toBeLessThanOrEqual(50 * (2 * i + 1) * 0.1);
   });
 
+  it('with --warmup the warmup holds the starting rate and the counted part is the whole ramp', async () => {
+    const target = await arrivalCounter();
+    // 1 s at 100/s, then 2 s from 100/s to 300/s: 100 + 400 arrivals; 400 of them counted.
+    const result = await runCli(['run', target.url, '--rate', '100', '--stage', '2s:300', '--warmup', '1s', '-c', '20', '--json', '-', '--quiet']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(Math.abs(target.arrivals.length - 500)).toBeLessThanOrEqual(10);
+    const phase = (JSON.parse(result.stdout) as ResultDocument).phases[0]!;
+    expect(Math.abs(phase.requests.completed - 400)).toBeLessThanOrEqual(8);
+    expect(phase.requests.dropped).toBe(0);
+  });
+
   it('scenario stages: refused with the JSON path of the bad stage, exit 2, nothing sent', async () => {
     const target = await arrivalCounter();
     const dir = await mkdtemp(join(tmpdir(), 'connload-ramp-'));
