@@ -4,6 +4,7 @@
 import { redactHeaders, redactUrl } from '../metrics/redact.js';
 import type { PhaseFacts } from '../metrics/summary.js';
 import { traitsOf } from '../strategies/index.js';
+import { formatMs } from '../units.js';
 import { formatStages } from './stages.js';
 import type { PhasePlan } from './types.js';
 
@@ -11,7 +12,12 @@ import type { PhasePlan } from './types.js';
 export function describePlan(plan: PhasePlan): string {
   const shows = traitsOf(plan.strategy).shows;
   const rate = plan.ramp !== null ? `ramp ${formatStages(plan.ramp.startRate, plan.ramp.stages)} req/s` : `${plan.rate} req/s`;
-  const load = plan.rate !== null ? `${rate} (open model, up to ${plan.maxConnections ?? plan.connections} connections)` : `${plan.connections} connections`;
+  const load =
+    plan.rate !== null
+      ? `${rate} (open model, up to ${plan.maxConnections ?? plan.connections} connections)`
+      : plan.intervalMs !== null
+        ? `${plan.connections} connections held, a request every ${formatMs(plan.intervalMs)} on each`
+        : `${plan.connections} connections`;
   const stop = [plan.requests !== null ? `${plan.requests} requests` : null, `${plan.durationMs / 1000}s`].filter(Boolean).join(' or ');
   const extra = [
     shows.depth ? `depth ${plan.depth}` : null,
@@ -46,6 +52,7 @@ export function describeOptions(plan: PhasePlan): Record<string, unknown> {
     maxConnectionAgeMs: plan.maxConnectionAgeMs,
     idleTimeoutMs: plan.idleTimeoutMs ?? undefined,
     connectRate: plan.connectRate ?? undefined,
+    intervalMs: plan.intervalMs ?? undefined,
     close: plan.close,
     nodelay: plan.nodelay,
     splitWrites: plan.splitWrites,
@@ -79,5 +86,6 @@ export function phaseFacts(plan: PhasePlan): PhaseFacts {
     localAddresses: plan.localAddresses.length,
     thresholds: plan.thresholds,
     backendHeader: plan.backendHeader,
+    held: plan.intervalMs === null ? null : { intervalMs: plan.intervalMs, connections: plan.connections },
   };
 }

@@ -38,6 +38,8 @@ export interface PoolRules {
   connectTimeoutUs: number;
   /** Source addresses, used in turn; empty: the OS picks. */
   localAddresses: readonly string[];
+  /** --interval in us, or 0: held connections, each lane sending one request per interval (held-schedule.ts). */
+  intervalUs: number;
 }
 
 export interface PoolHooks {
@@ -60,6 +62,15 @@ export interface LaneOwner {
 export class Lane implements ConnectionEvents {
   conn: Connection | null = null;
   backoffUntilUs = 0;
+  // --interval (held-schedule.ts): slot k of this lane is due at slotAnchorUs + k x interval.
+  /** when the lane's first request went (us), or -1 before it */
+  slotAnchorUs = -1;
+  /** the slot its next request takes */
+  nextSlot = 0;
+  /** the slot time it waits for on the schedule, or 0 when it is not waiting */
+  waitingUs = 0;
+  /** the schedule woke it at its slot: the request it sends now is on time */
+  slotWoken = false;
   constructor(private readonly pool: LaneOwner) {}
   onConnected(conn: Connection): void {
     this.pool.connected(conn);
