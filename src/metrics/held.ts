@@ -67,6 +67,11 @@ export function mergeHeld(parts: Array<HeldSummary | null | undefined>): HeldSum
   };
 }
 
+/** "3s", "250ms": the interval as given. */
+export function formatIntervalMs(ms: number): string {
+  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
 /** "the server closed 12 (3 reset), seconds 2-9" and the like, for the table and the notes. */
 export function describeHeldCloses(h: HeldSummary): string {
   if (h.closedByServer === 0) return '0';

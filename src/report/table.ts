@@ -4,10 +4,9 @@ import { PRIMARY_METRICS, SPLIT_TABLE_METRICS } from '../metrics/catalog.js';
 import { describeTwReuse } from '../metrics/ports.js';
 import { describeHeaderCompression, describeSettings } from '../metrics/summary.js';
 import type { PeersSummary } from '../metrics/peers.js';
-import { describeHeldCloses, describeHeldFailures } from '../metrics/held.js';
+import { describeHeldCloses, describeHeldFailures, formatIntervalMs } from '../metrics/held.js';
 import type { HeldSummary, PhaseResult, ResultDocument } from '../metrics/result.js';
 import { formatThresholdActual } from '../metrics/thresholds.js';
-import { formatMs } from '../units.js';
 import { fmtInt, fmtMs, fmtRatio, makeChalk, table } from './style.js';
 
 export interface TableOptions {
@@ -129,7 +128,7 @@ function renderPeers(group: PeersSummary, c: ChalkInstance): string {
 /** Held connections (--interval): how many the server kept, closed and refused, and when. */
 function renderHeld(h: HeldSummary, c: ChalkInstance): string {
   const t = table(['held connections', 'value'], c);
-  t.push(['asked', `${fmtInt(h.connections)}, a request every ${formatMs(h.intervalMs)} on each`]);
+  t.push(['asked', `${fmtInt(h.connections)}, a request every ${formatIntervalMs(h.intervalMs)} on each`]);
   t.push(['peak open', h.peakOpen < h.connections ? c.yellow(fmtInt(h.peakOpen)) : fmtInt(h.peakOpen)]);
   t.push(['open at the end (kept)', h.openAtEnd < h.connections ? c.yellow(fmtInt(h.openAtEnd)) : fmtInt(h.openAtEnd)]);
   t.push(['closed by the server', h.closedByServer > 0 ? c.yellow(describeHeldCloses(h)) : '0']);

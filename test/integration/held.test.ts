@@ -79,9 +79,11 @@ describe('--interval: held connections', () => {
       clearTimeout(drain);
       return server.close();
     });
-    const { code, result } = await runJson(['run', `${server.url}/`, '-c', '30', '--interval', '300ms', '-d', '2.5s']);
-    expect(code).toBe(0);
+    const { code, result } = await runJson(['run', `${server.url}/`, '-c', '30', '--interval', '300ms', '-d', '2.5s', '-t', 'held.openAtEnd >= 30']);
     const p = result.phases[0]!;
+    // A C10K gate: the server did not keep them all.
+    expect(code).toBe(1);
+    expect(p.thresholds).toEqual([{ expression: 'held.openAtEnd >= 30', ok: false, actual: 25 }]);
     const held = p.held!;
     // What the server did, as it counted it.
     expect(server.stats.connections).toBe(33); // 30, and 3 replacing the ones closed after their first answer
