@@ -20,6 +20,12 @@ export function runOptions<T>(y: Argv<T>) {
       group: 'Strategy',
     })
     .option('connect-rate', { requiresArg: true, describe: 'new connections per second, for every strategy (a pool grows to -c at this rate)', group: 'Load' })
+    .option('interval', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'held connections: each connection sends a request this often (e.g. 10s), on its own schedule; the -c connections stay open',
+      group: 'Load',
+    })
     .option('idle-timeout', { type: 'string', describe: "close a pooled connection idle this long (keep it below the server's keep-alive timeout)", group: 'Strategy' })
     .option('close', {
       type: 'string',
@@ -129,6 +135,7 @@ export function runInputFromArgs(a: Partial<Parsed>): RunOptionsInput {
     maxConnectionAge: numericDuration(a['max-connection-age']),
     idleTimeout: numericDuration(a['idle-timeout']),
     connectRate: numeric(a['connect-rate']),
+    interval: numericDuration(a.interval),
     close: a.close as RunOptionsInput['close'],
     duration: numericDuration(a.duration),
     requests: numeric(a.requests),

@@ -135,6 +135,9 @@ const OPTION_SCHEMAS: Record<ScenarioOptionKey, SchemaNode> = {
     exclusiveMinimum: 0,
   }),
   idleTimeout: duration("Close a pooled connection idle this long: keep it below the server's keep-alive timeout."),
+  interval: duration(
+    'Held connections (C10K tests): each connection sends a request this often, on its own schedule from its first request; keep-alive strategies, closed model.',
+  ),
   close: accepts(`one of ${CLOSE_POLICIES.map((s) => `"${s}"`).join(', ')}`, {
     description:
       "Who closes a retired connection: server (Connection: close, the server keeps TIME_WAIT), client (the client's port goes to TIME_WAIT), reset (RST, no TIME_WAIT).",

@@ -137,7 +137,8 @@ function servedBy(name: string | undefined): string | null {
 }
 
 export function describeTotals(stats: ServerStats): string {
-  let line = `accepted ${stats.connections} connections, answered ${stats.requests} requests`;
+  // The peak: held connections (connload run --interval) are counted by the server too.
+  let line = `accepted ${stats.connections} connections, answered ${stats.requests} requests, peak ${stats.peakOpenConnections} open`;
   if (stats.sessions > 0) line += `, ${stats.sessions} h2 sessions`;
   const faults = FAULT_NAMES.filter((name) => stats.faults[name] > 0).map((name) => `${name}=${stats.faults[name]}`);
   if (faults.length > 0) line += `, faults ${faults.join(' ')}`;

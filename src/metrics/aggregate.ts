@@ -20,6 +20,8 @@ const SERIES_MERGE: MergeSpec<SeriesArrays> = {
   newConnections: addBySecond,
   openConnections: addBySecond,
   errors: addBySecond,
+  closedByServer: addBySecond,
+  connectFailed: addBySecond,
 };
 
 /** Merges the finals of a phase's workers (none: an empty phase). */

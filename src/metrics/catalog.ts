@@ -75,6 +75,15 @@ export const VALUE_METRICS: Record<string, ValueMetric> = {
     read: (p) => (p.backends ?? p.addresses)?.skew ?? null,
   },
   'ports.exhausted': { kind: 'flag', unit: 'yes/no', description: 'the client ran out of local ports', read: (p) => (p.ports.exhausted ? 1 : 0) },
+  // Held connections (--interval): not measured without it.
+  'held.peakOpen': { kind: 'gauge', unit: 'connections', description: '--interval: most connections open at once', read: (p) => p.held?.peakOpen ?? null },
+  'held.openAtEnd': { kind: 'gauge', unit: 'connections', description: '--interval: connections the server kept to the end', read: (p) => p.held?.openAtEnd ?? null },
+  'held.closedByServer': {
+    kind: 'count',
+    unit: 'connections',
+    description: '--interval: connections the server closed (FIN or RST)',
+    read: (p) => p.held?.closedByServer ?? null,
+  },
 };
 
 const ERROR_CODE_RE = /^[A-Za-z][\w-]*$/;

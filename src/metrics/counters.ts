@@ -1,5 +1,5 @@
 // The plain counters a worker keeps and sends, and how each merges (merge-kinds.ts).
-import { addCounts, addPeers, first, max, maxOrNull, mergeWith, minOrNull, sum, type MergeSpec, type PeerCounts } from './merge-kinds.js';
+import { addCounts, addPeers, first, max, maxOrNull, mergeWith, minByKey, minOrNull, sum, type MergeSpec, type PeerCounts } from './merge-kinds.js';
 
 export interface ConnectionCounters {
   opened: number;
@@ -67,6 +67,18 @@ const addHeaderBytes = (parts: Array<Record<HeaderBlockKind, HeaderBytes>>): Rec
   return out;
 };
 
+/** What the held summary (--interval) reads; kept in every run, it costs nothing per request. */
+export interface HeldCounters {
+  /** requests sent after their slot, because the previous response came later (--interval) */
+  late: number;
+  /** slots that passed wholly while a lane waited for a response: no request went on them (--interval) */
+  skipped: number;
+  /** connections open when the run stopped, those opened in the warmup included */
+  openAtEnd: number;
+  /** by connect error code: the second of the counted phase in which the first one failed */
+  failedFirstSecond: Record<string, number>;
+}
+
 export interface TlsCounters {
   version: string | null;
   cipher: string | null;
@@ -95,6 +107,7 @@ export interface Counters {
   addresses: Record<string, PeerCounts>;
   /** by the value of --backend-header in each response (empty without it) */
   backends: Record<string, PeerCounts>;
+  held: HeldCounters;
 }
 
 export function newCounters(): Counters {
@@ -137,6 +150,7 @@ export function newCounters(): Counters {
     },
     addresses: {},
     backends: {},
+    held: { late: 0, skipped: 0, openAtEnd: 0, failedFirstSecond: {} },
   };
 }
 
@@ -173,6 +187,9 @@ export const HTTP2_COUNTERS_MERGE: MergeSpec<Http2Counters> = {
   headerBytes: addHeaderBytes,
 };
 
+/** Open connections add (workers and runners hold disjoint ones); a first second is the earliest. */
+export const HELD_COUNTERS_MERGE: MergeSpec<HeldCounters> = { late: sum, skipped: sum, openAtEnd: sum, failedFirstSecond: minByKey };
+
 export const COUNTERS_MERGE: MergeSpec<Counters> = {
   completed: sum,
   reused: sum,
@@ -188,6 +205,7 @@ export const COUNTERS_MERGE: MergeSpec<Counters> = {
   http2: (parts) => mergeWith(parts, HTTP2_COUNTERS_MERGE),
   addresses: addPeers,
   backends: addPeers,
+  held: (parts) => mergeWith(parts, HELD_COUNTERS_MERGE),
 };
 
 /** The workers' counters as one (newCounters() when there are none). */

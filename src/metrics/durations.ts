@@ -34,7 +34,7 @@ export const DURATION_METRICS = {
   flowControlWait: duration("HTTP/2: how long a request body waited for the server's flow-control window (streams that waited)"),
   idleBeforeFailure: duration('keep-alive race: how long a reused connection had been idle when a request that got no answer on it was written'),
   rtt: duration('HTTP/2: the round trip of PING frames on each session under load (one as it opens, then about one a second)'),
-  latencyUncorrected: duration('open model: issue to last byte, without the wait for a connection (service time)'),
+  latencyUncorrected: duration('open model and --interval: issue to last byte, without the wait for a connection or for the previous response (service time)'),
 } satisfies Record<string, DurationMetric>;
 
 export type MetricName = keyof typeof DURATION_METRICS;

@@ -36,6 +36,13 @@ export const addCounts: Merge<Record<string, number>> = (parts) => {
   return out;
 };
 
+/** First occurrences by key (`{"ECONNREFUSED": 3}` with `{"ECONNREFUSED": 1}`): the smallest of each key. */
+export const minByKey: Merge<Record<string, number>> = (parts) => {
+  const out: Record<string, number> = {};
+  for (const part of parts) for (const [key, n] of Object.entries(part)) out[key] = Math.min(out[key] ?? n, n);
+  return out;
+};
+
 /** Per-second series: index t of each part is the same second of the phase. */
 export const addBySecond: Merge<number[]> = (parts) => {
   const out: number[] = [];

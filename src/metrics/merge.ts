@@ -16,6 +16,7 @@ import {
   type SeriesPoint,
   type TlsSummary,
 } from './result.js';
+import { mergeHeld } from './held.js';
 import { mergePeers } from './peers.js';
 import { connectionsSummary, summarizeHistogram } from './summary.js';
 import { evaluateThresholds, parseThresholds, type Threshold } from './thresholds.js';
@@ -124,6 +125,7 @@ export function mergePhase(parts: PhaseResult[], extraThresholds: Threshold[] = 
     http2: mergeHttp2(parts.map((p) => p.http2)),
     addresses: mergePeers(parts.map((p) => p.addresses)),
     backends: mergePeers(parts.map((p) => p.backends)),
+    held: mergeHeld(parts.map((p) => p.held)),
     thresholds: [],
     series: mergeSeries(
       parts.map((p) => p.series),
@@ -164,7 +166,7 @@ function mergedNote(parts: PhaseResult[]): string {
 function mergeOptions(parts: Array<Record<string, unknown>>): Record<string, unknown> {
   const { runnerIndex: _index, runnerCount: _count, ...options } = parts[0]!;
   // build-plan's runnerShare divided these among the runners.
-  for (const key of ['connections', 'requests', 'rate', 'maxConnections']) {
+  for (const key of ['connections', 'requests', 'rate', 'maxConnections', 'connectRate']) {
     const values = parts.map((o) => o[key]);
     if (values.every((v): v is number => typeof v === 'number')) options[key] = Math.round(sum(values) * 1e6) / 1e6;
   }
@@ -260,6 +262,8 @@ const SERIES_POINT_MERGE: MergeSpec<SeriesPoint> = {
   openConnections: sum,
   timeWait: sumOrNull,
   errors: sum,
+  closedByServer: sumIfAll,
+  connectFailed: sumIfAll,
 };
 
 /**

@@ -16,6 +16,10 @@ export interface SeriesArrays {
   newConnections: number[];
   openConnections: number[];
   errors: number[];
+  /** connections the server closed (FIN) or reset */
+  closedByServer: number[];
+  /** connects that failed (ECONNREFUSED, EMFILE, ...) */
+  connectFailed: number[];
 }
 
 export interface RecorderFinal {
@@ -45,7 +49,7 @@ export class Recorder implements Http2Observer {
   private readonly latencyUncorrected = this.hist('latencyUncorrected');
   private readonly requestsPerConnection = new UsHistogram();
   private readonly statusCounts = new Int32Array(1000);
-  readonly series: SeriesArrays = { requests: [], newConnections: [], openConnections: [], errors: [] };
+  readonly series: SeriesArrays = { requests: [], newConnections: [], openConnections: [], errors: [], closedByServer: [], connectFailed: [] };
   private readonly openModel: boolean;
   /** HTTP/2 sessions open now: folded into streamsPerSession when they end, or at final() */
   private readonly sessions = new Set<SessionTally>();
@@ -114,6 +118,8 @@ export class Recorder implements Http2Observer {
     const c = this.counters.connections;
     c.failed++;
     c.failedByCode[code] = (c.failedByCode[code] ?? 0) + 1;
+    this.bump(this.series.connectFailed, atUs);
+    this.counters.held.failedFirstSecond[code] ??= this.second(atUs);
     // Out of ports the requests wait (no request failed): the failed connect is the error.
     // Otherwise the engine counts each request that failed with this code.
     if (isPortExhaustion(code)) {
@@ -127,17 +133,19 @@ export class Recorder implements Http2Observer {
     if (this.counting) this.hist('dns').record(us);
   }
 
-  /** A connection that was connected has closed (a failed connect goes to connectFailed). */
-  closed(kind: CloseKind, t: ConnectionTiming, responses: number, code: string | null = null): void {
+  /** A connection that was connected has closed (a failed connect goes to connectFailed); `atUs`: when, if the caller has it. */
+  closed(kind: CloseKind, t: ConnectionTiming, responses: number, code: string | null = null, atUs = 0): void {
     this.openNow--;
     if (!this.counting || t.startUs < this.countStartUs) return;
     const c = this.counters.connections;
     switch (kind) {
       case 'server-fin':
         c.closedByServer++;
+        this.bump(this.series.closedByServer, atUs || nowUs());
         break;
       case 'server-reset':
         c.resetByServer++;
+        this.bump(this.series.closedByServer, atUs || nowUs());
         break;
       case 'client':
         c.closedByClient++;
@@ -239,10 +247,18 @@ export class Recorder implements Http2Observer {
     if (this.counting) this.counters.dropped++;
   }
 
+  /** --interval: a request went after its slot, and `skippedSlots` slots passed with none (run/held-schedule.ts). */
+  lateSlot(skippedSlots: number): void {
+    if (!this.counting) return;
+    this.counters.held.late++;
+    this.counters.held.skipped += skippedSlots;
+  }
+
   /** The run stopped: `sent` counted requests were handed out, `unfinished` of them have no outcome. */
   ended(sent: number, unfinished: number): void {
     this.counters.sent += sent;
     this.counters.unfinished += unfinished;
+    this.counters.held.openAtEnd = this.openNow;
   }
 
   /** Once a second: the open-connections gauge for the series, at index k for the tick near k seconds. */

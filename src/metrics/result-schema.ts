@@ -60,6 +60,47 @@ const peers = {
   },
 };
 
+/** Held connections (--interval): how many the server kept, closed and refused, and when (metrics/held.ts). */
+const held = {
+  type: ['object', 'null'],
+  required: [
+    'intervalMs',
+    'connections',
+    'peakOpen',
+    'openAtEnd',
+    'closedByServer',
+    'resetByServer',
+    'closedFirstSecond',
+    'closedLastSecond',
+    'failed',
+    'late',
+    'skipped',
+  ],
+  additionalProperties: false,
+  properties: {
+    intervalMs: num,
+    connections: int,
+    peakOpen: int,
+    openAtEnd: { ...int, description: 'connections open when the run stopped: the ones the server kept' },
+    closedByServer: { ...int, description: 'connections the server closed, FIN or RST' },
+    resetByServer: { ...int, description: 'of closedByServer, those the server reset' },
+    closedFirstSecond: nullable('integer'),
+    closedLastSecond: nullable('integer'),
+    failed: {
+      type: 'object',
+      description: 'connects that failed, by code',
+      additionalProperties: {
+        type: 'object',
+        required: ['count', 'firstSecond'],
+        additionalProperties: false,
+        properties: { count: int, firstSecond: nullable('integer') },
+      },
+    },
+    late: { ...int, description: 'requests sent after their slot, because the previous response came later' },
+    skipped: { ...int, description: 'slots that passed while a connection waited for a response' },
+  },
+} as const;
+
 const phase = {
   type: 'object',
   required: [
@@ -213,6 +254,7 @@ const phase = {
     },
     addresses: peers,
     backends: peers,
+    held,
     thresholds: {
       type: 'array',
       items: {
@@ -228,7 +270,17 @@ const phase = {
         type: 'object',
         required: ['t', 'requests', 'newConnections', 'openConnections', 'timeWait', 'errors'],
         additionalProperties: false,
-        properties: { t: int, requests: int, newConnections: int, openConnections: int, timeWait: nullable('integer'), errors: int },
+        properties: {
+          t: int,
+          requests: int,
+          newConnections: int,
+          openConnections: int,
+          timeWait: nullable('integer'),
+          errors: int,
+          // Optional: results written before they existed lack them.
+          closedByServer: { ...int, description: 'connections the server closed (FIN) or reset in this second' },
+          connectFailed: { ...int, description: 'connects that failed in this second' },
+        },
       },
     },
     notes: { type: 'array', items: { type: 'string' } },

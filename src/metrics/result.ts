@@ -64,6 +64,37 @@ export interface SeriesPoint {
   openConnections: number;
   timeWait: number | null;
   errors: number;
+  /** Connections the server closed (FIN) or reset in this second. Absent in files written before it existed. */
+  closedByServer?: number;
+  /** Connects that failed in this second (ECONNREFUSED, EMFILE, ...). Absent in files written before it existed. */
+  connectFailed?: number;
+}
+
+/**
+ * Held connections (--interval): how many the server kept, closed and refused, and when. Seconds
+ * count from the start of the counted phase, as the series' `t`.
+ */
+export interface HeldSummary {
+  /** --interval: each connection sent a request this often */
+  intervalMs: number;
+  /** connections asked for (-c) */
+  connections: number;
+  /** most connections open at once */
+  peakOpen: number;
+  /** connections open when the run stopped: the ones the server kept */
+  openAtEnd: number;
+  /** connections the server closed (FIN or RST), and of them those it reset */
+  closedByServer: number;
+  resetByServer: number;
+  /** the seconds in which the first and the last of them were closed, or null when none was */
+  closedFirstSecond: number | null;
+  closedLastSecond: number | null;
+  /** connects that failed (refused, reset, EMFILE...), by code: how many, and the second of the first */
+  failed: Record<string, { count: number; firstSecond: number | null }>;
+  /** requests sent after their slot, because the previous response came later than it */
+  late: number;
+  /** slots that passed wholly while a connection waited for a response (no request went on them) */
+  skipped: number;
 }
 
 export interface TlsSummary {
@@ -146,6 +177,8 @@ export interface PhaseResult {
   addresses?: PeersSummary | null;
   /** Per backend, named by the response header of --backend-header; null without it. */
   backends?: PeersSummary | null;
+  /** Held connections (--interval); null without it. Absent in files written before it existed. */
+  held?: HeldSummary | null;
   thresholds: ThresholdResult[];
   series: SeriesPoint[];
   /** Plain-language findings (port exhaustion, RST trick, server stream limit...). */

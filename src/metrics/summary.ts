@@ -9,6 +9,7 @@ import { encodeHistogram, newHistogram, type Histogram } from './histogram.js';
 import { summarizeDistribution, type Distribution } from './merge-kinds.js';
 import { closedByClientFirst, exhaustionAdvice, fileLimitNote, summarizePorts, type PortFacts } from './ports.js';
 import type { ConnectionsSummary, Http2Summary, MetricSummary, PhaseResult, PortsSummary, SeriesPoint } from './result.js';
+import { summarizeHeld, type HeldAsked } from './held.js';
 import { summarizePeers } from './peers.js';
 import { evaluateThresholds, type Threshold } from './thresholds.js';
 import type { TimeWaitTrace } from './timewait.js';
@@ -33,7 +34,15 @@ export function summarizeHistogram(h: Histogram): MetricSummary {
 
 function series(merged: PhaseAggregate, timeWait: TimeWaitTrace): SeriesPoint[] {
   const s = merged.series;
-  const seconds = Math.max(s.requests.length, s.newConnections.length, s.openConnections.length, s.errors.length, Math.ceil(merged.durationMs / 1000));
+  const seconds = Math.max(
+    s.requests.length,
+    s.newConnections.length,
+    s.openConnections.length,
+    s.errors.length,
+    s.closedByServer.length,
+    s.connectFailed.length,
+    Math.ceil(merged.durationMs / 1000),
+  );
   return Array.from({ length: seconds }, (_, t) => ({
     t,
     requests: s.requests[t] ?? 0,
@@ -41,6 +50,8 @@ function series(merged: PhaseAggregate, timeWait: TimeWaitTrace): SeriesPoint[] 
     openConnections: s.openConnections[t] ?? 0,
     timeWait: timeWait.supported ? (timeWait.perSecond[t] ?? null) : null,
     errors: s.errors[t] ?? 0,
+    closedByServer: s.closedByServer[t] ?? 0,
+    connectFailed: s.connectFailed[t] ?? 0,
   }));
 }
 
@@ -132,6 +143,8 @@ export interface PhaseFacts {
   thresholds: Threshold[];
   /** --backend-header: the response header that names the backend, or null */
   backendHeader: string | null;
+  /** --interval: what was asked of held connections, or null (older callers leave it out) */
+  held?: HeldAsked | null;
 }
 
 /** What the machine running the phase knows of its ports, read once per run. */
@@ -232,6 +245,7 @@ export function buildPhaseResult(facts: PhaseFacts, host: HostFacts, run: PhaseO
     http2,
     addresses: summarizePeers('address', c.addresses),
     backends: facts.backendHeader === null ? null : summarizePeers(facts.backendHeader.toLowerCase(), c.backends),
+    held: facts.held ? summarizeHeld(facts.held, c, merged.series.closedByServer) : null,
     thresholds: [],
     series: series(merged, run.timeWait),
     notes: phaseNotes(facts, host, ports, c, metrics, http2),

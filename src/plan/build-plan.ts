@@ -212,6 +212,23 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
       problems.push(`${input.where('page')}: page mode runs in the closed model; drop ${input.where(ramp !== null ? 'stages' : 'rate')} or ${input.where('page')}`);
   }
 
+  const intervalMs = duration('interval', null, 's', true);
+  const idleTimeoutMs = duration('idleTimeout', null);
+  if (intervalMs !== null) {
+    const traits = strategyFor(strategy)?.traits;
+    const held = (key: keyof RunOptionsInput, why: string): void => {
+      problems.push(`${input.where('interval')}: ${why}; drop ${input.where(key)} or ${input.where('interval')}`);
+    };
+    if (traits !== undefined && !traits.reusesConnections)
+      problems.push(
+        `${input.where('interval')}: ${strategy} opens a connection per request, so none is held: expected a keep-alive strategy (persistent, http10-keepalive, pipeline, multiplex); pace new connections with ${input.where('connectRate')}`,
+      );
+    if (rate !== null) held(ramp !== null ? 'stages' : 'rate', 'held connections run in the closed model (each sends a request every interval)');
+    if (page !== null) held('page', 'page mode fetches a page per iteration, not a request per interval');
+    if (idleTimeoutMs !== null && idleTimeoutMs <= intervalMs)
+      held('idleTimeout', `a connection is idle for up to the interval between its requests, so an idle timeout of ${idleTimeoutMs} ms would close every one`);
+  }
+
   const thresholds: Threshold[] = [];
   for (const t of o.threshold ?? []) {
     try {
@@ -243,7 +260,8 @@ export function buildPhasePlan(input: PlanInput): PhasePlan {
     streams: int('streams', RUN_DEFAULTS.streams, 1, STREAMS_BOUND)!,
     maxRequestsPerConnection: range('maxRequestsPerConnection', parseRequestsRange),
     maxConnectionAgeMs: range('maxConnectionAge', parseAgeRangeMs),
-    idleTimeoutMs: duration('idleTimeout', null),
+    idleTimeoutMs,
+    intervalMs,
     connectRate,
     close,
     nodelay: o.nodelay ?? RUN_DEFAULTS.nodelay,
@@ -345,6 +363,7 @@ function runnerShare(plan: PhasePlan): PhasePlan {
     connections: share(plan.connections, n, i),
     requests: plan.requests === null ? null : share(plan.requests, n, i),
     rate: plan.rate === null ? null : plan.rate / n,
+    connectRate: plan.connectRate === null ? null : plan.connectRate / n,
     ramp: plan.ramp === null ? null : { startRate: plan.ramp.startRate / n, stages: plan.ramp.stages.map((s) => ({ ...s, target: s.target / n })) },
     maxConnections: plan.maxConnections === null ? null : share(plan.maxConnections, n, i),
     // connectionRamp stays the total: whole connections are split at each moment (run/connection-ramp.ts).

@@ -17,7 +17,12 @@ export function describePlan(plan: PhasePlan): string {
     plan.connectionRamp !== null
       ? `ramp ${formatStages(plan.connectionRamp.startConnections, plan.connectionRamp.stages)} connections`
       : `${plan.connections} connections`;
-  const load = plan.rate !== null ? `${rate} (open model, up to ${plan.maxConnections ?? plan.connections} connections)` : closed;
+  const load =
+    plan.rate !== null
+      ? `${rate} (open model, up to ${plan.maxConnections ?? plan.connections} connections)`
+      : plan.intervalMs !== null
+        ? `${plan.connections} connections held, a request every ${formatMs(plan.intervalMs)} on each`
+        : closed;
   const stop = [plan.requests !== null ? `${plan.requests} requests` : null, `${plan.durationMs / 1000}s`].filter(Boolean).join(' or ');
   const extra = [
     shows.depth ? `depth ${plan.depth}` : null,
@@ -55,6 +60,7 @@ export function describeOptions(plan: PhasePlan): Record<string, unknown> {
     maxConnectionAgeMs: rangeOption(plan.maxConnectionAgeMs),
     idleTimeoutMs: plan.idleTimeoutMs ?? undefined,
     connectRate: plan.connectRate ?? undefined,
+    intervalMs: plan.intervalMs ?? undefined,
     close: plan.close,
     nodelay: plan.nodelay,
     splitWrites: plan.splitWrites,
@@ -93,5 +99,6 @@ export function phaseFacts(plan: PhasePlan): PhaseFacts {
     localAddresses: plan.localAddresses.length,
     thresholds: plan.thresholds,
     backendHeader: plan.backendHeader,
+    held: plan.intervalMs === null ? null : { intervalMs: plan.intervalMs, connections: plan.connections },
   };
 }

@@ -28,6 +28,8 @@ export interface RunOptionsInput {
   connectRate?: number;
   /** the client closes a pooled connection idle this long */
   idleTimeout?: string | number;
+  /** held connections: each connection sends a request this often ("10s"), on its own schedule */
+  interval?: string | number;
   close?: ClosePolicy;
   nodelay?: boolean;
   splitWrites?: boolean;
@@ -90,6 +92,7 @@ export const RUN_OPTION_KEYS = [
   'maxConnectionAge',
   'idleTimeout',
   'connectRate',
+  'interval',
   'close',
   'nodelay',
   'splitWrites',

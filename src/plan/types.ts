@@ -47,6 +47,8 @@ export interface PhasePlan {
   connectRate: number | null;
   /** --idle-timeout: the client closes a pooled connection idle this long, or null. */
   idleTimeoutMs: number | null;
+  /** --interval: held connections, each sending a request this often on its own schedule (closed model), or null. */
+  intervalMs: number | null;
   close: ClosePolicy;
   nodelay: boolean;
   splitWrites: boolean;

@@ -4,7 +4,8 @@ import { PRIMARY_METRICS, SPLIT_TABLE_METRICS } from '../metrics/catalog.js';
 import { describeTwReuse } from '../metrics/ports.js';
 import { describeHeaderCompression, describeSettings } from '../metrics/summary.js';
 import type { PeersSummary } from '../metrics/peers.js';
-import type { PhaseResult, ResultDocument } from '../metrics/result.js';
+import { describeHeldCloses, describeHeldFailures, formatIntervalMs } from '../metrics/held.js';
+import type { HeldSummary, PhaseResult, ResultDocument } from '../metrics/result.js';
 import { formatThresholdActual } from '../metrics/thresholds.js';
 import { fmtInt, fmtMs, fmtRatio, makeChalk, table } from './style.js';
 
@@ -93,6 +94,7 @@ function renderPhase(p: PhaseResult, c: ChalkInstance): string {
   if (p.tls !== null)
     conn.push(['TLS', [p.tls.version, p.tls.cipher, p.tls.alpn && `ALPN ${p.tls.alpn}`, `${p.tls.resumed}/${p.tls.handshakes} resumed`].filter(Boolean).join(', ')]);
   out.push(conn.toString());
+  if (p.held) out.push(renderHeld(p.held, c));
 
   // Where the load went: backends named by a header, or addresses when there were several.
   const peers = p.backends ?? (p.addresses && p.addresses.peers.length > 1 ? p.addresses : null);
@@ -120,6 +122,18 @@ function renderPeers(group: PeersSummary, c: ChalkInstance): string {
   for (const peer of group.peers) t.push([peer.name, fmtInt(peer.connections), fmtInt(peer.requests), `${(peer.share * 100).toFixed(1)}%`]);
   const even = group.skew <= 1.2;
   t.push([c.dim('skew (largest share / mean)'), '', '', even ? group.skew.toFixed(2) : c.yellow(group.skew.toFixed(2))]);
+  return t.toString();
+}
+
+/** Held connections (--interval): how many the server kept, closed and refused, and when. */
+function renderHeld(h: HeldSummary, c: ChalkInstance): string {
+  const t = table(['held connections', 'value'], c);
+  t.push(['asked', `${fmtInt(h.connections)}, a request every ${formatIntervalMs(h.intervalMs)} on each`]);
+  t.push(['peak open', h.peakOpen < h.connections ? c.yellow(fmtInt(h.peakOpen)) : fmtInt(h.peakOpen)]);
+  t.push(['open at the end (kept)', h.openAtEnd < h.connections ? c.yellow(fmtInt(h.openAtEnd)) : fmtInt(h.openAtEnd)]);
+  t.push(['closed by the server', h.closedByServer > 0 ? c.yellow(describeHeldCloses(h)) : '0']);
+  t.push(['connects failed', Object.keys(h.failed).length > 0 ? c.red(describeHeldFailures(h)) : '0']);
+  if (h.late > 0 || h.skipped > 0) t.push(['late requests / skipped slots', `${fmtInt(h.late)} / ${fmtInt(h.skipped)}`]);
   return t.toString();
 }
 

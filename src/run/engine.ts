@@ -70,6 +70,7 @@ export class Engine {
       timeoutUs: phase.timeoutMs * 1000,
       connectTimeoutUs: phase.connectTimeoutMs * 1000,
       localAddresses: phase.localAddresses,
+      intervalUs: (phase.intervalMs ?? 0) * 1000,
     };
     this.pool = new Pool(rules, opener.open, this.work, rec, { stop: () => this.stop(), settled });
     const ramp = phase.connectionRamp;

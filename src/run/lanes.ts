@@ -42,6 +42,8 @@ export interface PoolRules {
   connectTimeoutUs: number;
   /** Source addresses, used in turn; empty: the OS picks. */
   localAddresses: readonly string[];
+  /** --interval in us, or 0: held connections, each lane sending one request per interval (held-schedule.ts). */
+  intervalUs: number;
 }
 
 export interface PoolHooks {
@@ -67,6 +69,15 @@ export class Lane implements ConnectionEvents {
   /** The connection's own limits, drawn when it opened: requests (or null) and age in us (or 0). */
   maxRequests: number | null = null;
   maxAgeUs = 0;
+  // --interval (held-schedule.ts): slot k of this lane is due at slotAnchorUs + k x interval.
+  /** when the lane's first request went (us), or -1 before it */
+  slotAnchorUs = -1;
+  /** the slot its next request takes */
+  nextSlot = 0;
+  /** the slot time it waits for on the schedule, or 0 when it is not waiting */
+  waitingUs = 0;
+  /** the schedule woke it at its slot: the request it sends now is on time */
+  slotWoken = false;
   constructor(
     private readonly pool: LaneOwner,
     /** its place in the pool: a connection ramp uses the lanes below its target */

@@ -24,6 +24,7 @@ import {
   type PoolHooks,
   type PoolRules,
 } from './lanes.js';
+import { HeldSchedule } from './held-schedule.js';
 import { LiveConnections } from './live.js';
 import { Waker } from './wake.js';
 
@@ -48,6 +49,10 @@ export class Pool implements LaneOwner {
   private supplyDry = false;
   /** Lanes that may hold a connection now: all of them, unless a connection ramp moves it (setLanes). */
   private wanted: number;
+  /** Set when --connect-rate holds new connections back: pumpAll() stops offering work to lanes without one. */
+  private connectsWait = false;
+  /** --interval: each lane sends one request per interval, on its own slots; null otherwise. */
+  private readonly held: HeldSchedule | null;
 
   constructor(
     private readonly rules: PoolRules,
@@ -62,6 +67,7 @@ export class Pool implements LaneOwner {
     this.localAddresses = new LocalAddresses(rules.localAddresses);
     this.pacer = rules.connectRate === null ? null : new ConnectPacer(rules.connectRate);
     this.live = new LiveConnections(rec, () => hooks.settled(this.fatal));
+    this.held = rules.intervalUs > 0 ? new HeldSchedule(rules.intervalUs, (lane) => this.fill(lane), rec) : null;
   }
 
   start(): void {
@@ -85,12 +91,16 @@ export class Pool implements LaneOwner {
   private pumpAll(): void {
     // Stop at the first lane that finds nothing due: the open model pumps on every timer tick.
     this.supplyDry = false;
-    for (const lane of this.lanes) {
-      if (this.supplyDry) break;
-      if (lane.conn !== null) this.fill(lane);
+    this.connectsWait = false;
+    // Held lanes with a connection are driven by their responses and their slots (held-schedule.ts).
+    if (this.held === null) {
+      for (const lane of this.lanes) {
+        if (this.supplyDry) break;
+        if (lane.conn !== null) this.fill(lane);
+      }
     }
     for (const lane of this.lanes) {
-      if (this.supplyDry) break;
+      if (this.supplyDry || this.connectsWait) break;
       if (lane.conn === null) this.fill(lane);
     }
     this.armWake();
@@ -112,9 +122,17 @@ export class Pool implements LaneOwner {
         this.waker.at(lane.backoffUntilUs);
         return;
       } else if (this.pacer !== null && this.pacer.nextAllowedUs() > now) {
-        // --connect-rate: this lane's connection waits for its slot.
+        // --connect-rate: this lane's connection waits for its slot (and so does every other lane's).
+        this.connectsWait = true;
         this.waker.at(this.pacer.nextAllowedUs());
         return;
+      }
+      let slotUs: number | null = null;
+      if (this.held !== null) {
+        // --interval: one request at a time, each on the lane's next slot.
+        if (conn !== null && conn.inFlight > 0) return;
+        slotUs = this.held.slotFor(lane, now);
+        if (slotUs === null) return;
       }
       const ex = this.work.next(now, conn === null || conn.responses === 0);
       if (ex === null) {
@@ -127,6 +145,11 @@ export class Pool implements LaneOwner {
         this.pacer?.opened(now);
         conn = this.openOn(lane);
       }
+      if (slotUs !== null) {
+        // Measured from its slot (a retry from its first try, which is earlier).
+        ex.intendedUs = Math.min(ex.intendedUs, slotUs);
+        this.held!.sent(lane);
+      }
       this.send(lane, conn, ex, now);
     }
   }
@@ -134,8 +157,9 @@ export class Pool implements LaneOwner {
   /** The client's rules for setting aside an idle connection instead of sending on it. */
   private mustEvict(conn: Connection, now: number): boolean {
     if (conn.inFlight > 0) return false;
-    // 4.5.5: do not reuse a connection the server is about to close for idleness.
-    if (idleTooLong(conn, now, this.rules)) return true;
+    // 4.5.5: do not reuse a connection the server is about to close for idleness. Held connections
+    // (--interval) are there to see what the server keeps: its announced timeout is not anticipated.
+    if (this.held === null && idleTooLong(conn, now, this.rules)) return true;
     // 4.7.3: retries need a new connection; a used idle one makes room when no lane is empty
     // (lanes above a connection ramp's target do not count: they may not open one).
     return conn.responses > 0 && this.emptyLanes - (this.lanes.length - this.wanted) <= 0 && this.work.retryWaiting;
@@ -253,13 +277,14 @@ export class Pool implements LaneOwner {
     // Once settled, the connections left were counted as stopped at the end.
     if (!this.live.gone(conn)) return;
     this.detach(lane, conn);
-    this.rec.closed(kind, conn.timing, conn.responses, code);
+    const now = nowUs();
+    this.rec.closed(kind, conn.timing, conn.responses, code, now);
     const unanswered = conn.takeUnanswered();
     if (this.stopping) {
       for (const ex of unanswered) this.work.abandon(ex);
       return;
     }
-    const retriedAny = this.work.unanswered(unanswered, conn, kind, code, nowUs());
+    const retriedAny = this.work.unanswered(unanswered, conn, kind, code, now);
     if (retriedAny || this.work.fansOut) this.pumpAll();
     else this.fill(lane);
   }
@@ -270,6 +295,7 @@ export class Pool implements LaneOwner {
     this.stopping = true;
     clearInterval(this.sweepTimer);
     this.waker.cancel();
+    this.held?.stop();
     for (const lane of this.lanes) if (lane.conn !== null) this.detach(lane, lane.conn);
     this.live.stop();
   }

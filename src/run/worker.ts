@@ -62,7 +62,8 @@ async function run(plan: WorkerPlan): Promise<void> {
   const phase = plan.phase;
   const strategy = strategyFor(phase.strategy);
   if (strategy === undefined) throw new Error(`strategy ${phase.strategy} is not available`);
-  const rec = new Recorder({ openModel: phase.rate !== null });
+  // Held connections (--interval) measure from each request's slot too: the uncorrected latency goes beside it.
+  const rec = new Recorder({ openModel: phase.rate !== null || phase.intervalMs !== null });
   // Every address of the name, resolved before the start (a failure here was caught at plan time).
   const book =
     phase.proxy === null && phase.unixSocket === null && needsAddressBook(phase.target.hostname, phase.dns) ? new AddressBook(phase.target.hostname, phase.dns) : null;

@@ -8,8 +8,19 @@ const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding
 const RSS_POLL_MS = 100;
 const FD_POLL_MS = 500;
 
-/** The script a child runs under: highest allowed fd limit, then exec (same PID) on the given cores. */
-const PIN_SCRIPT = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; core="$1"; shift; exec taskset -c "$core" "$@"';
+/**
+ * The script a child runs under: the fd limit BENCH_NOFILE asks for where it can be had (raising the
+ * hard limit needs CAP_SYS_RESOURCE), else the highest allowed; then exec (same PID) on the given cores.
+ */
+const PIN_SCRIPT =
+  '[ -n "$BENCH_NOFILE" ] && ulimit -n "$BENCH_NOFILE" 2>/dev/null; ulimit -n "$(ulimit -Hn)" 2>/dev/null; core="$1"; shift; exec taskset -c "$core" "$@"';
+
+/** The open-file limit a child gets when it asks for `wanted` (the hard limit caps it without CAP_SYS_RESOURCE). */
+export function reachableFileLimit(wanted) {
+  const out = execFileSync('bash', ['-c', `ulimit -n ${Number(wanted)} 2>/dev/null; ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n`], { encoding: 'utf8' });
+  const n = Number(out.trim());
+  return Number.isFinite(n) ? Math.min(n, wanted) : wanted;
+}
 
 /** Spawns argv pinned to `cores` (e.g. "1"); the returned child's PID is the program's own. */
 export function spawnPinned(argv, { cores, env, stdio = ['ignore', 'pipe', 'pipe'] }) {

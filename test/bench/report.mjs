@@ -3,12 +3,14 @@
 import Table from 'cli-table3';
 import { median } from './measure.mjs';
 
-const UNITS = { rps: 'req/s', cpu: 'us/req', rss: 'MB', load: '% of a core', burst: 'x the mean window' };
+const UNITS = { rps: 'req/s', cpu: 'us/req', rss: 'MB', load: '% of a core', burst: 'x the mean window', rssPerConnection: 'KB per open connection' };
 
 /** Value of one run in the scenario's unit. */
 function shown(metric, value) {
   if (value === null || value === undefined) return null;
-  return metric === 'rss' ? value / (1024 * 1024) : metric === 'load' ? value * 100 : value;
+  if (metric === 'rss') return value / (1024 * 1024);
+  if (metric === 'rssPerConnection') return value / 1024;
+  return metric === 'load' ? value * 100 : value;
 }
 
 function fmt(metric, value) {

@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatMarkdown, formatTable, summarizeScenario, unmet } from './report.mjs';
-import { runMeasured, sleep } from './measure.mjs';
+import { reachableFileLimit, runMeasured, sleep } from './measure.mjs';
 import { SCALING_MIN_CPUS, scenarios } from './scenarios.mjs';
-import { NGINX_BIN, startBuiltinServer, startNginx, startPacingTarget } from './targets.mjs';
+import { NGINX_BIN, startBuiltinServer, startNginx, startNginxInNetns, startPacingTarget } from './targets.mjs';
 import { findTools, nginxVersion, TOOLS } from './tools.mjs';
 
 const LOAD_CORES = '1';
@@ -27,6 +27,8 @@ function parseOptions() {
       'new-connection-rate': { type: 'string', default: '5000' },
       'rss-connections': { type: 'string', default: '10000' },
       'rss-latency': { type: 'string', default: '1000' },
+      'held-connections': { type: 'string', default: '50000' },
+      'held-interval': { type: 'string', default: '10s' },
       only: { type: 'string' },
       json: { type: 'string' },
       markdown: { type: 'boolean', default: false },
@@ -53,6 +55,8 @@ function parseOptions() {
     newConnectionRate: int('new-connection-rate', 1),
     rssConnections: int('rss-connections', 1),
     rssLatencyMs: int('rss-latency', 0),
+    heldConnections: int('held-connections', 2),
+    heldInterval: values['held-interval'],
     only: values.only ? values.only.split(',').map((s) => s.trim()) : null,
     json: values.json ?? path.join('test/bench/results', `${stamp}.json`),
     markdown: values.markdown,
@@ -72,18 +76,42 @@ function burstiness({ windowMs, counts }) {
   return total === 0 ? null : Math.max(...steady) / (total / steady.length);
 }
 
+/**
+ * Memory per open connection: the tool holding 1 connection, then N; (peak RSS at N - at 1) over the
+ * connections it held (its open descriptors at N beyond those at 1).
+ */
+async function runPerConnection(scenario, entry, url, target) {
+  const one = await runEntry({ ...scenario, metric: 'rss' }, { ...entry, workload: { ...entry.workload, connections: 1 } }, url, target);
+  if (one.value === null) return one;
+  await sleep(PAUSE_BETWEEN_RUNS_MS);
+  const many = await runEntry({ ...scenario, metric: 'rss' }, entry, url, target);
+  if (many.value === null) return many;
+  const held = many.peakFds - one.peakFds;
+  const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+  const asked = entry.workload.connections;
+  return {
+    ...many,
+    value: held > 0 ? (many.peakRssBytes - one.peakRssBytes) / held : null,
+    failure: held > 0 ? undefined : `no connection held (${many.peakFds} fds at ${asked}, ${one.peakFds} at 1)`,
+    detail: `${held.toLocaleString('en-US')} of ${asked.toLocaleString('en-US')} held: ${mb(many.peakRssBytes)}, ${mb(one.peakRssBytes)} at 1`,
+  };
+}
+
 /** One run of one entry: its value in the scenario's metric, or null with the reason. */
 async function runEntry(scenario, entry, url, target) {
+  if (scenario.metric === 'rssPerConnection') return runPerConnection(scenario, entry, url, target);
   const tool = TOOLS[entry.tool];
   if (scenario.metric === 'burst') await target.take(); // what came before this run is not its own
   const spec = tool.argv({ ...entry.workload, url });
   let argv = spec.argv;
   // A pseudo-terminal, so that connload draws its live display as on a terminal.
   if (entry.pty) argv = ['script', '-qfec', shellQuote(argv), '/dev/null'];
+  // A target in a network namespace: the tool runs there too (ip netns exec execs it: same PID).
+  if (target?.prefix) argv = [...target.prefix, ...argv];
   const durationMs = (entry.workload.durationS ?? 0) * 1000;
   const m = await runMeasured(argv, {
     cores: entry.cores ?? LOAD_CORES,
-    env: { NO_COLOR: '1', ...entry.env },
+    env: { NO_COLOR: '1', ...(target?.fileLimit ? { BENCH_NOFILE: String(target.fileLimit) } : {}), ...entry.env },
     cpuWindowMs: durationMs > 0 ? [1500, durationMs - 500] : null,
     measure: entry.pty ? 'node-descendant' : 'self',
     timeoutMs: durationMs + 60_000,
@@ -115,6 +143,7 @@ function describeRun(scenario, entry, round, r) {
   const at = `at ${Math.round(r.rps)} req/s`;
   const what = {
     rss: () => `${(r.value / 1048576).toFixed(0)} MB peak RSS, ${r.peakFds} fds`,
+    rssPerConnection: () => `${(r.value / 1024).toFixed(2)} KB per open connection (${r.detail})`,
     cpu: () => `${r.value.toFixed(2)} us/req ${at}`,
     load: () => `${(r.value * 100).toFixed(2)}% of a core ${r.detail ?? at}`,
     burst: () => `busiest 50 ms ${r.value.toFixed(2)}x the mean ${at}`,
@@ -128,7 +157,7 @@ async function main() {
   const o = parseOptions();
   if (o.help) {
     console.log(
-      'npm run bench -- [--rounds 3] [--duration 5s] [--rate 10000,40000] [--new-connection-rate 5000] [--rss-connections 10000] [--rss-latency 1000] [--only id,...] [--json file] [--markdown]',
+      'npm run bench -- [--rounds 3] [--duration 5s] [--rate 10000,40000] [--new-connection-rate 5000] [--rss-connections 10000] [--rss-latency 1000] [--held-connections 50000] [--held-interval 10s] [--only id,...] [--json file] [--markdown]',
     );
     console.log(
       `scenarios: ${scenarios({ ...o, haveScript: false, cpus: os.cpus().length })
@@ -146,8 +175,19 @@ async function main() {
   const cpus = os.cpus().length;
   if (cpus < SCALING_MIN_CPUS)
     console.log(`skipped: new-connection-scaling (--workers 2/4 against wrk -t2/-t4) needs ${SCALING_MIN_CPUS} or more cores; this machine has ${cpus}`);
+  // Held connections: one process holds as many as its open-file limit allows (the hard limit, unless
+  // CAP_SYS_RESOURCE raises it); fewer than asked are measured then, and the bench says why.
+  const heldAsked = o.heldConnections;
+  const heldFileLimit = reachableFileLimit(heldAsked + 1000);
+  o.heldConnections = Math.min(heldAsked, heldFileLimit - 200);
   const all = scenarios({ ...o, haveScript, cpus }).filter((s) => o.only === null || o.only.includes(s.id));
-  const selected = all.filter((s) => !s.target.startsWith('nginx') || haveNginx);
+  if (all.some((s) => s.id === 'held-rss') && o.heldConnections < heldAsked)
+    console.log(
+      `held-rss: ${o.heldConnections} connections instead of ${heldAsked}: a process may open ${heldFileLimit} files here (ulimit -Hn; raising it needs CAP_SYS_RESOURCE)`,
+    );
+  const isRoot = process.getuid?.() === 0;
+  if (all.some((s) => s.target === 'nginx-netns') && !isRoot) console.log('skipped: held-rss needs root (it makes a network namespace)');
+  const selected = all.filter((s) => (!s.target.startsWith('nginx') || haveNginx) && (s.target !== 'nginx-netns' || isRoot));
 
   const targets = {};
   const cleanup = async () => {
@@ -158,7 +198,11 @@ async function main() {
   const loadBefore = os.loadavg();
   const results = [];
   try {
-    if (selected.some((s) => s.target.startsWith('nginx'))) targets.nginx = await startNginx({ cores: TARGET_CORES });
+    if (selected.some((s) => s.target === 'nginx' || s.target === 'nginx-h2')) targets.nginx = await startNginx({ cores: TARGET_CORES });
+    if (selected.some((s) => s.target === 'nginx-netns')) {
+      const fileLimit = heldFileLimit;
+      targets['nginx-netns'] = { ...(await startNginxInNetns({ cores: TARGET_CORES, connections: o.heldConnections, fileLimit })), fileLimit };
+    }
     if (selected.some((s) => s.target === 'pacing')) targets.pacing = await startPacingTarget({ cores: TARGET_CORES });
     if (selected.some((s) => s.target === 'builtin')) {
       targets.builtin = await startBuiltinServer({ cores: TARGET_CORES, latencyMs: o.rssLatencyMs });
@@ -169,7 +213,7 @@ async function main() {
     }
     /** An entry may name a target of its own (builtin-h2c compares two servers with one client). */
     const urlOf = (targetName) => {
-      const target = ['builtin', 'pacing', 'builtin-h2c'].includes(targetName) ? targets[targetName] : targets.nginx;
+      const target = ['builtin', 'pacing', 'builtin-h2c', 'nginx-netns'].includes(targetName) ? targets[targetName] : targets.nginx;
       return { target, url: targetName === 'nginx-h2' ? target.h2cUrl : (target.url ?? target.http1Url) };
     };
     for (const scenario of selected) {
@@ -204,6 +248,9 @@ async function main() {
       newConnectionRate: o.newConnectionRate,
       rssConnections: o.rssConnections,
       rssLatencyMs: o.rssLatencyMs,
+      heldConnections: o.heldConnections,
+      heldConnectionsAsked: heldAsked,
+      heldInterval: o.heldInterval,
     },
     machine: {
       cpus: os.cpus().length,

@@ -7,9 +7,10 @@
 //   metric rss: peak resident memory while holding many connections (lower is better)
 //   metric load: CPU seconds per second of the run, all threads (a share of one core)
 //   metric burst: the busiest 50 ms of requests at the target over the mean 50 ms (1 is an even spread)
+//   metric rssPerConnection: (peak RSS holding N connections - peak RSS holding 1) / connections held (lower is better)
 
 /**
- * @param o { durationS, rates, newConnectionRate, rssConnections, rssLatencyMs, haveScript }
+ * @param o { durationS, rates, newConnectionRate, rssConnections, rssLatencyMs, heldConnections, heldInterval, haveScript, cpus }
  * Each entry: { key, tool, label, workload, env?, pty? }; each ratio: { of, to, atLeast? , atMost? }.
  */
 /** The floor beside the peers of a workload, and its ratio (reported; a target where the issue sets one). */
@@ -27,6 +28,7 @@ export function scenarios(o) {
   const multiplex = { strategy: 'multiplex', connections: 10, streams: 10, durationS: d };
   const manyOpen = { strategy: 'persistent', connections: o.rssConnections, durationS: d };
   const newConnection = { strategy: 'new-connection', connections: 50, durationS: d };
+  const held = { strategy: 'persistent', connections: o.heldConnections, durationS: Math.max(d, 20) };
   return [
     {
       id: 'persistent',
@@ -126,6 +128,25 @@ export function scenarios(o) {
         { key: 'wrk', tool: 'wrk', workload: manyOpen },
       ],
       ratios: [{ of: 'connload', absolute: true, atMost: 150 * 1024 * 1024 }],
+    },
+    // Holding many connections (C10K): memory per open connection, each tool's RSS at one connection taken off, over
+    // the connections it held (its open descriptors beyond those at one connection). In a network namespace of the
+    // bench's own (one address pair reaches 64,511 ports there), against nginx with tiny answers.
+    {
+      id: 'held-rss',
+      title: `memory per open connection, holding ${o.heldConnections} connections (nginx in a netns)`,
+      target: 'nginx-netns',
+      metric: 'rssPerConnection',
+      entries: [
+        {
+          key: 'connload',
+          tool: 'connload',
+          label: `connload -s persistent --interval ${o.heldInterval} --workers 1`,
+          workload: { ...held, interval: o.heldInterval, workers: 1 },
+        },
+        { key: 'wrk', tool: 'wrk', label: 'wrk -t1', workload: held },
+      ],
+      ratios: [{ of: 'connload', to: 'wrk', atMost: 1.5 }],
     },
     {
       id: 'new-connection',

@@ -54,6 +54,7 @@ export const TOOLS = {
       if (w.depth) argv.push('--depth', String(w.depth));
       if (w.streams) argv.push('--streams', String(w.streams));
       if (w.rate) argv.push('--rate', String(w.rate));
+      if (w.interval) argv.push('--interval', w.interval);
       if (w.workers) argv.push('--workers', String(w.workers));
       if (w.live !== true) argv.push('--quiet');
       return { argv, out };
@@ -67,6 +68,7 @@ export const TOOLS = {
         rps: phase.requests.perSecond,
         errors: phase.requests.errors + phase.requests.dropped,
         peakOpen: phase.connections.peakOpen,
+        held: phase.held ?? null,
       };
     },
   },

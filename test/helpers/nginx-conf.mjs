@@ -8,15 +8,17 @@ export const HELLO_LOCATION = 'location / { default_type text/plain; return 200 
 
 /**
  * @param {{ dir: string, errorLogLevel: string, keepaliveRequests: number, keepaliveTimeout: string,
- *   http?: string, servers: string }} o  `servers`: the server blocks; `http`: more directives in http {}.
+ *   http?: string, servers: string, workerProcesses?: number, workerConnections?: number, main?: string }} o
+ *   `servers`: the server blocks; `http`: more directives in http {}; `main`: more in the main context.
  *   Start nginx with `-g 'daemon off;'` to keep it a child that can be stopped by its PID.
  */
-export function nginxConf({ dir, errorLogLevel, keepaliveRequests, keepaliveTimeout, http = '', servers }) {
+export function nginxConf({ dir, errorLogLevel, keepaliveRequests, keepaliveTimeout, http = '', servers, workerProcesses = 1, workerConnections = 16384, main = '' }) {
   return `
-worker_processes 1;
+worker_processes ${workerProcesses};
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log ${errorLogLevel};
-events { worker_connections 16384; }
+${main}
+events { worker_connections ${workerConnections}; }
 http {
   access_log off;
   client_body_temp_path ${dir}/body;

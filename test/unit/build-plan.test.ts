@@ -54,6 +54,43 @@ describe('buildPhasePlan', () => {
     expect(() => buildPhasePlan(input({ runnerIndex: 3, runnerCount: 3 }))).toThrow(/expected a number below --runner-count/);
   });
 
+  it('splits --connect-rate between runners as it splits the connections', () => {
+    expect(buildPhasePlan(input({ connections: 100, connectRate: 4000, runnerIndex: 1, runnerCount: 2 })).connectRate).toBe(2000);
+  });
+
+  it('--interval: held connections in the closed model, on a strategy that keeps them', () => {
+    const plan = buildPhasePlan(input({ connections: 20_000, interval: '3s', connectRate: 4000 }));
+    expect(plan).toMatchObject({ intervalMs: 3000, connections: 20_000, rate: null });
+    expect(buildPhasePlan(input({})).intervalMs).toBeNull();
+    for (const strategy of ['persistent', 'http10-keepalive', 'pipeline', 'multiplex'] as const) {
+      expect(buildPhasePlan(input({ strategy, interval: 1 })).intervalMs).toBe(1000);
+    }
+    const problems = (options: RunOptionsInput): string[] => {
+      try {
+        buildPhasePlan(input(options));
+      } catch (e) {
+        return (e as ValidationError).problems;
+      }
+      return [];
+    };
+    expect(problems({ interval: '0s' })).toEqual(['--interval: expected a duration > 0 like 10s, 500ms or 2m, got "0s"']);
+    expect(problems({ strategy: 'new-connection', interval: '1s' })).toEqual([
+      '--interval: new-connection opens a connection per request, so none is held: expected a keep-alive strategy (persistent, http10-keepalive, pipeline, multiplex); pace new connections with --connectRate',
+    ]);
+    expect(problems({ interval: '1s', rate: 100 })).toEqual([
+      '--interval: held connections run in the closed model (each sends a request every interval); drop --rate or --interval',
+    ]);
+    expect(problems({ interval: '1s', stages: '10s:100' })).toEqual([
+      '--interval: held connections run in the closed model (each sends a request every interval); drop --stages or --interval',
+    ]);
+    expect(problems({ interval: '1s', page: '/a,/b' })).toContain(
+      '--interval: page mode fetches a page per iteration, not a request per interval; drop --page or --interval',
+    );
+    expect(problems({ interval: '10s', idleTimeout: '5s' })).toEqual([
+      '--interval: a connection is idle for up to the interval between its requests, so an idle timeout of 5000 ms would close every one; drop --idleTimeout or --interval',
+    ]);
+  });
+
   it('refuses page mode with the open model', () => {
     expect(() => buildPhasePlan(input({ page: '/a,/b', rate: 10 }))).toThrow(/page mode runs in the closed model/);
   });

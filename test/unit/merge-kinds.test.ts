@@ -28,7 +28,7 @@ function final(c: Counters, ttfbUs: number[], requestsPerConnection: number[], r
     counters: c,
     histograms: ttfbUs.length > 0 ? { ttfb: encoded(ttfbUs) } : {},
     requestsPerConnection: rpc.encode(),
-    series: { requests: requestsPerSecond, newConnections: [1], openConnections: [2, 2], errors: [] },
+    series: { requests: requestsPerSecond, newConnections: [1], openConnections: [2, 2], errors: [], closedByServer: [0, 1], connectFailed: [] },
     countedUs,
   };
 }
@@ -110,7 +110,7 @@ describe('aggregateFinals (the workers of one run)', () => {
     expect(merged.histograms.has('connect')).toBe(false);
     expect(merged.requestsPerConnection.totalCount).toBe(3);
     expect(merged.requestsPerConnection.maxValue).toBe(6);
-    expect(merged.series).toEqual({ requests: [7, 7, 1], newConnections: [2], openConnections: [4, 4], errors: [] });
+    expect(merged.series).toEqual({ requests: [7, 7, 1], newConnections: [2], openConnections: [4, 4], errors: [], closedByServer: [0, 2], connectFailed: [] });
     expect(merged.durationMs).toBe(2500);
   });
 });

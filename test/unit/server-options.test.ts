@@ -169,14 +169,14 @@ describe('serve command arguments', () => {
   });
 
   it('prints totals with sessions and faults only when there are some', () => {
-    const stats = { connections: 3, requests: 10, sessions: 0, faults: { truncate: 0, reset: 0, stall: 0, malformed: 0 } };
-    expect(describeTotals(stats as never)).toBe('accepted 3 connections, answered 10 requests');
+    const stats = { connections: 3, requests: 10, peakOpenConnections: 2, sessions: 0, faults: { truncate: 0, reset: 0, stall: 0, malformed: 0 } };
+    expect(describeTotals(stats as never)).toBe('accepted 3 connections, answered 10 requests, peak 2 open');
     expect(describeTotals({ ...stats, sessions: 2, faults: { ...stats.faults, reset: 4 } } as never)).toBe(
-      'accepted 3 connections, answered 10 requests, 2 h2 sessions, faults reset=4',
+      'accepted 3 connections, answered 10 requests, peak 2 open, 2 h2 sessions, faults reset=4',
     );
     const capacity = { limit: 4, peakInService: 4, peakQueue: 6, waited: 8, waitTotalMs: 120, waitMeanMs: 15 };
     expect(describeTotals({ ...stats, capacity } as never)).toBe(
-      'accepted 3 connections, answered 10 requests\ncapacity 4 at once: peak in service 4, peak queue 6, 8 requests waited (total 120.0 ms, mean 15.0 ms)',
+      'accepted 3 connections, answered 10 requests, peak 2 open\ncapacity 4 at once: peak in service 4, peak queue 6, 8 requests waited (total 120.0 ms, mean 15.0 ms)',
     );
   });
 });
