@@ -163,7 +163,7 @@ export class Http1Connection implements Connection, ParserEvents, SocketUser {
     if (pending !== null) for (const { ex, last } of pending) this.write(ex, last);
   }
 
-  onSocketData(chunk: Buffer): void {
+  onSocketData(chunk: Buffer, length: number): void {
     // One timestamp per read: every event parsed from this chunk shares it.
     this.chunkUs = nowUs();
     if (this.queue.length === 0) {
@@ -171,7 +171,7 @@ export class Http1Connection implements Connection, ParserEvents, SocketUser {
       this.socket.destroy('error', 'parse-error');
       return;
     }
-    if (this.parser.execute(chunk) !== null) this.socket.destroy('error', 'parse-error');
+    if (this.parser.execute(chunk, length) !== null) this.socket.destroy('error', 'parse-error');
   }
 
   onSocketEnd(): void {

@@ -81,13 +81,13 @@ export class ResponseHeadReader {
    * when the bytes are malformed *or end before the head does*; the caller tells the two apart by
    * whether buf holds a head terminator ("\r\n\r\n") after start.
    */
-  parse(buf: Buffer, start: number): number {
+  parse(buf: Buffer, start: number, bytesEnd: number = buf.length): number {
     const n = this.rememberedLength;
-    if (n > 0 && buf.length - start >= n && buf.compare(this.rememberedBytes, 0, n, start, start + n) === 0) {
+    if (n > 0 && bytesEnd - start >= n && buf.compare(this.rememberedBytes, 0, n, start, start + n) === 0) {
       copyHead(this.remembered, this.head);
       return start + n;
     }
-    const end = this.parseBytes(buf, start);
+    const end = this.parseBytes(buf, start, bytesEnd);
     if (end !== -1 && end - start <= REMEMBERED_HEAD_MAX_BYTES) {
       buf.copy(this.rememberedBytes, 0, start, end);
       this.rememberedLength = end - start;
@@ -96,11 +96,11 @@ export class ResponseHeadReader {
     return end;
   }
 
-  private parseBytes(buf: Buffer, start: number): number {
+  private parseBytes(buf: Buffer, start: number, len: number): number {
     const head = this.head;
     // Every read is kept inside buf: past its end V8 would return undefined and mark these loads as
-    // out-of-bounds-capable, which slows every later parse by about a third.
-    const len = buf.length;
+    // out-of-bounds-capable, which slows every later parse by about a third. Bytes from `len` on are
+    // not the head's (a reused read buffer holds older bytes there).
     if (len - start < MIN_HEAD_BYTES) return this.malformed('response head shorter than a status line');
     // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF (RFC 9112 4; the SP before an empty reason is optional here).
     if (

@@ -30,6 +30,11 @@ export function watchResponseHeader(name: string | null): void {
   SHARED_HEADS.watch(name);
 }
 
+/** Where the first "\r\n\r\n" within chunk[pos, end) starts, or -1. */
+function headEndAt(chunk: Buffer, pos: number, end: number): number {
+  return (end === chunk.length ? chunk : chunk.subarray(0, end)).indexOf(HEAD_END, pos);
+}
+
 export interface ResponseParserOptions {
   /** Largest head (status line to blank line, also each 1xx head and the trailer section). Default 65536. */
   maxHeaderBytes?: number;
@@ -79,10 +84,12 @@ export class ResponseParser {
     return this.state === READING_CHUNKED_BODY ? this.chunked!.dataBytes : this.bodyByteCount;
   }
 
-  /** Feed bytes. Returns null, or 'parse-error' after which the parser is unusable until reset(). Never throws. */
-  execute(chunk: Buffer): ParseErrorCode | null {
+  /**
+   * Feed bytes: chunk[0, end), so a caller can hand its reused read buffer without a view of each read.
+   * Returns null, or 'parse-error' after which the parser is unusable until reset(). Never throws.
+   */
+  execute(chunk: Buffer, end: number = chunk.length): ParseErrorCode | null {
     const generation = this.generation;
-    const end = chunk.length;
     let pos = 0;
     while (pos < end) {
       switch (this.state) {
@@ -155,9 +162,9 @@ export class ResponseParser {
       this.events.onMessageBegin();
       if (this.generation !== generation) return end;
       // Parse straight from the chunk; the head usually arrives whole.
-      const headEnd = this.heads.parse(chunk, pos);
+      const headEnd = this.heads.parse(chunk, pos, end);
       if (headEnd === -1) {
-        if (chunk.indexOf(HEAD_END, pos) !== -1) return this.fail(this.heads.errorReason);
+        if (headEndAt(chunk, pos, end) !== -1) return this.fail(this.heads.errorReason);
         return this.bufferPartialHead(chunk, pos, end); // parsed again once complete
       }
       if (headEnd - pos > this.maxHeaderBytes) return this.fail('response head larger than maxHeaderBytes');
@@ -175,7 +182,7 @@ export class ResponseParser {
       }
     }
     this.partialHeadBytes = buffered;
-    const terminator = chunk.indexOf(HEAD_END, pos);
+    const terminator = headEndAt(chunk, pos, end);
     if (terminator === -1) return this.bufferPartialHead(chunk, pos, end);
     if (buffered + (terminator + 4 - pos) > this.maxHeaderBytes) {
       return this.fail('response head larger than maxHeaderBytes');
@@ -192,7 +199,7 @@ export class ResponseParser {
       this.fail('response head larger than maxHeaderBytes');
       return;
     }
-    if (this.heads.parse(this.partialHead!, 0) !== headBytes) {
+    if (this.heads.parse(this.partialHead!, 0, headBytes) !== headBytes) {
       this.fail(this.heads.errorReason);
       return;
     }

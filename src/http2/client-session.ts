@@ -247,7 +247,8 @@ export class Http2ClientSession implements Connection, FrameHandler, SocketUser 
     this.out.pos = writePing(buf, this.out.pos, false, 0, this.id);
   }
 
-  onSocketData(chunk: Buffer): void {
+  onSocketData(buf: Buffer, length: number): void {
+    const chunk = length === buf.length ? buf : buf.subarray(0, length);
     // Kept to say what a server that does not speak HTTP/2 sent instead (copied: the read buffer is shared).
     if (!this.connected && this.firstBytes.length === 0) this.firstBytes = Buffer.from(chunk.subarray(0, 8));
     this.decoder.push(chunk);

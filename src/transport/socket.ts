@@ -53,7 +53,8 @@ export interface SocketEnd {
 export interface SocketUser {
   /** Cleartext: connected; TLS: the handshake is done (`socket.secure` is set). */
   onSocketReady(): void;
-  onSocketData(chunk: Buffer): void;
+  /** Bytes chunk[0, length): valid only during the call (cleartext reads reuse one buffer). */
+  onSocketData(chunk: Buffer, length: number): void;
   /** The server's FIN. */
   onSocketEnd(): void;
   onSocketClosed(end: SocketEnd): void;
@@ -237,8 +238,8 @@ export class TransportSocket {
     this.user.onSocketReady();
   }
 
-  onData(chunk: Buffer): void {
-    this.user.onSocketData(chunk);
+  onData(chunk: Buffer, length: number): void {
+    this.user.onSocketData(chunk, length);
   }
 
   onEnd(): void {
@@ -326,12 +327,12 @@ function flushReady(): void {
 }
 
 /** Cleartext reads go into one buffer per thread (each worker has its own module instance) and are
- *  handled before the callback returns: no Buffer per read, no 'data' event (a protocol copies only what
- *  it keeps). Returns true: keep reading. */
+ *  handled before the callback returns: no Buffer per read, not even a view of it, and no 'data' event
+ *  (a protocol copies only what it keeps). Returns true: keep reading. */
 const cleartextRead: net.OnReadOpts = {
   buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
   callback: function (this: net.Socket, bytes: number, buf: Uint8Array): boolean {
-    owner(this).onData((buf as Buffer).subarray(0, bytes));
+    owner(this).onData(buf as Buffer, bytes);
     return true;
   },
 };
@@ -346,7 +347,7 @@ const listeners = {
     owner(this).onConnect();
   },
   data: function (this: net.Socket, chunk: Buffer): void {
-    owner(this).onData(chunk);
+    owner(this).onData(chunk, chunk.length);
   },
   end: function (this: net.Socket): void {
     owner(this).onEnd();

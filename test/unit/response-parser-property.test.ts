@@ -11,8 +11,19 @@ interface Seen {
   finish: string | null;
 }
 
-/** Feeds `pieces` (copies, overwritten afterwards: a parser that kept them would show it). */
+/** Older bytes a reused read buffer holds past each read: heads and terminators that are not the stream's. */
+const STALE = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n\r\n\r\n0\r\n\r\n'.repeat(4), 'latin1');
+
+/**
+ * Feeds `pieces` as a client's socket does: each copied into one reused buffer and handed over with its
+ * length, overwritten afterwards (a parser that kept them would show it). After each piece the buffer
+ * holds the stream's next bytes and then stale heads: a parser that read past the length would take
+ * bytes before they came, or bytes that never came.
+ */
 function feed(pieces: Buffer[]): Seen {
+  const whole = Buffer.concat(pieces);
+  const readBuffer = Buffer.alloc(whole.length + STALE.length);
+  let fed = 0;
   const events: string[] = [];
   const heads: ResponseHead[] = [];
   const parser: ResponseParser = new ResponseParser({
@@ -26,9 +37,11 @@ function feed(pieces: Buffer[]): Seen {
     onMessageComplete: () => events.push(`complete ${parser.bodyBytes}`),
   });
   for (const piece of pieces) {
-    const copy = Buffer.from(piece);
-    const result = parser.execute(copy);
-    copy.fill(0x58);
+    whole.copy(readBuffer, 0, fed);
+    STALE.copy(readBuffer, whole.length - fed);
+    fed += piece.length;
+    const result = parser.execute(readBuffer, piece.length);
+    readBuffer.fill(0x58);
     if (result !== null) {
       expect(result).toBe('parse-error');
       return { events, heads, error: true, finish: null };
