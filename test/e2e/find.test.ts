@@ -47,83 +47,102 @@ async function serveCli(args: string[]): Promise<ServeCli> {
   };
 }
 
+/** The built-in server as a D/D/4 queue (--latency 10ms --capacity 4), what `find` made of it, and what the queue allows. */
+interface QueueFind {
+  result: CliResult;
+  doc: ResultDocument;
+  capacity: NonNullable<ResultDocument['capacity']>;
+  /** the server's exit summary */
+  summary: string;
+  peakInService: number;
+  /** lambda*: the highest arrival rate at which latency.p99 < 50ms holds (see below) */
+  allowed: number;
+  mu: number;
+}
+
+const QUEUE_WARMUP_S = 1;
+const QUEUE_DURATION_S = 3;
+
+/**
+ * Runs `find` with `latency.p99 < 50ms` against the queue, `load` naming the dimension. The server's
+ * model: 4 slots, each request holds one for its service time s (10 ms of latency plus the timer's
+ * lateness, measured by the server itself), arrivals evenly spaced (the open model's fixed schedule,
+ * or the connect pacer's even spacing): a D/D/4 queue. It serves mu = 4 / s requests per second.
+ *  - Below mu no request waits (deterministic arrivals never bunch up): latency = s, p99 < 50 ms.
+ *  - Above mu the queue grows without end: a request arriving t seconds into the step (warmup
+ *    included: the queue builds from the first request) waits (lambda / mu - 1) t. The counted
+ *    window is [W, W + D]; its p99 is the request at about t = W + 0.99 D, so p99 < 50 ms holds
+ *    while (lambda / mu - 1)(W + 0.99 D) < 0.05 - s, that is up to
+ *      lambda* = mu (1 + (0.05 - s) / (W + 0.99 D))      (about 404 req/s at s = 10 ms, W 1 s, D 3 s).
+ */
+async function findOnQueue(load: string[]): Promise<QueueFind> {
+  const server = await serveCli(['--latency', '10ms', '--capacity', '4']);
+  let summary = '';
+  try {
+    const result = await runCli(
+      [
+        'find',
+        `${server.url}/`,
+        ...load,
+        '--threshold',
+        'latency.p99 < 50ms',
+        '--start',
+        '50',
+        '--warmup',
+        `${QUEUE_WARMUP_S}s`,
+        '--duration',
+        `${QUEUE_DURATION_S}s`,
+        '--precision',
+        '0.02',
+        '--max-steps',
+        '12',
+        '--json',
+        '-',
+        '--quiet',
+      ],
+      { prefix: PRIORITY },
+    );
+    summary = (await server.stop()).stdout;
+    expect(result.code, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as ResultDocument;
+    assertValidResult(doc);
+    // e.g. "capacity 4 at once: peak in service 4, peak queue 812, 3120 requests waited (...); mean service 10.3 ms"
+    const service = /capacity 4 at once: peak in service (\d+),.*; mean service ([\d.]+) ms/.exec(summary);
+    expect(service, summary).not.toBeNull();
+    const s = Number(service![2]) / 1000;
+    expect(s).toBeGreaterThanOrEqual(0.01 - 0.001);
+    const mu = 4 / s;
+    const allowed = mu * (1 + (0.05 - s) / (QUEUE_WARMUP_S + 0.99 * QUEUE_DURATION_S));
+    return { result, doc, capacity: doc.capacity!, summary, peakInService: Number(service![1]), allowed, mu };
+  } finally {
+    if (summary === '') await server.stop();
+  }
+}
+
 describe('connload find', () => {
   it('finds the rate at which latency.p99 < 50ms stops holding, within 10% of what the queue allows', async () => {
-    const server = await serveCli(['--latency', '10ms', '--capacity', '4']);
-    const warmupS = 1;
-    const durationS = 3;
-    let summary = '';
-    try {
-      const result = await runCli(
-        [
-          'find',
-          `${server.url}/`,
-          '--threshold',
-          'latency.p99 < 50ms',
-          '-c',
-          '64',
-          '--start',
-          '50',
-          '--warmup',
-          `${warmupS}s`,
-          '--duration',
-          `${durationS}s`,
-          '--precision',
-          '0.02',
-          '--max-steps',
-          '12',
-          '--json',
-          '-',
-          '--quiet',
-        ],
-        { prefix: PRIORITY },
-      );
-      summary = (await server.stop()).stdout;
-      expect(result.code, result.stderr).toBe(0);
-      const doc = JSON.parse(result.stdout) as ResultDocument;
-      assertValidResult(doc);
-      const capacity = doc.capacity!;
+    const { result, doc, capacity, peakInService, allowed, mu } = await findOnQueue(['-c', '64']);
+    const curve = capacity.curve.map((p) => `${p.load}:${p.latencyP99Ms}`).join(' ');
+    expect(
+      Math.abs(capacity.value! - allowed),
+      `capacity ${capacity.value} req/s against ${allowed.toFixed(1)} (mu ${mu.toFixed(1)}); p99 by load ${curve}`,
+    ).toBeLessThanOrEqual(allowed * 0.1);
 
-      // The server's model: 4 slots, each request holds one for its service time s (10 ms of latency
-      // plus the timer's lateness, measured by the server itself), arrivals evenly spaced (the open
-      // model's fixed schedule): a D/D/4 queue. It serves mu = 4 / s requests per second.
-      //  - Below mu no request waits (deterministic arrivals never bunch up): latency = s, p99 < 50 ms.
-      //  - Above mu the queue grows without end: a request arriving t seconds into the step (warmup
-      //    included: the queue builds from the first request) waits (lambda / mu - 1) t. The counted
-      //    window is [W, W + D]; its p99 is the request at about t = W + 0.99 D, so p99 < 50 ms holds
-      //    while (lambda / mu - 1)(W + 0.99 D) < 0.05 - s, that is up to
-      //      lambda* = mu (1 + (0.05 - s) / (W + 0.99 D))      (about 404 req/s at s = 10 ms, W 1 s, D 3 s).
-      // e.g. "capacity 4 at once: peak in service 4, peak queue 812, 3120 requests waited (...); mean service 10.3 ms"
-      const service = /capacity 4 at once: peak in service (\d+),.*; mean service ([\d.]+) ms/.exec(summary);
-      expect(service, summary).not.toBeNull();
-      const s = Number(service![2]) / 1000;
-      const mu = 4 / s;
-      const allowed = mu * (1 + (0.05 - s) / (warmupS + 0.99 * durationS));
-      expect(s).toBeGreaterThanOrEqual(0.01 - 0.001);
-      const curve = capacity.curve.map((p) => `${p.load}:${p.latencyP99Ms}`).join(' ');
-      expect(
-        Math.abs(capacity.value! - allowed),
-        `capacity ${capacity.value} req/s against ${allowed.toFixed(1)} (mu ${mu.toFixed(1)}); p99 by load ${curve}`,
-      ).toBeLessThanOrEqual(allowed * 0.1);
-
-      expect(capacity.by).toBe('rate');
-      expect(capacity.failedAt).toBeGreaterThan(capacity.value!);
-      expect(capacity.failedThreshold).toBe('latency.p99 < 50ms');
-      expect(capacity.thresholds).toEqual(['latency.p99 < 50ms']);
-      // Every step is a phase, and the curve has one point per step, by load.
-      expect(capacity.curve.map((p) => p.phase).sort()).toEqual(doc.phases.map((p) => p.name).sort());
-      const loads = capacity.curve.map((p) => p.load);
-      expect(loads).toEqual([...loads].sort((a, b) => a - b));
-      for (const point of capacity.curve) expect(point.ok).toBe(point.load <= capacity.value!);
-      expect(capacity.curve[0]).toMatchObject({ load: 50, ok: true, errors: 0 });
-      expect(Number(service![1])).toBe(4);
-      expect(doc.ok).toBe(true);
-      // The table on stderr (stdout has the JSON) ends with the verdict.
-      expect(result.stderr).toContain('Capacity curve (by rate)');
-      expect(result.stderr).toContain(`Capacity: ${capacity.value} req/s`);
-    } finally {
-      if (summary === '') await server.stop();
-    }
+    expect(capacity.by).toBe('rate');
+    expect(capacity.failedAt).toBeGreaterThan(capacity.value!);
+    expect(capacity.failedThreshold).toBe('latency.p99 < 50ms');
+    expect(capacity.thresholds).toEqual(['latency.p99 < 50ms']);
+    // Every step is a phase, and the curve has one point per step, by load.
+    expect(capacity.curve.map((p) => p.phase).sort()).toEqual(doc.phases.map((p) => p.name).sort());
+    const loads = capacity.curve.map((p) => p.load);
+    expect(loads).toEqual([...loads].sort((a, b) => a - b));
+    for (const point of capacity.curve) expect(point.ok).toBe(point.load <= capacity.value!);
+    expect(capacity.curve[0]).toMatchObject({ load: 50, ok: true, errors: 0 });
+    expect(peakInService).toBe(4);
+    expect(doc.ok).toBe(true);
+    // The table on stderr (stdout has the JSON) ends with the verdict.
+    expect(result.stderr).toContain('Capacity curve (by rate)');
+    expect(result.stderr).toContain(`Capacity: ${capacity.value} req/s`);
   }, 120_000);
 
   it('--by connections: with c connections every request takes c / 4 services, so latency.p50 < 50ms holds up to 19 at most', async () => {
@@ -171,81 +190,36 @@ describe('connload find', () => {
   }, 120_000);
 
   it('--by connect-rate: a connection per request, so the same queue allows the same rate as --by rate', async () => {
-    const server = await serveCli(['--latency', '10ms', '--capacity', '4']);
-    const warmupS = 1;
-    const durationS = 3;
-    let summary = '';
-    try {
-      const result = await runCli(
-        [
-          'find',
-          `${server.url}/`,
-          '--by',
-          'connect-rate',
-          '--max-connect-rate',
-          '2000',
-          '--threshold',
-          'latency.p99 < 50ms',
-          '--start',
-          '50',
-          '--warmup',
-          `${warmupS}s`,
-          '--duration',
-          `${durationS}s`,
-          '--precision',
-          '0.02',
-          '--max-steps',
-          '12',
-          '--json',
-          '-',
-          '--quiet',
-        ],
-        { prefix: PRIORITY },
-      );
-      summary = (await server.stop()).stdout;
-      expect(result.code, result.stderr).toBe(0);
-      const doc = JSON.parse(result.stdout) as ResultDocument;
-      assertValidResult(doc);
-      const capacity = doc.capacity!;
-      expect(capacity.by).toBe('connect-rate');
+    const { result, doc, capacity, summary, allowed, mu } = await findOnQueue(['--by', 'connect-rate', '--max-connect-rate', '2000']);
+    expect(capacity.by).toBe('connect-rate');
+    // Without -s, every request opens its own connection (new-connection): the server answered one
+    // request per connection it accepted (but those cut by a step's end, opened and stopped before an
+    // answer). Without -c, the lanes are --max-connect-rate / 10 = 200, so the pacer sets the rate:
+    // near the knee at most (0.05 - s) * mu = 16 requests queue, far from 200 connections in flight.
+    const accepted = /accepted (\d+) connections, answered (\d+) requests/.exec(summary);
+    expect(accepted, summary).not.toBeNull();
+    const [connections, answered] = [Number(accepted![1]), Number(accepted![2])];
+    expect(answered).toBeLessThanOrEqual(connections);
+    expect(answered).toBeGreaterThanOrEqual(0.99 * connections);
+    for (const phase of doc.phases) expect(phase).toMatchObject({ strategy: 'new-connection', options: { connections: 200 } });
 
-      // Without -s, every request opens its own connection (new-connection): the server answered one
-      // request per connection it accepted (but those cut by a step's end, opened and stopped before an answer). Without -c, the lanes are --max-connect-rate / 10
-      // = 200, so the pacer sets the rate: near the knee at most (0.05 - s) * mu = 16 requests queue,
-      // far from 200 connections in flight.
-      const accepted = /accepted (\d+) connections, answered (\d+) requests/.exec(summary);
-      expect(accepted, summary).not.toBeNull();
-      const [connections, answered] = [Number(accepted![1]), Number(accepted![2])];
-      expect(answered).toBeLessThanOrEqual(connections);
-      expect(answered).toBeGreaterThanOrEqual(0.99 * connections);
-      for (const phase of doc.phases) expect(phase).toMatchObject({ strategy: 'new-connection', options: { connections: 200 } });
-
-      // Connection k opens at k / lambda (the pacer's even spacing) and carries one request, so the
-      // server sees the D/D/4 queue of the rate test with lambda = the connect rate. Each request also
-      // pays its connect (about 0.1 ms on loopback), inside its latency. So, as there:
-      //   lambda* = mu (1 + (0.05 - s) / (W + 0.99 D)), mu = 4 / s, s = the server's mean service time.
-      const service = /capacity 4 at once: peak in service (\d+),.*; mean service ([\d.]+) ms/.exec(summary);
-      expect(service, summary).not.toBeNull();
-      const s = Number(service![2]) / 1000;
-      const mu = 4 / s;
-      const allowed = mu * (1 + (0.05 - s) / (warmupS + 0.99 * durationS));
-      const curve = capacity.curve.map((p) => `${p.load}:${p.latencyP99Ms}:${p.connectionsPerSecond?.toFixed(0)}/s`).join(' ');
-      expect(
-        Math.abs(capacity.value! - allowed),
-        `capacity ${capacity.value} connections/s against ${allowed.toFixed(1)} (mu ${mu.toFixed(1)}); load:p99:reached ${curve}`,
-      ).toBeLessThanOrEqual(allowed * 0.1);
-      expect(capacity.failedThreshold).toBe('latency.p99 < 50ms');
-      // Each step ran at its load: a passing step opened at least 90% of its rate (its own threshold).
-      for (const point of capacity.curve) {
-        expect(point.phase).toBe(`connect-rate ${point.load}/s`);
-        if (point.ok) expect(point.connectionsPerSecond!, curve).toBeGreaterThanOrEqual(0.9 * point.load);
-      }
-      expect(doc.phases[0]!.thresholds.map((t) => t.expression)).toEqual(['latency.p99 < 50ms', 'connections.perSecond >= 45']);
-      expect(result.stderr).toContain('Capacity curve (by connect-rate)');
-      expect(result.stderr).toContain(`Capacity: ${capacity.value} connections/s`);
-    } finally {
-      if (summary === '') await server.stop();
+    // Connection k opens at k / lambda (the pacer's even spacing) and carries one request, so the
+    // server sees the D/D/4 queue of the rate test with lambda = the connect rate. Each request also
+    // pays its connect (about 0.1 ms on loopback), inside its latency: the same lambda* holds.
+    const curve = capacity.curve.map((p) => `${p.load}:${p.latencyP99Ms}:${p.connectionsPerSecond?.toFixed(0)}/s`).join(' ');
+    expect(
+      Math.abs(capacity.value! - allowed),
+      `capacity ${capacity.value} connections/s against ${allowed.toFixed(1)} (mu ${mu.toFixed(1)}); load:p99:reached ${curve}`,
+    ).toBeLessThanOrEqual(allowed * 0.1);
+    expect(capacity.failedThreshold).toBe('latency.p99 < 50ms');
+    // Each step ran at its load: a passing step opened at least 90% of its rate (its own threshold).
+    for (const point of capacity.curve) {
+      expect(point.phase).toBe(`connect-rate ${point.load}/s`);
+      if (point.ok) expect(point.connectionsPerSecond!, curve).toBeGreaterThanOrEqual(0.9 * point.load);
     }
+    expect(doc.phases[0]!.thresholds.map((t) => t.expression)).toEqual(['latency.p99 < 50ms', 'connections.perSecond >= 45']);
+    expect(result.stderr).toContain('Capacity curve (by connect-rate)');
+    expect(result.stderr).toContain(`Capacity: ${capacity.value} connections/s`);
   }, 120_000);
 
   it('--by connect-rate: a step whose lanes cannot reach its connect rate does not pass that load', async () => {

@@ -2,6 +2,8 @@
 // it connects, fails to connect, answers, or is closed by the server. What the
 // client does to it (retire, destroy) is reported back on the next turn of the
 // event loop (setImmediate), as a socket's 'close' is, never inside the call.
+import { performance } from 'node:perf_hooks';
+import { afterEach, beforeEach, vi } from 'vitest';
 import type { CloseKind, Connection, ConnectionEvents, ConnectionFactory, RetireReason } from '../../src/transport/connection.js';
 import { nowUs, type ConnectionTiming, type Exchange } from '../../src/transport/timing.js';
 
@@ -172,4 +174,19 @@ export class FakeNetwork {
     }
     return n;
   }
+}
+
+/**
+ * Fake timers for the tests of this describe block (or file): setTimeout, setInterval, setImmediate and
+ * Date move only when the test advances them, and nowUs() (performance.now()) follows that clock.
+ */
+export function useFakeClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'], now: 1_000_000 });
+    vi.spyOn(performance, 'now').mockImplementation(() => Date.now());
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
 }

@@ -1,15 +1,14 @@
 // Connection ramps (--stage-connections): the whole number of connections at each
 // moment, split over runners and workers, and the pool following it up and down
 // with fake connections on a fake clock (no sockets, no wall clock).
-import { performance } from 'node:perf_hooks';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { buildPhasePlan } from '../../src/plan/build-plan.js';
 import type { RunOptionsInput } from '../../src/plan/options.js';
 import { ConnectionRamp, type RampSplit } from '../../src/run/connection-ramp.js';
 import { Engine } from '../../src/run/engine.js';
 import { ClosedSupply } from '../../src/run/supply.js';
-import { FakeNetwork } from '../helpers/fake-connection.js';
+import { FakeNetwork, useFakeClock } from '../helpers/fake-connection.js';
 
 const ALONE: RampSplit = { runnerIndex: 0, runnerCount: 1, workerIndex: 0, workers: 1 };
 const stages = (...pairs: Array<[number, number]>) => pairs.map(([durationMs, target]) => ({ durationMs, target }));
@@ -64,14 +63,7 @@ describe('ConnectionRamp', () => {
 });
 
 describe('the pool follows a connection ramp', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'], now: 1_000_000 });
-    vi.spyOn(performance, 'now').mockImplementation(() => Date.now());
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.restoreAllMocks();
-  });
+  useFakeClock();
 
   function start(options: RunOptionsInput) {
     const phase = buildPhasePlan({ name: 'p', url: 'http://127.0.0.1:8080/', options, bodyFileBytes: null, caPem: null, where: (k) => `--${k}` });

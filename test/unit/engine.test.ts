@@ -1,7 +1,6 @@
 // The engine without sockets: fake connections the test drives (connect, fail,
 // answer, close), the real Recorder and the real supplies, on a fake clock.
-import { performance } from 'node:perf_hooks';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { requestErrors as requestErrorsOf } from '../../src/metrics/counters.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { buildPhasePlan } from '../../src/plan/build-plan.js';
@@ -10,7 +9,7 @@ import type { LimitRange } from '../../src/plan/types.js';
 import { Engine, FatalConnectError } from '../../src/run/engine.js';
 import { ClosedSupply, OpenSupply, type Supply } from '../../src/run/supply.js';
 import { nowUs, type Exchange } from '../../src/transport/timing.js';
-import { FakeNetwork } from '../helpers/fake-connection.js';
+import { FakeNetwork, useFakeClock } from '../helpers/fake-connection.js';
 
 interface Setup {
   lanes: number;
@@ -105,16 +104,7 @@ function expectIdentities(run: Run): void {
   expect(k.closedByServer + k.closedByClient + k.resetByServer + k.resetByClient + k.closedByTimeout + k.stoppedAtEnd, 'opened = the six ways to end').toBe(k.opened);
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'], now: 1_000_000 });
-  // nowUs() reads performance.now(): it follows the fake clock.
-  vi.spyOn(performance, 'now').mockImplementation(() => Date.now());
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 describe('Engine: stop conditions', () => {
   it('stops when the request budget has its outcomes, the open connections counted as stopped at the end', async () => {

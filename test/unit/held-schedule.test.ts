@@ -1,8 +1,7 @@
 // --interval (held connections) without sockets: fake connections the test drives, the real
 // engine, pool, schedule and Recorder, on a fake clock. Each lane sends one request per interval
 // on its own grid of slots; late responses, skipped slots, reconnects and the held summary.
-import { performance } from 'node:perf_hooks';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { mergeHeld, summarizeHeld } from '../../src/metrics/held.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import type { HeldSummary } from '../../src/metrics/result.js';
@@ -11,7 +10,7 @@ import type { RunOptionsInput } from '../../src/plan/options.js';
 import { Engine } from '../../src/run/engine.js';
 import { ClosedSupply } from '../../src/run/supply.js';
 import { nowUs } from '../../src/transport/timing.js';
-import { FakeNetwork } from '../helpers/fake-connection.js';
+import { FakeNetwork, useFakeClock } from '../helpers/fake-connection.js';
 
 const MS = 1000;
 
@@ -35,15 +34,7 @@ function start(lanes: number, options: RunOptionsInput, depth = 1) {
 
 const tick = (ms: number): Promise<void> => vi.advanceTimersByTimeAsync(ms).then(() => undefined);
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'], now: 1_000_000 });
-  vi.spyOn(performance, 'now').mockImplementation(() => Date.now());
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFakeClock();
 
 describe('--interval: each lane on its own slots', () => {
   it('sends request k at t0 + k x interval, t0 being when its lane began; one at a time even where more could be in flight', async () => {
