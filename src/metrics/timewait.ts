@@ -7,7 +7,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { endianness, networkInterfaces, setPriority } from 'node:os';
+import { endianness, networkInterfaces } from 'node:os';
 import { ipv6Groups } from '../transport/ip-address.js';
 import { isLoopbackAddress } from './ports.js';
 
@@ -218,9 +218,6 @@ function sharedWhileRunning<T>(read: () => Promise<T>): () => Promise<T> {
 
 // ---- ss (Linux) and netstat (macOS): tools that print each socket's ends ----
 
-/** nice 19: the sampling tool runs only when the load generator leaves a core idle. */
-const SAMPLER_NICE = 19;
-
 /** Whether `ss` is installed and may ask the kernel (a container can refuse netlink): checked once, before a run. */
 function ssRuns(): boolean {
   try {
@@ -255,20 +252,11 @@ function createCommandSampler(
 ): TimeWaitSampler {
   const readCounts = () =>
     new Promise<TimeWaitCounts | null>((resolve) => {
-      const child = execFile(command, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => {
+      execFile(command, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => {
         if (error) return resolve(null);
         const counts = parse(stdout, target);
         resolve({ client: counts.client, server: countServer ? counts.server : null });
       });
-      // The lowest CPU priority: with tens of thousands of TIME_WAIT entries a sample takes tens of ms
-      // of CPU, which must come from idle time, not from the load generator on the same core.
-      if (child.pid !== undefined) {
-        try {
-          setPriority(child.pid, SAMPLER_NICE);
-        } catch {
-          // it has ended already
-        }
-      }
     });
   return { supported: true, source: command, sample: sharedWhileRunning(readCounts) };
 }
