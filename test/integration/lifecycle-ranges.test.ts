@@ -199,7 +199,9 @@ describe('--max-connection-age 300ms-900ms: each connection draws its own age', 
     ]) {
       expect(lifetimes.filter((ms) => ms >= low! && ms < high!).length, shown).toBeGreaterThanOrEqual(4);
     }
-    expect(p.connections.closedByServer).toBe(lifetimes.length);
+    // The client counts them as the server's closes, but for those the run's end caught closing (stopped).
+    expect(p.connections.closedByServer).toBeLessThanOrEqual(lifetimes.length);
+    expect(p.connections.closedByServer + p.connections.stoppedAtEnd!).toBeGreaterThanOrEqual(lifetimes.length);
   });
 });
 
