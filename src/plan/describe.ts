@@ -16,12 +16,12 @@ export function describePlan(plan: PhasePlan): string {
   const closed =
     plan.connectionRamp !== null
       ? `ramp ${formatStages(plan.connectionRamp.startConnections, plan.connectionRamp.stages)} connections`
-      : `${plan.connections} connections`;
+      : connectionsText(plan.connections);
   const load =
     plan.rate !== null
-      ? `${rate} (open model, up to ${plan.maxConnections ?? plan.connections} connections)`
+      ? `${rate} (open model, up to ${connectionsText(plan.maxConnections ?? plan.connections)})`
       : plan.intervalMs !== null
-        ? `${plan.connections} connections held, a request every ${formatMs(plan.intervalMs)} on each`
+        ? `${connectionsText(plan.connections)} held, a request every ${formatMs(plan.intervalMs)} on each`
         : closed;
   const stop = [plan.requests !== null ? `${plan.requests} requests` : null, `${plan.durationMs / 1000}s`].filter(Boolean).join(' or ');
   const extra = [
@@ -101,4 +101,9 @@ export function phaseFacts(plan: PhasePlan): PhaseFacts {
     backendHeader: plan.backendHeader,
     held: plan.intervalMs === null ? null : { intervalMs: plan.intervalMs, connections: plan.connections },
   };
+}
+
+/** "1 connection", "10 connections" */
+function connectionsText(n: number): string {
+  return `${n} connection${n === 1 ? '' : 's'}`;
 }

@@ -51,3 +51,10 @@ describe('describePlan', () => {
     );
   });
 });
+
+describe('describePlan', () => {
+  it('counts connections in words that agree with the number', () => {
+    expect(describePlan(plan({ strategy: 'pipeline', connections: 1 }))).toContain('pipeline, 1 connection, ');
+    expect(describePlan(plan({ strategy: 'persistent', connections: 10 }))).toContain('persistent, 10 connections, ');
+  });
+});
