@@ -33,5 +33,14 @@ export function fmtDate(iso: string): string {
 export function fmtOption(value: unknown): string {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(',');
+  // A range each connection draws from (maxRequestsPerConnection, maxConnectionAgeMs): MIN-MAX, as written.
+  if (isRange(value)) return `${value.min}-${value.max}`;
   return JSON.stringify(value) ?? String(value);
+}
+
+function isRange(value: unknown): value is { min: number; max: number } {
+  if (typeof value !== 'object' || value === null) return false;
+  const keys = Object.keys(value);
+  const { min, max } = value as Record<string, unknown>;
+  return keys.length === 2 && typeof min === 'number' && typeof max === 'number';
 }
