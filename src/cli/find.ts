@@ -89,11 +89,11 @@ export function connectRateConnections(maxConnectRate: number): number {
   return Math.max(10, Math.ceil(maxConnectRate / 10));
 }
 
-/** What each `--by` steps: the run option, its flag, and the search's bound. */
-const STEPPED: Record<FindBy, { key: keyof RunOptionsInput; flag: string; bound: string }> = {
-  rate: { key: 'rate', flag: '--rate', bound: '--max-rate' },
-  connections: { key: 'connections', flag: '--connections', bound: '--max-connections' },
-  'connect-rate': { key: 'connectRate', flag: '--connect-rate', bound: '--max-connect-rate' },
+/** What each `--by` steps: the run option, its flag, the search's bound, and the first step without --start. */
+const STEPPED: Record<FindBy, { key: keyof RunOptionsInput; flag: string; bound: string; start: number }> = {
+  rate: { key: 'rate', flag: '--rate', bound: '--max-rate', start: FIND_DEFAULTS.startRate },
+  connections: { key: 'connections', flag: '--connections', bound: '--max-connections', start: FIND_DEFAULTS.startConnections },
+  'connect-rate': { key: 'connectRate', flag: '--connect-rate', bound: '--max-connect-rate', start: FIND_DEFAULTS.startConnectRate },
 };
 const FIND_BY = Object.keys(STEPPED) as FindBy[];
 
@@ -101,15 +101,15 @@ const FIND_BY = Object.keys(STEPPED) as FindBy[];
 export function findSettings(a: FindArgs & Record<string, unknown>): FindSettings {
   if (!FIND_BY.includes(a.by as FindBy)) throw new UsageError(`--by: expected rate, connections or connect-rate, got "${a.by}"`);
   const by = a.by as FindBy;
+  const stepped = STEPPED[by];
   if (a['max-connect-rate'] !== undefined && by !== 'connect-rate') {
-    throw new UsageError(`--max-connect-rate: bounds --by connect-rate only; expected --max-${by === 'rate' ? 'rate' : 'connections'} with --by ${by}`);
+    throw new UsageError(`--max-connect-rate: bounds --by connect-rate only; expected ${stepped.bound} with --by ${by}`);
   }
   const thresholds = a.threshold ?? [];
   if (thresholds.length === 0) {
     throw new UsageError('find: expected at least one --threshold saying what must hold, e.g. --threshold "latency.p99 < 50ms" --threshold "errors.rate < 0.1%"');
   }
   const base = runInputFromArgs(a as never);
-  const stepped = STEPPED[by];
   const setByFind: Array<[keyof RunOptionsInput, string]> = [
     ['stages', '--stage'],
     ['connectionStages', '--stage-connections'],
@@ -125,11 +125,7 @@ export function findSettings(a: FindArgs & Record<string, unknown>): FindSetting
     }
     return value;
   };
-  const start = positive(
-    'start',
-    a.start ?? (by === 'connections' ? FIND_DEFAULTS.startConnections : by === 'rate' ? FIND_DEFAULTS.startRate : FIND_DEFAULTS.startConnectRate),
-    true,
-  );
+  const start = positive('start', a.start ?? stepped.start, true);
   const factor = a['step-factor'];
   if (!(typeof factor === 'number' && factor > 1)) throw new UsageError(`--step-factor: expected a number > 1, got ${factor}`);
   let max: number;
