@@ -10,6 +10,7 @@ import { Engine, FatalConnectError } from '../../src/run/engine.js';
 import { ClosedSupply, OpenSupply, type Supply } from '../../src/run/supply.js';
 import { nowUs, type Exchange } from '../../src/transport/timing.js';
 import { FakeNetwork, useFakeClock } from '../helpers/fake-connection.js';
+import { seededRandom } from '../../src/server/faults.js';
 
 interface Setup {
   lanes: number;
@@ -334,21 +335,9 @@ describe('Engine: the pool', () => {
   });
 });
 
-/** A seeded generator (mulberry32) in place of Math.random: the draws are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('Engine: connection lifecycles drawn per connection', () => {
   it('a range of requests per connection: each connection carries the count it drew, spread over the range', async () => {
-    vi.spyOn(Math, 'random').mockImplementation(seeded(17));
+    vi.spyOn(Math, 'random').mockImplementation(seededRandom(17));
     const run = start({ lanes: 2, budget: 600, perConnection: { min: 5, max: 15 } });
     await serveUntilStopped(run, 2000);
     expect(run.c.completed).toBe(600);
@@ -366,7 +355,7 @@ describe('Engine: connection lifecycles drawn per connection', () => {
   });
 
   it('a range of ages: each connection retires at the first request after the age it drew', async () => {
-    vi.spyOn(Math, 'random').mockImplementation(seeded(5));
+    vi.spyOn(Math, 'random').mockImplementation(seededRandom(5));
     const run = start({ lanes: 1, budget: 400, options: { maxConnectionAge: '100ms-300ms' } });
     // One request every 5 ms of fake time.
     for (let i = 0; i < 2000 && run.engine.stoppedAtUs === 0; i++) {

@@ -2,6 +2,7 @@
 // a seeded fuzz loop checks the same on random and mutated input.
 import { describe, expect, it } from 'vitest';
 import { ResponseParser } from '../../src/http1/response-parser.js';
+import { seededRandom } from '../../src/server/faults.js';
 
 const lines = (...parts: string[]): string => parts.join('\r\n');
 
@@ -154,18 +155,6 @@ describe('ResponseParser malformed input', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG, so that a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const corpus = [
   lines('HTTP/1.1 200 OK', 'Content-Length: 5', 'Keep-Alive: timeout=5, max=10', 'Connection: keep-alive', '', 'hello'),
   chunked('5;x=y', 'hello', '0', 'T: 1', '', ''),
@@ -191,7 +180,7 @@ function mutate(random: () => number): Buffer {
 
 describe('ResponseParser fuzz (seeded, bounded)', () => {
   it('never throws and gives the same result for whole, split and byte-by-byte input', () => {
-    const random = prng(0xc0ffee);
+    const random = seededRandom(0xc0ffee);
     let errors = 0;
     for (let i = 0; i < 1500; i++) {
       let input: Buffer;
