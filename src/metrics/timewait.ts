@@ -3,11 +3,12 @@
 // /proc/net/tcp6, parsed as bytes because under port exhaustion they hold tens of
 // thousands of lines. macOS: `netstat`. Elsewhere unsupported: sample() gives null,
 // never a made-up zero.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { endianness, networkInterfaces } from 'node:os';
+import { endianness, networkInterfaces, setPriority } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import { ipv6Groups } from '../transport/ip-address.js';
 import { isLoopbackAddress } from './ports.js';
 
@@ -23,6 +24,19 @@ export interface TimeWaitSampler {
   readonly source: 'ss' | 'proc' | 'netstat' | null;
   /** Counts now, or null when unsupported or the table could not be read. */
   sample(): Promise<TimeWaitCounts | null>;
+  /**
+   * CPU (ms) the samples so far took, where it can be told apart from the run's own: `ss` runs under a
+   * shell of its own that reports its children's times (`childrenMs`), and `mainMs` is what reading their
+   * text took this thread. Null elsewhere, where a sample's wall time stands in.
+   */
+  spent(): SamplerSpent | null;
+  /** Ends what the sampler keeps running between samples (ss's shell). */
+  close(): void;
+}
+
+export interface SamplerSpent {
+  childrenMs: number;
+  mainMs: number;
 }
 
 /** What the sampler saw over a phase. */
@@ -67,7 +81,7 @@ export function createTimeWaitSampler(target: TimeWaitTarget, options: TimeWaitS
 }
 
 /** Where TIME_WAIT cannot be read (or there is no TCP, as over a Unix socket): every sample is null, never a made-up zero. */
-export const UNSUPPORTED_SAMPLER: TimeWaitSampler = { supported: false, source: null, sample: () => Promise.resolve(null) };
+export const UNSUPPORTED_SAMPLER: TimeWaitSampler = { supported: false, source: null, sample: () => Promise.resolve(null), spent: () => null, close: () => {} };
 
 /** The remote address the kernel records: connecting to 0.0.0.0 or :: reaches loopback. */
 function connectedAddress(address: string): string {
@@ -204,7 +218,7 @@ function createProcSampler(procRoot: string, address: string, port: number, coun
     }
   }
 
-  return { supported: true, source: 'proc', sample: sharedWhileRunning(readCounts) };
+  return { supported: true, source: 'proc', sample: sharedWhileRunning(readCounts), spent: () => null, close: () => {} };
 }
 
 /** A slow read must not pile up samples: overlapping callers share the one in flight. */
@@ -233,10 +247,101 @@ function ssRuns(): boolean {
  * /proc/net/tcp formats every TCP socket of the host as a line of text. Under a load that opens and
  * closes connections, with 14,000 TIME_WAIT entries, a /proc sample cost 200-900 ms of CPU here and
  * an `ss` sample 70-90 ms (README, "TIME_WAIT and local ports").
+ *
+ * `ss` runs from one shell started at the first sample, at the lowest priority: forking a small shell
+ * costs little where forking this process (100 MB and more) cost about 10 ms of the main thread per
+ * sample, and at nice 19 a sample runs in the time the load leaves idle instead of taking it from the
+ * load. After each `ss` the shell prints `times`, its children's CPU so far: what sampling costs,
+ * which paces it (the run's coordinator), where wall time would count the waits of a low priority.
  */
+const SS_SHELL = 'while read -r _; do ss -Htn state time-wait "$1"; echo "$2 $?"; times; done';
+const SS_END = '#connload-sample-end';
+/** The lowest priority (nice 19). */
+const SS_PRIORITY = 19;
+
 function createSsSampler(address: string, port: number, countServer: boolean): TimeWaitSampler {
   const filter = countServer ? `( dport = :${port} or sport = :${port} )` : `( dport = :${port} )`;
-  return createCommandSampler('ss', ['-Htn', 'state', 'time-wait', filter], parseSsTimeWait, { address, port }, countServer);
+  const target = { address, port };
+  let shell: ChildProcessByStdio<Writable, Readable, null> | null = null;
+  let out = '';
+  let waiting: ((counts: TimeWaitCounts | null) => void) | null = null;
+  /** The shell's children's CPU at its last `times`, and what reading ss's text took this thread. */
+  const spent: SamplerSpent = { childrenMs: 0, mainMs: 0 };
+
+  const settle = (counts: TimeWaitCounts | null): void => {
+    const resolve = waiting;
+    waiting = null;
+    resolve?.(counts);
+  };
+  /** Where the end line of the sample being read starts, once it has come; -1 before. */
+  let endAt = -1;
+  /** A sample is whole once its end line and both lines of `times` (the shell's, its children's) have come. */
+  const onOutput = (chunk: string): void => {
+    const started = performance.now();
+    readOutput(chunk);
+    spent.mainMs += performance.now() - started;
+  };
+  const readOutput = (chunk: string): void => {
+    if (endAt === -1) {
+      // ss's rows never hold '#': the end line is looked for only in what came since the last look.
+      const searchFrom = Math.max(0, out.length - SS_END.length);
+      out += chunk;
+      endAt = out.indexOf(SS_END, searchFrom);
+      if (endAt === -1) return;
+    } else {
+      out += chunk;
+    }
+    const lines = out.slice(endAt).split('\n');
+    if (lines.length < 4) return;
+    const children = shellTimesMs(lines[2]!);
+    if (children !== null) spent.childrenMs = children;
+    const counts = lines[0] === `${SS_END} 0` ? parseSsTimeWait(out.slice(0, endAt), target) : null;
+    out = lines.slice(3).join('\n');
+    endAt = -1;
+    settle(counts === null ? null : { client: counts.client, server: countServer ? counts.server : null });
+  };
+  const start = (): ChildProcessByStdio<Writable, Readable, null> => {
+    const child = spawn('sh', ['-c', SS_SHELL, 'sh', filter, SS_END], { stdio: ['pipe', 'pipe', 'ignore'] });
+    try {
+      if (child.pid !== undefined) setPriority(child.pid, SS_PRIORITY);
+    } catch {
+      // not allowed here: it runs at our priority
+    }
+    child.stdout.setEncoding('latin1');
+    child.stdout.on('data', onOutput);
+    child.on('error', () => settle(null));
+    child.on('close', () => {
+      if (shell === child) shell = null;
+      out = '';
+      endAt = -1;
+      settle(null);
+    });
+    // It ends when its stdin does: at close(), or when this process ends.
+    return child;
+  };
+  const readCounts = () =>
+    new Promise<TimeWaitCounts | null>((resolve) => {
+      waiting = resolve;
+      shell ??= start();
+      shell.stdin.write('\n');
+    });
+  return {
+    supported: true,
+    source: 'ss',
+    sample: sharedWhileRunning(readCounts),
+    spent: () => spent,
+    close: () => {
+      shell?.stdin.end();
+      shell = null;
+    },
+  };
+}
+
+/** The children's line of POSIX `times` ("0m1.250000s 0m0.310000s": user, system) in ms, or null. */
+export function shellTimesMs(line: string): number | null {
+  const m = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(line.trim());
+  if (m === null) return null;
+  return (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000;
 }
 
 function createNetstatSampler(address: string, port: number, countServer: boolean): TimeWaitSampler {
@@ -258,7 +363,7 @@ function createCommandSampler(
         resolve({ client: counts.client, server: countServer ? counts.server : null });
       });
     });
-  return { supported: true, source: command, sample: sharedWhileRunning(readCounts) };
+  return { supported: true, source: command, sample: sharedWhileRunning(readCounts), spent: () => null, close: () => {} };
 }
 
 /** A row of `ss -Htn state time-wait`: Recv-Q, Send-Q, then the local and the peer end. */

@@ -7,7 +7,7 @@ import { addHistograms } from '../metrics/merge-kinds.js';
 import type { Progress } from '../metrics/progress.js';
 import type { RecorderFinal } from '../metrics/recorder.js';
 import type { PhaseOutcome } from '../metrics/summary.js';
-import { createTimeWaitSampler, UNSUPPORTED_SAMPLER, type TimeWaitTrace } from '../metrics/timewait.js';
+import { createTimeWaitSampler, UNSUPPORTED_SAMPLER, type TimeWaitSampler, type TimeWaitTrace } from '../metrics/timewait.js';
 import { share } from '../plan/build-plan.js';
 import { firstHop } from '../plan/proxy.js';
 import type { PhasePlan, WorkerPlan } from '../plan/types.js';
@@ -34,6 +34,12 @@ const SAMPLE_MAX_INTERVAL_MS = 5000;
 /** How long after a sample that took `tookMs` the next one starts (test/bench/measuring-cost.mjs uses it too). */
 export function sampleIntervalMs(baseIntervalMs: number, tookMs: number): number {
   return Math.max(baseIntervalMs, Math.min(tookMs * SAMPLE_COST_FACTOR, SAMPLE_MAX_INTERVAL_MS));
+}
+
+/** The CPU the sampler's samples took so far, where it can tell. */
+function spentMs(sampler: TimeWaitSampler): number | null {
+  const spent = sampler.spent();
+  return spent === null ? null : spent.childrenMs + spent.mainMs;
 }
 
 export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promise<PhaseRun> {
@@ -92,15 +98,19 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
   const sampling = sampler.supported && process.env.CONNLOAD_NO_SAMPLER !== '1';
   // A sample reads the whole TCP table: about 3 ms of kernel time when it is empty (the hash walk), tens
   // of ms with tens of thousands of TIME_WAIT entries (left by any process: 13,000 took 28 ms here). The
-  // next sample waits SAMPLE_COST_FACTOR times as long as the last one took, so sampling stays under 2%
-  // of a core however large the table (a sample taking over ~16 ms means fewer than one a second).
+  // next sample waits SAMPLE_COST_FACTOR times as long as the last one cost, so sampling stays under 2%
+  // of a core however large the table (a sample costing over ~16 ms means fewer than one a second). The
+  // cost is its CPU where the sampler can tell (ss at a low priority waits for idle time, which costs
+  // the load nothing), else its wall time.
   let samplerTimer: NodeJS.Timeout | undefined;
   let samplerStopped = false;
   const sampleAndReschedule = async (): Promise<void> => {
     const startedMs = performance.now();
+    const spentBefore = spentMs(sampler);
     await sampleTimeWait();
     const tookMs = performance.now() - startedMs;
-    if (!samplerStopped) samplerTimer = setTimeout(() => void sampleAndReschedule(), Math.max(0, sampleIntervalMs(plan.sampleIntervalMs, tookMs) - tookMs));
+    const costMs = spentBefore === null ? tookMs : spentMs(sampler)! - spentBefore;
+    if (!samplerStopped) samplerTimer = setTimeout(() => void sampleAndReschedule(), Math.max(0, sampleIntervalMs(plan.sampleIntervalMs, costMs) - tookMs));
   };
   if (sampling) samplerTimer = setTimeout(() => void sampleAndReschedule(), plan.sampleIntervalMs);
 
@@ -163,11 +173,15 @@ export async function runPhase(plan: PhasePlan, options: RunPhaseOptions): Promi
     clearTimeout(samplerTimer);
     options.signal.removeEventListener('abort', onAbort);
   }
-  if (fatal !== null) {
-    const f = fatal as { code: string; message: string };
-    throw new RunError(fatalMessage(plan, options.address, f.code, f.message), f.code);
+  try {
+    if (fatal !== null) {
+      const f = fatal as { code: string; message: string };
+      throw new RunError(fatalMessage(plan, options.address, f.code, f.message), f.code);
+    }
+    if (sampling) await sampleTimeWait();
+  } finally {
+    sampler.close();
   }
-  if (sampling) await sampleTimeWait();
   return { merged: aggregateFinals(finals), timeWait: trace, interrupted, startedAtEpochMs: startAtEpochMs + plan.warmupMs };
 }
 

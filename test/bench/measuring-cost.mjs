@@ -17,12 +17,6 @@ const cpuMs = (since) => {
   return (d.user + d.system) / 1000;
 };
 
-/** CPU of the children this process has waited for (the sampler's `ss`), from /proc/self/stat: 10 ms ticks. */
-const childrenCpuMs = () => {
-  const fields = readFileSync('/proc/self/stat', 'latin1').split(') ')[1].split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * 10; // cutime + cstime, at USER_HZ 100
-};
-
 function tableLines() {
   let lines = 0;
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
@@ -35,25 +29,26 @@ function tableLines() {
   return lines;
 }
 
-/** One TIME_WAIT sample: its CPU (a /proc read runs on the thread pool, which process CPU counts; `ss` is a child), and the schedule. */
+/**
+ * One TIME_WAIT sample: its CPU and the schedule. This process's CPU (the read and parse; a /proc read runs on the thread
+ * pool, which process CPU counts), and for `ss` the CPU its shell's children took, which the sampler reports.
+ */
 async function samplerCost(url) {
   const { hostname, port } = new URL(url);
   const sampler = createTimeWaitSampler({ address: hostname, port: Number(port) });
   if (!sampler.supported) return { share: 0, detail: 'sampler unsupported here' };
   await sampler.sample();
   let cpu = 0;
-  let wall = 0;
-  const children0 = childrenCpuMs();
+  const children0 = sampler.spent()?.childrenMs ?? 0;
   for (let i = 0; i < REPEATS; i++) {
     const c0 = process.cpuUsage();
-    const t0 = performance.now();
     await sampler.sample();
-    wall += performance.now() - t0;
     cpu += cpuMs(c0);
   }
-  cpu += childrenCpuMs() - children0;
-  const msPerSample = cpu / REPEATS;
-  const intervalMs = sampleIntervalMs(SAMPLE_INTERVAL_MS, wall / REPEATS);
+  const spent = sampler.spent();
+  sampler.close();
+  const msPerSample = (cpu + (spent === null ? 0 : spent.childrenMs - children0)) / REPEATS;
+  const intervalMs = sampleIntervalMs(SAMPLE_INTERVAL_MS, msPerSample);
   return {
     share: msPerSample / intervalMs,
     detail: `${msPerSample.toFixed(1)} ms per sample (${sampler.source}) with ${tableLines()} lines in /proc/net/tcp[6], one every ${intervalMs.toFixed(0)} ms`,

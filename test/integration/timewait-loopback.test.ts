@@ -1,9 +1,10 @@
 // The sampler on this host (no root needed), with each Linux source (`ss`, /proc): a server
 // on 127.0.0.1:0 and short connections to it from this process, checked against `ss` itself.
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTimeWaitSampler } from '../../src/metrics/timewait.js';
+import { createTimeWaitSampler, type TimeWaitSamplerOptions, type TimeWaitTarget } from '../../src/metrics/timewait.js';
 
 let server: net.Server | null = null;
 
@@ -44,6 +45,30 @@ async function connectMany(s: net.Server & { closedOnServer: number }, count: nu
   return port;
 }
 
+/** One sample from a sampler of its own, closed after (an `ss` sampler keeps a shell between samples). */
+async function sampleOnce(target: TimeWaitTarget, options: TimeWaitSamplerOptions) {
+  const sampler = createTimeWaitSampler(target, options);
+  try {
+    return await sampler.sample();
+  } finally {
+    sampler.close();
+  }
+}
+
+/** This process's children that are the ss sampler's shell, with their nice values (/proc). */
+function samplerShells(): Array<{ pid: number; nice: number }> {
+  const pids = readdirSync('/proc/self/task').flatMap((tid) => readFileSync(`/proc/self/task/${tid}/children`, 'latin1').split(' ').filter(Boolean).map(Number));
+  return pids.flatMap((pid) => {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('connload-sample-end')) return [];
+      const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
+      return [{ pid, nice: Number(fields[16]) }];
+    } catch {
+      return []; // ended meanwhile
+    }
+  });
+}
+
 function ssTimeWait(port: number): Promise<{ client: number; server: number }> {
   return new Promise((resolve, reject) => {
     execFile('ss', ['-Htan', 'state', 'time-wait'], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
@@ -64,15 +89,31 @@ describe.runIf(process.platform === 'linux')('TIME_WAIT sampler on this host', (
   it('reads ss by default, where ss runs', () => {
     expect(createTimeWaitSampler({ address: '127.0.0.1', port: 80 })).toMatchObject({ supported: true, source: 'ss' });
   });
+
+  it('runs ss from one shell at nice 19 for every sample, says what they cost, and ends the shell at close()', async () => {
+    const s = await startServer('client');
+    const port = await connectMany(s, 20, 'client');
+    const sampler = createTimeWaitSampler({ address: '127.0.0.1', port });
+    expect(sampler.spent()).toEqual({ childrenMs: 0, mainMs: 0 });
+    expect(samplerShells()).toEqual([]);
+    const counts = [await sampler.sample(), await sampler.sample(), await sampler.sample()];
+    expect(counts).toEqual([0, 1, 2].map(() => ({ client: 20, server: 0 })));
+    const shells = samplerShells();
+    expect(shells).toHaveLength(1);
+    expect(shells[0]!.nice).toBe(19);
+    expect(sampler.spent()!.mainMs).toBeGreaterThan(0);
+    sampler.close();
+    for (let polls = 0; polls < 400 && samplerShells().length > 0; polls++) await new Promise((r) => setTimeout(r, 5));
+    expect(samplerShells()).toEqual([]);
+  });
 });
 
 describe.runIf(process.platform === 'linux').for(['ss', 'proc'] as const)('TIME_WAIT sampler on this host (%s)', (source) => {
   it('counts client-side entries after client-first closes, as ss does', async () => {
     const s = await startServer('client');
     const port = await connectMany(s, 60, 'client');
-    const sampler = createTimeWaitSampler({ address: '127.0.0.1', port }, { source });
-    expect(sampler).toMatchObject({ supported: true, source });
-    const [counts, ss] = await Promise.all([sampler.sample(), ssTimeWait(port)]);
+    expect(createTimeWaitSampler({ address: '127.0.0.1', port: 80 }, { source })).toMatchObject({ supported: true, source });
+    const [counts, ss] = await Promise.all([sampleOnce({ address: '127.0.0.1', port }, { source }), ssTimeWait(port)]);
     expect(counts).toEqual({ client: ss.client, server: ss.server });
     expect(counts).toEqual({ client: 60, server: 0 });
   });
@@ -80,7 +121,7 @@ describe.runIf(process.platform === 'linux').for(['ss', 'proc'] as const)('TIME_
   it('counts server-side entries after server-first closes', async () => {
     const s = await startServer('server');
     const port = await connectMany(s, 60, 'server');
-    const [counts, ss] = await Promise.all([createTimeWaitSampler({ address: '127.0.0.1', port }, { source }).sample(), ssTimeWait(port)]);
+    const [counts, ss] = await Promise.all([sampleOnce({ address: '127.0.0.1', port }, { source }), ssTimeWait(port)]);
     expect(counts).toEqual({ client: ss.client, server: ss.server });
     expect(counts).toEqual({ client: 0, server: 60 });
   });
@@ -112,8 +153,8 @@ describe.runIf(process.platform === 'linux').for(['ss', 'proc'] as const)('TIME_
     }
     for (let polls = 0; polls < 1000 && s.closedOnServer < 3; polls++) await new Promise((r) => setTimeout(r, 5));
     // The IPv4 client's socket is in tcp; the server's accepted one is in tcp6 as ::ffff:127.0.0.1.
-    const v6 = await createTimeWaitSampler({ address: '::1', port }, { source }).sample();
-    const v4 = await createTimeWaitSampler({ address: '127.0.0.1', port }, { source }).sample();
+    const v6 = await sampleOnce({ address: '::1', port }, { source });
+    const v4 = await sampleOnce({ address: '127.0.0.1', port }, { source });
     if (closeFirst === 'client')
       expect([v6, v4]).toEqual([
         { client: 2, server: 0 },

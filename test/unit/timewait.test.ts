@@ -2,7 +2,15 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { countProcTimeWait, createTimeWaitSampler, isLocalAddress, parseNetstatTimeWait, parseSsTimeWait, procEndpointPatterns } from '../../src/metrics/timewait.js';
+import {
+  countProcTimeWait,
+  createTimeWaitSampler,
+  isLocalAddress,
+  parseNetstatTimeWait,
+  parseSsTimeWait,
+  procEndpointPatterns,
+  shellTimesMs,
+} from '../../src/metrics/timewait.js';
 
 // Captured from this Linux host (kernel 6.x) after connections to a server on [::]:33517 (0x82ED):
 // one over IPv4 (tcp), one over ::1 and one over ::ffff:127.0.0.1 (tcp6). Lines shortened after the inode.
@@ -196,5 +204,17 @@ describe('parseSsTimeWait', () => {
 
   it('gives zeros for text without rows', () => {
     expect(parseSsTimeWait('', { address: '127.0.0.1', port: 8080 })).toEqual({ client: 0, server: 0 });
+  });
+});
+
+describe('shellTimesMs', () => {
+  it("reads the children's line of POSIX `times` (dash and bash spellings) as ms of CPU, user plus system", () => {
+    expect(shellTimesMs('0m1.250000s 0m0.310000s')).toBeCloseTo(1560, 6);
+    expect(shellTimesMs('0m0.004s 0m0.000s')).toBeCloseTo(4, 6);
+    expect(shellTimesMs('2m0.5s 1m0s')).toBeCloseTo(180_500, 6);
+  });
+
+  it('gives null for anything else', () => {
+    for (const line of ['', '0m1s', 'real 0m1.2s', '0m1.2s 0m0.3s extra']) expect(shellTimesMs(line)).toBeNull();
   });
 });
