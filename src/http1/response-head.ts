@@ -72,8 +72,12 @@ export class ResponseHeadReader {
   }
   // A server sends the same head byte for byte again and again (a Date header changes once a second):
   // the last good head and what it said, so a repeat costs one memcmp instead of a parse.
-  private readonly rememberedBytes = Buffer.allocUnsafe(REMEMBERED_HEAD_MAX_BYTES);
+  private readonly rememberedBytes = Buffer.allocUnsafeSlow(REMEMBERED_HEAD_MAX_BYTES); // its own memory: word-aligned
+  private readonly rememberedWords = new Int32Array(this.rememberedBytes.buffer, 0, REMEMBERED_HEAD_MAX_BYTES >> 2);
   private rememberedLength = 0;
+  /** The last buffer parsed from as 32-bit words (a connection's reads reuse one buffer), or null. */
+  private wordsOf: Buffer | null = null;
+  private words: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private readonly remembered: ResponseHead = createResponseHead();
 
   /**
@@ -83,7 +87,7 @@ export class ResponseHeadReader {
    */
   parse(buf: Buffer, start: number, bytesEnd: number = buf.length): number {
     const n = this.rememberedLength;
-    if (n > 0 && bytesEnd - start >= n && buf.compare(this.rememberedBytes, 0, n, start, start + n) === 0) {
+    if (n > 0 && bytesEnd - start >= n && this.repeatsRemembered(buf, start, n)) {
       copyHead(this.remembered, this.head);
       return start + n;
     }
@@ -94,6 +98,28 @@ export class ResponseHeadReader {
       copyHead(this.head, this.remembered);
     }
     return end;
+  }
+
+  /**
+   * buf[start, start + n) is the remembered head. Where both are word-aligned (a reused read buffer and a
+   * head at its start, as with one response per read), compared 4 bytes at a time in JS: a third of
+   * Buffer#compare's cost for a 150-byte head, most of which is the call into C++.
+   */
+  private repeatsRemembered(buf: Buffer, start: number, n: number): boolean {
+    if (((buf.byteOffset + start) & 3) !== 0) return buf.compare(this.rememberedBytes, 0, n, start, start + n) === 0;
+    const lead = buf.byteOffset & 3;
+    if (this.wordsOf !== buf) {
+      this.wordsOf = buf;
+      this.words = new Int32Array(buf.buffer, buf.byteOffset - lead, (lead + buf.length) >> 2);
+    }
+    const words = this.words;
+    const remembered = this.rememberedWords;
+    const first = (lead + start) >> 2;
+    const whole = n >> 2;
+    for (let i = 0; i < whole; i++) if (words[first + i] !== remembered[i]) return false;
+    const bytes = this.rememberedBytes;
+    for (let i = whole << 2; i < n; i++) if (buf[start + i] !== bytes[i]) return false;
+    return true;
   }
 
   private parseBytes(buf: Buffer, start: number, len: number): number {

@@ -115,6 +115,7 @@ export function idleTooLong(conn: Connection, now: number, rules: Pick<PoolRules
 
 /** A whole number in [min, max], each equally likely (`random` in [0, 1)). */
 export function drawWhole(range: LimitRange, random: () => number = Math.random): number {
+  if (range.min === range.max) return range.min; // one value (new-connection's 1): no draw per connection
   return range.min + Math.floor(random() * (range.max - range.min + 1));
 }
 

@@ -99,7 +99,8 @@ export class TransportSocket {
     private readonly options: SocketOptions,
   ) {
     this.timing = { startUs: nowUs(), lookupEndUs: 0, connectEndUs: 0, tunnelEndUs: 0, secureEndUs: 0, peer: null };
-    this.knownPeer = target.path ?? (!target.tunnel && net.isIPv4(target.host) ? target.host : null);
+    const family = ipFamily(target.host);
+    this.knownPeer = target.path ?? (!target.tunnel && family === 4 ? target.host : null);
     if (target.tunnel && target.tls !== null) {
       // TCP to the proxy first; TLS starts once the proxy has answered CONNECT (onTunnelData).
       this.tunnel = { target, head: '' };
@@ -117,7 +118,7 @@ export class TransportSocket {
       ({ tcp: this.tcp, stream: this.stream } = dial(target, options, cleartextRead));
     }
     if (target.tls !== null) this.awaitSecure(target.tls);
-    if (!target.path && net.isIP(target.host) !== 0) process.nextTick(stampConnectStart, this);
+    if (!target.path && family !== 0) process.nextTick(stampConnectStart, this);
     (this.tcp as OwnedSocket)[OWNER] = this;
     (this.stream as OwnedSocket)[OWNER] = this;
     if (spare === undefined) listen(this.tcp, this.stream);
@@ -278,9 +279,30 @@ export class TransportSocket {
   }
 }
 
+/** The last host asked about and its IP family (0: a name): a pool dials one host over and over. */
+let familyHost = '';
+let familyOfHost = 0;
+
+function ipFamily(host: string): number {
+  if (host !== familyHost) {
+    familyHost = host;
+    familyOfHost = net.isIP(host);
+  }
+  return familyOfHost;
+}
+
+/** The last connect options made, and what they were made of: a pool dials one target over and over
+ *  (net.Socket#connect reads its options and keeps none of them). */
+let lastTcpOptions: { target: Pick<SocketTarget, 'host' | 'port' | 'path'>; localAddress: string | undefined; nodelay: boolean; opts: net.NetConnectOpts } | null = null;
+
 function tcpOptions(target: Pick<SocketTarget, 'host' | 'port' | 'path'>, options: SocketOptions): net.NetConnectOpts {
-  if (target.path) return { path: target.path };
-  return { host: target.host, port: target.port, localAddress: options.localAddress, noDelay: options.nodelay };
+  const last = lastTcpOptions;
+  if (last !== null && last.target === target && last.localAddress === options.localAddress && last.nodelay === options.nodelay) return last.opts;
+  const opts: net.NetConnectOpts = target.path
+    ? { path: target.path }
+    : { host: target.host, port: target.port, localAddress: options.localAddress, noDelay: options.nodelay };
+  lastTcpOptions = { target, localAddress: options.localAddress, nodelay: options.nodelay, opts };
+  return opts;
 }
 
 /**

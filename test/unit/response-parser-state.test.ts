@@ -1,6 +1,7 @@
 // The parser's state between and inside messages: idle, bodyBytes, finish(), reset() (also from a
 // callback), the reused head object, Buffer views and options.
 import { describe, expect, it } from 'vitest';
+import { ResponseHeadReader } from '../../src/http1/response-head.js';
 import { ResponseParser, type ParserEvents, type ResponseHead } from '../../src/http1/response-parser.js';
 
 const lines = (...parts: string[]): string => parts.join('\r\n');
@@ -124,5 +125,52 @@ describe('ResponseParser state', () => {
     const parser = new ResponseParser(quietEvents({ onMessageComplete: () => completes++ }));
     for (let pos = 0; pos < input.length; pos += 7) expect(parser.execute(input.subarray(pos, pos + 7))).toBe(null);
     expect(completes).toBe(1);
+  });
+});
+
+describe('ResponseHeadReader: a head that repeats the last one', () => {
+  const head = lines('HTTP/1.1 200 OK', 'Content-Length: 12', 'Connection: keep-alive', 'X-Server: a7', '', '');
+  /** The same head with byte i changed to another of its kind (digit, letter), or null for other bytes. */
+  const changedAt = (i: number): string | null => {
+    const c = head[i]!;
+    const other = /[0-9]/.test(c) ? String((Number(c) + 1) % 10) : /[a-z]/i.test(c) ? (c === 'z' || c === 'Z' ? 'a' : String.fromCharCode(c.charCodeAt(0) + 1)) : null;
+    return other === null ? null : head.slice(0, i) + other + head.slice(i + 1);
+  };
+
+  it('is parsed again when any byte differs, at every alignment in a reused buffer and in a view of one', () => {
+    const reader = new ResponseHeadReader();
+    const reused = Buffer.allocUnsafeSlow(512);
+    const view = Buffer.allocUnsafeSlow(512).subarray(3, 300); // a view whose memory starts unaligned
+    let compared = 0;
+    for (const buffer of [reused, view]) {
+      for (let offset = 0; offset < 8; offset++) {
+        for (let i = 0; i < head.length; i++) {
+          const changed = changedAt(i);
+          if (changed === null) continue;
+          buffer.fill(0x78);
+          buffer.write(head, offset, 'latin1');
+          expect(reader.parse(buffer, offset, offset + head.length)).toBe(offset + head.length); // remembered now
+          buffer.write(changed, offset, 'latin1');
+          const fresh = new ResponseHeadReader();
+          const freshEnd = fresh.parse(Buffer.from(changed, 'latin1'), 0);
+          const end = reader.parse(buffer, offset, offset + head.length);
+          // A malformed head leaves the head object as the parse left it: only a parsed one is compared.
+          expect(end === -1 ? -1 : end - offset).toBe(freshEnd);
+          if (end !== -1) expect({ ...reader.head }).toEqual({ ...fresh.head });
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(2 * 8 * 54); // every letter and digit of the head, at each alignment of each buffer
+  });
+
+  it('is taken from memory when it is the same, at every alignment', () => {
+    const reader = new ResponseHeadReader();
+    const buffer = Buffer.allocUnsafeSlow(512);
+    for (let offset = 0; offset < 8; offset++) {
+      buffer.write(head, offset, 'latin1');
+      expect(reader.parse(buffer, offset, offset + head.length)).toBe(offset + head.length);
+      expect(reader.head).toMatchObject({ statusCode: 200, contentLength: 12, bodyKind: 'length', keepAlive: true });
+    }
   });
 });
