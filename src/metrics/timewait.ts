@@ -309,13 +309,17 @@ function createSsSampler(address: string, port: number, countServer: boolean): T
     }
     child.stdout.setEncoding('latin1');
     child.stdout.on('data', onOutput);
-    child.on('error', () => settle(null));
-    child.on('close', () => {
-      if (shell === child) shell = null;
+    // A shell that could not start or has ended fails its sample; the next sample starts another.
+    const ended = (): void => {
+      if (shell !== child && shell !== null) return; // a shell closed earlier: its successor is running
+      shell = null;
       out = '';
       endAt = -1;
       settle(null);
-    });
+    };
+    child.on('error', ended);
+    child.on('close', ended);
+    child.stdin.on('error', () => {}); // EPIPE from a shell that ended: 'close' says so
     // It ends when its stdin does: at close(), or when this process ends.
     return child;
   };

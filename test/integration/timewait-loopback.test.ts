@@ -1,7 +1,7 @@
 // The sampler on this host (no root needed), with each Linux source (`ss`, /proc): a server
 // on 127.0.0.1:0 and short connections to it from this process, checked against `ss` itself.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTimeWaitSampler, type TimeWaitSamplerOptions, type TimeWaitTarget } from '../../src/metrics/timewait.js';
@@ -90,7 +90,7 @@ describe.runIf(process.platform === 'linux')('TIME_WAIT sampler on this host', (
     expect(createTimeWaitSampler({ address: '127.0.0.1', port: 80 })).toMatchObject({ supported: true, source: 'ss' });
   });
 
-  it('runs ss from one shell at nice 19 for every sample, says what they cost, and ends the shell at close()', async () => {
+  it('runs ss from one shell at nice 19 for every sample, says what they cost, starts another if it dies, and ends it at close()', async () => {
     const s = await startServer('client');
     const port = await connectMany(s, 20, 'client');
     const sampler = createTimeWaitSampler({ address: '127.0.0.1', port });
@@ -102,6 +102,21 @@ describe.runIf(process.platform === 'linux')('TIME_WAIT sampler on this host', (
     expect(shells).toHaveLength(1);
     expect(shells[0]!.nice).toBe(19);
     expect(sampler.spent()!.mainMs).toBeGreaterThan(0);
+    // Once a shell that died is reaped, the next sample starts another.
+    process.kill(shells[0]!.pid, 'SIGKILL');
+    for (let polls = 0; polls < 400 && existsSync(`/proc/${shells[0]!.pid}`); polls++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50)); // its 'close', after the reap
+    expect(await sampler.sample()).toEqual({ client: 20, server: 0 });
+    expect(samplerShells()).toHaveLength(1);
+    expect(samplerShells()[0]!.pid).not.toBe(shells[0]!.pid);
+    // One that dies with a sample on its way fails that sample (a gap), not the run; the next starts another.
+    const dying = samplerShells()[0]!.pid;
+    process.kill(dying, 'SIGKILL');
+    const during = await sampler.sample();
+    expect(during === null || during.client === 20).toBe(true);
+    for (let polls = 0; polls < 400 && existsSync(`/proc/${dying}`); polls++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await sampler.sample()).toEqual({ client: 20, server: 0 });
     sampler.close();
     for (let polls = 0; polls < 400 && samplerShells().length > 0; polls++) await new Promise((r) => setTimeout(r, 5));
     expect(samplerShells()).toEqual([]);
