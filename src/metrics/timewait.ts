@@ -265,8 +265,10 @@ function createSsSampler(address: string, port: number, countServer: boolean): T
   let shell: ChildProcessByStdio<Writable, Readable, null> | null = null;
   let out = '';
   let waiting: ((counts: TimeWaitCounts | null) => void) | null = null;
-  /** The shell's children's CPU at its last `times`, and what reading ss's text took this thread. */
+  /** The shells' children's CPU as of their last `times`, and what reading ss's text took this thread. */
   const spent: SamplerSpent = { childrenMs: 0, mainMs: 0 };
+  /** What the shells before this one took: `times` counts from 0 in each. */
+  let earlierShellsMs = 0;
 
   const settle = (counts: TimeWaitCounts | null): void => {
     const resolve = waiting;
@@ -294,13 +296,14 @@ function createSsSampler(address: string, port: number, countServer: boolean): T
     const lines = out.slice(endAt).split('\n');
     if (lines.length < 4) return;
     const children = shellTimesMs(lines[2]!);
-    if (children !== null) spent.childrenMs = children;
+    if (children !== null) spent.childrenMs = earlierShellsMs + children;
     const counts = lines[0] === `${SS_END} 0` ? parseSsTimeWait(out.slice(0, endAt), target) : null;
     out = lines.slice(3).join('\n');
     endAt = -1;
     settle(counts === null ? null : { client: counts.client, server: countServer ? counts.server : null });
   };
   const start = (): ChildProcessByStdio<Writable, Readable, null> => {
+    earlierShellsMs = spent.childrenMs;
     const child = spawn('sh', ['-c', SS_SHELL, 'sh', filter, SS_END], { stdio: ['pipe', 'pipe', 'ignore'] });
     try {
       if (child.pid !== undefined) setPriority(child.pid, SS_PRIORITY);
