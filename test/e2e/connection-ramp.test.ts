@@ -76,7 +76,7 @@ describe('--stage-connections', () => {
     const phase = r.result.phases[0]!;
     assertValidResult(r.result);
     expect(phase.connections.opened).toBe(40);
-    expect(phase.connections.closedByClient + phase.connections.stoppedAtEnd).toBe(40);
+    expect(phase.connections.closedByClient + phase.connections.stoppedAtEnd!).toBe(40);
     expect(phase.connections.closedByClient, JSON.stringify(phase.connections)).toBeGreaterThanOrEqual(36);
     expect(phase.connections.peakOpen).toBe(40);
     expect(phase.options['connections']).toBe(40);

@@ -40,16 +40,16 @@ describe.skipIf(!haproxyAvailable() && !process.env.CI)('--backend-header behind
     expect(code, stderr).toBe(0);
     const p = result.phases[0];
     expect(p.requests.completed).toBe(3000);
-    expect(p.backends.by).toBe('x-served-by');
-    const got = byName(p.backends);
+    expect(p.backends!.by).toBe('x-served-by');
+    const got = byName(p.backends!);
     expect(Object.keys(got).sort()).toEqual(['a', 'b', 'c']);
     servers.forEach((s, i) => expect(got['abc'[i]!]!.requests).toBe(s.stats().requests));
-    for (const peer of p.backends.peers) expect(peer.share).toBeCloseTo(1 / 3, 1);
-    expect(p.backends.skew).toBeLessThan(1.2);
+    for (const peer of p.backends!.peers) expect(peer.share).toBeCloseTo(1 / 3, 1);
+    expect(p.backends!.skew).toBeLessThan(1.2);
     expect(p.thresholds[0]).toMatchObject({ expression: 'backend.skew < 1.2', ok: true });
     // Every connection went to haproxy's one address.
-    expect(p.addresses.peers).toHaveLength(1);
-    expect(p.addresses.peers[0]).toMatchObject({ name: '127.0.0.1', requests: 3000 });
+    expect(p.addresses!.peers).toHaveLength(1);
+    expect(p.addresses!.peers[0]).toMatchObject({ name: '127.0.0.1', requests: 3000 });
   });
 
   it('a backend added during the run shows in the per-second series', async () => {
@@ -66,7 +66,7 @@ describe.skipIf(!haproxyAvailable() && !process.env.CI)('--backend-header behind
     const { code, result } = await runJson(['run', `${lb.url}/`, '--backend-header', 'X-Served-By', '--rate', '200', '--max-connections', '4', '-d', '4s']);
     await joined;
     expect(code).toBe(0);
-    const got = byName(result.phases[0].backends);
+    const got = byName(result.phases[0].backends!);
     // The open model waits for its last responses, so every request d answered was counted.
     expect(got.d!.requests).toBe(late.stats().requests);
     expect(got.d!.requests).toBeGreaterThan(100);
@@ -93,7 +93,7 @@ describe.skipIf(!haproxyAvailable() && !process.env.CI)('--backend-header behind
       const { code, result } = await runJson(['run', `${lb.url}/`, '--backend-header', 'X-Served-By', '-c', '4', '-d', '3s', ...extra]);
       await joined;
       expect(code).toBe(0);
-      const got = byName(result.phases[0].backends);
+      const got = byName(result.phases[0].backends!);
       const d = got.d?.requests ?? 0;
       // The run stops on time: up to one request per connection was in flight then, answered but not counted.
       expect(late.stats().requests - d).toBeGreaterThanOrEqual(0);

@@ -128,7 +128,7 @@ describe('multiplex and --close', () => {
     // so or be stopped at the end of the run).
     expect(c.opened).toBe(4);
     expect(c[counter]).toBeGreaterThanOrEqual(3);
-    for (const k of ['closedByServer', 'closedByClient', 'resetByClient'].filter((k) => k !== counter)) expect(c[k]).toBe(0);
+    for (const k of (['closedByServer', 'closedByClient', 'resetByClient'] as const).filter((k) => k !== counter)) expect(c[k]).toBe(0);
     expect(server.stats().sessions).toBe(4);
   });
 

@@ -63,13 +63,13 @@ describe('--dns with a DNS server of the test', () => {
     expect(d.queries.every((q) => q.startsWith('svc.test '))).toBe(true);
     // The result counts connections and requests per address as the servers did.
     const addresses = result.phases[0].addresses;
-    expect(addresses.by).toBe('address');
-    expect(addresses.peers.map((p: { name: string }) => p.name)).toEqual(ADDRESSES);
-    addresses.peers.forEach((p: { connections: number; requests: number }, i: number) => {
+    expect(addresses!.by).toBe('address');
+    expect(addresses!.peers.map((p: { name: string }) => p.name)).toEqual(ADDRESSES);
+    addresses!.peers.forEach((p: { connections: number; requests: number }, i: number) => {
       expect(p.connections).toBe(per[i]);
       expect(p.requests).toBe(servers[i]!.stats().requests);
     });
-    expect(addresses.skew).toBeLessThan(1.05);
+    expect(addresses!.skew).toBeLessThan(1.05);
   });
 
   it('random reaches every address; first keeps to one', async () => {
@@ -115,7 +115,7 @@ describe('--dns with a DNS server of the test', () => {
     expect(a! + b!).toBe(result.phases[0].connections.opened);
     // Each refresh asks again (A and AAAA), and is timed as dns.
     expect(d.queries.length).toBeGreaterThanOrEqual(8);
-    expect(result.phases[0].metrics.dns.count).toBeGreaterThanOrEqual(4);
+    expect(result.phases[0].metrics.dns!.count).toBeGreaterThanOrEqual(4);
   });
 
   it('a name with no address is one line naming it, exit 3', async () => {

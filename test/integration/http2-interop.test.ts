@@ -48,8 +48,8 @@ async function multiplex(url: string, tls: boolean): Promise<void> {
   expect(p.requests.completed).toBe(1000);
   expect(p.requests.byStatus).toEqual({ '200': 1000 });
   expect(p.connections.opened).toBe(2);
-  if (tls) expect(p.tls.alpn).toBe('h2');
-  expect(p.http2.peakConcurrentStreams).toBeGreaterThan(1);
+  if (tls) expect(p.tls!.alpn).toBe('h2');
+  expect(p.http2!.peakConcurrentStreams).toBeGreaterThan(1);
 }
 
 describe.skipIf(!nginxAvailable() && !process.env.CI)('multiplex against nginx', () => {

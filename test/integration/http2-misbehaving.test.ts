@@ -255,7 +255,7 @@ describe('multiplex against servers that break HTTP/2', () => {
     const p = result.phases[0];
     expect(p.requests.completed).toBe(20);
     expect(p.requests.errors).toBe(0);
-    expect(p.http2.resetStreams).toEqual({ REFUSED_STREAM: 1 });
+    expect(p.http2!.resetStreams).toEqual({ REFUSED_STREAM: 1 });
     expect(s.requests).toBe(21);
     expect(s.connections).toBe(1);
   });

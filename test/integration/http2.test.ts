@@ -52,9 +52,9 @@ describe('multiplex over h2c', () => {
     const rtt = result.phases[0].metrics.rtt;
     // Each session (the open model opens as many as the rate needs) had its opening PING and at least
     // one more during 2.5 s.
-    expect(rtt.count).toBeGreaterThanOrEqual(2 * result.phases[0].connections.opened);
-    expect(rtt.min).toBeGreaterThan(0);
-    expect(rtt.max).toBeLessThan(result.phases[0].metrics.latency.max + 1000);
+    expect(rtt!.count).toBeGreaterThanOrEqual(2 * result.phases[0].connections.opened);
+    expect(rtt!.min).toBeGreaterThan(0);
+    expect(rtt!.max).toBeLessThan(result.phases[0].metrics.latency!.max + 1000);
   });
 
   it('-c 2 --streams 10 opens exactly 2 sessions with at most 10 streams in flight on each, and close to 10 under load', async () => {
@@ -74,15 +74,15 @@ describe('multiplex over h2c', () => {
     expect(p.connections.opened).toBe(2);
     expect(stats.peakStreamsPerSession).toBeLessThanOrEqual(10);
     expect(stats.peakStreamsPerSession).toBeGreaterThanOrEqual(8);
-    expect(p.http2.streamsAsked).toBe(10);
-    expect(p.http2.peakConcurrentStreams).toBe(10);
-    expect(p.http2.limitedByServer).toBe(false);
-    expect(p.http2.streamsPerSession.mean).toBeCloseTo(1000, -1);
-    expect(p.http2.goaway).toEqual({});
-    expect(p.http2.resetStreams).toEqual({});
+    expect(p.http2!.streamsAsked).toBe(10);
+    expect(p.http2!.peakConcurrentStreams).toBe(10);
+    expect(p.http2!.limitedByServer).toBe(false);
+    expect(p.http2!.streamsPerSession.mean).toBeCloseTo(1000, -1);
+    expect(p.http2!.goaway).toEqual({});
+    expect(p.http2!.resetStreams).toEqual({});
     for (const m of ['connect', 'wait', 'ttfb', 'download', 'latency'] as const) expect(p.metrics[m]!.count, m).toBeGreaterThan(0);
-    expect(p.metrics.connect.count).toBe(2);
-    expect(p.metrics.ttfb.count).toBe(2000);
+    expect(p.metrics.connect!.count).toBe(2);
+    expect(p.metrics.ttfb!.count).toBe(2000);
     // cleartext: no TLS time, no TLS facts
     expect(p.metrics.tls).toBeUndefined();
     expect(p.tls).toBeNull();
@@ -96,9 +96,9 @@ describe('multiplex over h2c', () => {
     expect(p.requests.completed).toBe(400);
     expect(p.requests.errors).toBe(0);
     expect(s.stats().peakStreamsPerSession).toBeLessThanOrEqual(4);
-    expect(p.http2.serverMaxStreams).toBe(4);
-    expect(p.http2.limitedByServer).toBe(true);
-    expect(p.http2.peakConcurrentStreams).toBe(4);
+    expect(p.http2!.serverMaxStreams).toBe(4);
+    expect(p.http2!.limitedByServer).toBe(true);
+    expect(p.http2!.peakConcurrentStreams).toBe(4);
     expect(p.notes.join('\n')).toMatch(/allows 4 concurrent streams.*fewer than --streams 10/);
   });
 
@@ -119,7 +119,7 @@ describe('multiplex over h2c', () => {
     expect(stats.requests).toBe(3000);
     expect(stats.sessions).toBe(4);
     expect(p.connections.opened).toBe(4);
-    expect(p.http2.goaway).toEqual({ NO_ERROR: 2 });
+    expect(p.http2!.goaway).toEqual({ NO_ERROR: 2 });
     expect(p.connections.closedByServer).toBe(2);
     expect(p.notes.join('\n')).toMatch(/GOAWAY/);
   });
@@ -131,7 +131,7 @@ describe('multiplex over h2c', () => {
     const p = result.phases[0];
     expect(p.requests.completed).toBe(0);
     expect(p.errors).toEqual({ RST_STREAM_INTERNAL_ERROR: 40 });
-    expect(p.http2.resetStreams).toEqual({ INTERNAL_ERROR: 40 });
+    expect(p.http2!.resetStreams).toEqual({ INTERNAL_ERROR: 40 });
     expect(s.stats().sessions).toBe(2);
   });
 
@@ -147,8 +147,8 @@ describe('multiplex over h2c', () => {
     for (const p of runs) {
       expect(p.requests.completed).toBe(800);
       expect(p.connections.opened).toBe(4);
-      expect(p.http2.peakConcurrentStreams).toBe(5);
-      expect(p.http2.streamsPerSession.mean).toBeCloseTo(200, -1);
+      expect(p.http2!.peakConcurrentStreams).toBe(5);
+      expect(p.http2!.streamsPerSession.mean).toBeCloseTo(200, -1);
     }
   });
 
@@ -161,10 +161,10 @@ describe('multiplex over h2c', () => {
     expect(p.requests.completed).toBe(2000);
     expect(p.requests.byStatus).toEqual({ '200': 2000 });
     expect(p.connections.opened).toBe(2);
-    expect(p.http2.serverMaxStreams).toBe(8);
-    expect(p.http2.limitedByServer).toBe(true);
-    expect(p.http2.peakConcurrentStreams).toBeLessThanOrEqual(8);
-    expect(p.metrics.download.count).toBe(2000);
+    expect(p.http2!.serverMaxStreams).toBe(8);
+    expect(p.http2!.limitedByServer).toBe(true);
+    expect(p.http2!.peakConcurrentStreams).toBeLessThanOrEqual(8);
+    expect(p.metrics.download!.count).toBe(2000);
   });
 
   it("against nghttpd: its SETTINGS as received, HPACK's dynamic table shrinking later response headers, and bodies waiting for window", async () => {
@@ -173,16 +173,16 @@ describe('multiplex over h2c', () => {
     expect(get.code).toBe(0);
     assertValidResult(get.result);
     const h2 = get.result.phases[0].http2;
-    expect(h2.serverSettings.maxConcurrentStreams).toBe(100);
-    const b = h2.headerBytes;
-    expect(b.sentFirst.blocks).toBe(1);
-    expect(b.sentLater.blocks).toBe(199);
-    expect(b.receivedFirst.blocks).toBe(1);
-    expect(b.receivedLater.blocks).toBeGreaterThanOrEqual(199);
+    expect(h2!.serverSettings!.maxConcurrentStreams).toBe(100);
+    const b = h2!.headerBytes;
+    expect(b!.sentFirst.blocks).toBe(1);
+    expect(b!.sentLater.blocks).toBe(199);
+    expect(b!.receivedFirst.blocks).toBe(1);
+    expect(b!.receivedLater.blocks).toBeGreaterThanOrEqual(199);
     // Our request blocks are stateless (the same bytes on every stream); nghttpd indexes its response
     // headers, so its later blocks are a fraction of its first.
-    expect(b.sentLater.encoded / b.sentLater.plain).toBeCloseTo(b.sentFirst.encoded / b.sentFirst.plain, 2);
-    expect(b.receivedLater.encoded / b.receivedLater.plain).toBeLessThan(b.receivedFirst.encoded / b.receivedFirst.plain / 2);
+    expect(b!.sentLater.encoded / b!.sentLater.plain).toBeCloseTo(b!.sentFirst.encoded / b!.sentFirst.plain, 2);
+    expect(b!.receivedLater.encoded / b!.receivedLater.plain).toBeLessThan(b!.receivedFirst.encoded / b!.receivedFirst.plain / 2);
     // 200 KB bodies against nghttpd's 64 KB initial windows: every body waited for WINDOW_UPDATE.
     const bodyDir = await mkdtemp(path.join(os.tmpdir(), 'connload-body-'));
     others.push(() => rm(bodyDir, { recursive: true, force: true }));
@@ -205,7 +205,7 @@ describe('multiplex over h2c', () => {
     ]);
     expect(post.code).toBe(0);
     expect(post.result.phases[0].requests.completed).toBe(20);
-    expect(post.result.phases[0].metrics.flowControlWait.count).toBe(20);
+    expect(post.result.phases[0].metrics.flowControlWait!.count).toBe(20);
   });
 });
 

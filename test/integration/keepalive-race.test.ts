@@ -43,11 +43,11 @@ describe('the keep-alive race', () => {
     const p = result.phases[0];
     const idle = p.metrics.idleBeforeFailure;
     // Every request after the first met a connection idle about 0.97 s, and was retried on a new one.
-    expect(idle.count).toBeGreaterThanOrEqual(3);
-    expect(idle.min).toBeGreaterThan(900);
-    expect(idle.max).toBeLessThan(1000);
-    expect(p.requests.retried).toBe(idle.count);
-    expect(p.connections.staleReuse).toBe(idle.count);
+    expect(idle!.count).toBeGreaterThanOrEqual(3);
+    expect(idle!.min).toBeGreaterThan(900);
+    expect(idle!.max).toBeLessThan(1000);
+    expect(p.requests.retried).toBe(idle!.count);
+    expect(p.connections.staleReuse).toBe(idle!.count);
     expect(p.requests.errors).toBe(0);
     const note = p.notes.find((n: string) => n.startsWith('The keep-alive race'));
     expect(note).toMatch(

@@ -71,11 +71,11 @@ describe('--rate (open model)', () => {
     expect(p.options.rate).toBe(200);
     // Every scheduled request got its answer before the run ended: none was abandoned in flight.
     expect(s.stats().requests).toBe(p.requests.completed);
-    expect(p.metrics.latency.count).toBe(p.requests.completed);
-    expect(p.metrics.latencyUncorrected.count).toBe(p.requests.completed);
+    expect(p.metrics.latency!.count).toBe(p.requests.completed);
+    expect(p.metrics.latencyUncorrected!.count).toBe(p.requests.completed);
     // Per request, the intended start is never after the issue: corrected >= uncorrected at every rank.
     for (const stat of ['min', 'p50', 'p90', 'p99', 'max'] as const) {
-      expect(p.metrics.latency[stat], stat).toBeGreaterThanOrEqual(p.metrics.latencyUncorrected[stat]);
+      expect(p.metrics.latency![stat], stat).toBeGreaterThanOrEqual(p.metrics.latencyUncorrected![stat]);
     }
   });
 
@@ -102,7 +102,7 @@ describe('--rate (open model)', () => {
       expect(p.requests.byStatus).toEqual({ '200': 100 });
       expect(s.stats().requests).toBe(100);
       expect(s.stats().connections).toBeLessThanOrEqual(strategy === 'new-connection' ? 100 : 4);
-      expect(p.metrics.latencyUncorrected.count).toBe(100);
+      expect(p.metrics.latencyUncorrected!.count).toBe(100);
     },
   );
 
@@ -124,13 +124,13 @@ describe('--rate (open model)', () => {
     const uncorrected = p.metrics.latencyUncorrected;
     // Corrected (from each request's intended start): the ~20% of requests due during the
     // stall waited up to 1 s, so p99 is hundreds of milliseconds.
-    expect(corrected.p99).toBeGreaterThanOrEqual(500);
-    expect(p.metrics.ttfb.p99).toBeGreaterThanOrEqual(500);
+    expect(corrected!.p99).toBeGreaterThanOrEqual(500);
+    expect(p.metrics.ttfb!.p99).toBeGreaterThanOrEqual(500);
     // Uncorrected (from when a request was written): only the one or two held requests saw
     // the stall (its max), so p99 stays small: coordinated omission hides the stall.
-    expect(uncorrected.max).toBeGreaterThanOrEqual(500);
-    expect(uncorrected.p99).toBeLessThan(200);
-    expect(corrected.p99).toBeGreaterThan(3 * uncorrected.p99);
+    expect(uncorrected!.max).toBeGreaterThanOrEqual(500);
+    expect(uncorrected!.p99).toBeLessThan(200);
+    expect(corrected!.p99).toBeGreaterThan(3 * uncorrected!.p99);
   });
 
   it('--max-connections caps the sockets; requests that cannot start within --timeout of their slot are dropped', async () => {
@@ -168,7 +168,7 @@ describe('--rate (open model)', () => {
     ]);
     // The server answers in 300 ms; requests waited up to the 1 s deadline for the connection first.
     // The server's 300 ms is a Node timer, counted from its cached loop time: it can end up to 1 ms early.
-    expect(p.metrics.latencyUncorrected.min).toBeGreaterThanOrEqual(299);
-    expect(p.metrics.latency.max).toBeGreaterThan(p.metrics.latencyUncorrected.max + 300);
+    expect(p.metrics.latencyUncorrected!.min).toBeGreaterThanOrEqual(299);
+    expect(p.metrics.latency!.max).toBeGreaterThan(p.metrics.latencyUncorrected!.max + 300);
   });
 });

@@ -47,7 +47,7 @@ async function runPage(args: string[]): Promise<PageRun> {
   expect(p.options.page).toEqual(PAGE.split(','));
   const after = server.stats();
   return {
-    page: p.metrics.page,
+    page: p.metrics.page!,
     opened: p.connections.opened,
     serverConnections: after.connections - before.connections,
     serverRequests: after.requests - before.requests,
@@ -117,7 +117,7 @@ describe('--page', () => {
     const { code, result } = await runJson(['run', `${server.url}/`, '--page', PAGE, '-n', '10', '-s', 'persistent', '-c', '2']);
     expect(code).toBe(0);
     const p = result.phases[0];
-    expect(p.metrics.page.count).toBe(2);
+    expect(p.metrics.page!.count).toBe(2);
     expect(p.requests.completed).toBe(8);
   });
 

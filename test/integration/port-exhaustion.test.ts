@@ -161,15 +161,15 @@ await describeIfNamespaces(`port exhaustion: ${RANGE_SIZE} local ports, tcp_tw_r
     expect(p.errors['port-exhausted']).toBeGreaterThan(0);
     expect(p.connections.failedByCode.EADDRNOTAVAIL).toBe(p.errors['port-exhausted']);
     // Requests that waited for a port are not failed: the identity holds with port-exhausted in the map.
-    expect(p.requests.sent).toBe(p.requests.completed + p.requests.errors + p.requests.dropped + p.requests.unfinished);
+    expect(p.requests.sent).toBe(p.requests.completed + p.requests.errors + p.requests.dropped + p.requests.unfinished!);
     // Every port went to TIME_WAIT once: none is free again for 60 s.
     expectNear(p.connections.opened, RANGE_SIZE, 1, 'connections opened');
     expect(p.connections.closedByClient).toBe(p.connections.opened);
     expect(p.requests.completed).toBe(p.connections.opened);
 
     // TIME_WAIT as the CLI sampled it and as ss saw it in the namespace, during the run and right after.
-    expectNear(p.ports.timeWaitPeak, ssAfter.client, 3, 'timeWaitPeak vs ss after the run');
-    expectNear(p.ports.timeWaitPeak, ssPeak, 3, 'timeWaitPeak vs ss during the run');
+    expectNear(p.ports.timeWaitPeak!, ssAfter.client, 3, 'timeWaitPeak vs ss after the run');
+    expectNear(p.ports.timeWaitPeak!, ssPeak, 3, 'timeWaitPeak vs ss during the run');
     expect(p.ports.timeWaitPeakServer).toBe(0);
     expect(ssAfter.server).toBe(0);
     expect(p.ports.peakFraction).toBeGreaterThan(0.95);
@@ -188,7 +188,7 @@ await describeIfNamespaces(`port exhaustion: ${RANGE_SIZE} local ports, tcp_tw_r
     // Live: a warning on stderr (not a TTY) before the ports ran out.
     expect(run.cli.stderr).toMatch(/^warning: TIME_WAIT holds \d+ of 200 local ports \(\d+%\)(; at this rate they run out in ~\d+ s)?/m);
     // Final report: in words, that it ran out, when, and what would help.
-    const at = p.ports.exhaustedAtSeconds.toFixed(1);
+    const at = p.ports.exhaustedAtSeconds!.toFixed(1);
     expect(run.cli.stdout).toContain(`The client ran out of local ports ${at} s into the phase`);
     expect(run.cli.stdout).toContain('port range 40000-40199 x 1 local address = 200 usable');
     expect(run.cli.stdout).toContain('What would help:');
@@ -225,7 +225,7 @@ await describeIfNamespaces(`port exhaustion: ${RANGE_SIZE} local ports, tcp_tw_r
         // The server keeps the TIME_WAIT, one per 4-tuple: a new SYN on a 4-tuple recycles the entry.
         expect(p.ports.timeWaitPeakServer).toBeGreaterThan(0);
         expect(p.ports.timeWaitPeakServer).toBeLessThanOrEqual(RANGE_SIZE);
-        expectNear(p.ports.timeWaitPeakServer, ss.server, 3, 'timeWaitPeakServer vs ss');
+        expectNear(p.ports.timeWaitPeakServer!, ss.server, 3, 'timeWaitPeakServer vs ss');
       } else {
         expect(p.connections.resetByClient).toBe(p.connections.opened);
         expect(p.ports.timeWaitPeakServer).toBe(0);
@@ -259,22 +259,22 @@ await describeIfNamespaces(`port exhaustion: ${RANGE_SIZE} local ports, tcp_tw_r
     expect(fourSame.errors).toEqual({});
     expect(fourSame.connections.opened).toBe(RATE * SCHEDULE_SECONDS);
     expect(fourSame.ports.localAddresses).toBe(4);
-    expect(fourSame.ports.sustainableConnectionsPerSecond).toBeCloseTo(4 * one.ports.sustainableConnectionsPerSecond);
+    expect(fourSame.ports.sustainableConnectionsPerSecond).toBeCloseTo(4 * one.ports.sustainableConnectionsPerSecond!);
     // Four times the rate runs four addresses out after four times the connections, at about the same time.
     expect(fourFast.ports.exhausted).toBe(true);
     expect(fourFast.errors['port-exhausted']).toBeGreaterThan(0);
     // With a source address the socket is bound first, and bind() says EADDRINUSE.
     expect(fourFast.connections.failedByCode.EADDRINUSE).toBe(fourFast.errors['port-exhausted']);
     expectNear(fourFast.connections.opened, 4 * one.connections.opened, 2, 'connections before running out');
-    expectNear(fourFast.ports.timeWaitPeak, 4 * RANGE_SIZE, 2, 'timeWaitPeak over 4 addresses');
-    const ratio = fourFast.ports.exhaustedAtSeconds / one.ports.exhaustedAtSeconds;
+    expectNear(fourFast.ports.timeWaitPeak!, 4 * RANGE_SIZE, 2, 'timeWaitPeak over 4 addresses');
+    const ratio = fourFast.ports.exhaustedAtSeconds! / one.ports.exhaustedAtSeconds!;
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);
     expect(fourFast.notes.join('\n')).toContain('x 4 local addresses = 800 usable');
     console.info(
-      `1 address at ${RATE}/s: exhausted at ${one.ports.exhaustedAtSeconds.toFixed(2)} s after ${one.connections.opened}; ` +
+      `1 address at ${RATE}/s: exhausted at ${one.ports.exhaustedAtSeconds!.toFixed(2)} s after ${one.connections.opened}; ` +
         `4 addresses at ${RATE}/s: not exhausted (${fourSame.connections.opened} in ${SCHEDULE_SECONDS} s); ` +
-        `4 addresses at ${4 * RATE}/s: exhausted at ${fourFast.ports.exhaustedAtSeconds.toFixed(2)} s after ${fourFast.connections.opened}`,
+        `4 addresses at ${4 * RATE}/s: exhausted at ${fourFast.ports.exhaustedAtSeconds!.toFixed(2)} s after ${fourFast.connections.opened}`,
     );
   }, 120_000);
 });
@@ -317,9 +317,9 @@ await describeIfNamespaces('--close server|client|reset in the counters and TIME
         expect(p.ports.timeWaitPeakServer === 0, `${what}: timeWaitPeakServer ${p.ports.timeWaitPeakServer}`).toBe(!expected.serverTw);
         expect(ss.client === 0, `${what}: ss client ${ss.client}`).toBe(!expected.clientTw);
         expect(ss.server === 0, `${what}: ss server ${ss.server}`).toBe(!expected.serverTw);
-        if (expected.clientTw) expectNear(p.ports.timeWaitPeak, ss.client, 3, `${what}: client TIME_WAIT vs ss`);
+        if (expected.clientTw) expectNear(p.ports.timeWaitPeak!, ss.client, 3, `${what}: client TIME_WAIT vs ss`);
         if (expected.clientTw) expectNear(ss.client, opened, 3, `${what}: client TIME_WAIT`);
-        if (expected.serverTw) expectNear(p.ports.timeWaitPeakServer, ss.server, 3, `${what}: server TIME_WAIT vs ss`);
+        if (expected.serverTw) expectNear(p.ports.timeWaitPeakServer!, ss.server, 3, `${what}: server TIME_WAIT vs ss`);
         if (expected.serverTw) expectNear(ss.server, opened, 3, `${what}: server TIME_WAIT`);
       }
     },

@@ -82,7 +82,7 @@ describe(`local-port projection on loopback, new connections at 2 x usable / 60 
     }
     console.info(
       `--close client at ${rate}/s, tcp_tw_reuse=${facts.twReuse}: ${k.opened} connections, client TIME_WAIT peak ${p.ports.timeWaitPeak}, ` +
-        `applies ${p.ports.twReuseApplies}, sustainable ${Math.round(p.ports.sustainableConnectionsPerSecond)}/s, projection ${p.ports.projectedExhaustionSeconds}`,
+        `applies ${p.ports.twReuseApplies}, sustainable ${Math.round(p.ports.sustainableConnectionsPerSecond!)}/s, projection ${p.ports.projectedExhaustionSeconds}`,
     );
   });
 });

@@ -52,8 +52,8 @@ describe.skipIf(!tinyproxyAvailable() && !process.env.CI)('through tinyproxy', (
     expect(s.stats().requests).toBe(300);
     const logged = await p.requests();
     expect(logged).toEqual(Array(3).fill(`CONNECT 127.0.0.1:${s.port} HTTP/1.1`));
-    expect(r.metrics.tunnel.count).toBe(3);
-    expect(r.metrics.tls.count).toBe(3);
+    expect(r.metrics.tunnel!.count).toBe(3);
+    expect(r.metrics.tls!.count).toBe(3);
     expect(r.options.proxy).toBe(p.url);
   });
 
@@ -79,10 +79,10 @@ describe.skipIf(!tinyproxyAvailable() && !process.env.CI)('through tinyproxy', (
     expect(code, stderr).toBe(0);
     const r = result.phases[0];
     expect(r.requests.completed).toBe(400);
-    expect(r.tls.alpn).toBe('h2');
+    expect(r.tls!.alpn).toBe('h2');
     expect(s.stats().requestsByVersion.h2).toBe(400);
     expect(await p.requests()).toEqual(Array(2).fill(`CONNECT 127.0.0.1:${s.port} HTTP/1.1`));
-    expect(r.metrics.tunnel.count).toBe(2);
+    expect(r.metrics.tunnel!.count).toBe(2);
   });
 
   it('http: absolute-form requests to the proxy, counted by the proxy', async () => {

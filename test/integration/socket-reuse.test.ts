@@ -78,7 +78,7 @@ describe('new-connection: one TCP connection per request', () => {
     expect(p.requests.completed).toBe(150);
     expect(p.connections.opened).toBe(150);
     expect(p.connections[counter]).toBe(150);
-    expect(p.metrics.connect.count).toBe(150);
+    expect(p.metrics.connect!.count).toBe(150);
     expect(s.perConnection).toHaveLength(150);
     expect(s.perConnection.every((n) => n === 1)).toBe(true);
   });
@@ -105,8 +105,8 @@ describe('new-connection: one TCP connection per request', () => {
     expect(code).toBe(0);
     const p = result.phases[0];
     expect(p.requests.completed).toBe(40);
-    expect(p.metrics.dns.count).toBe(40);
-    expect(p.metrics.connect.count).toBe(40);
+    expect(p.metrics.dns!.count).toBe(40);
+    expect(p.metrics.connect!.count).toBe(40);
     expect(s.perConnection).toHaveLength(40);
   });
 });

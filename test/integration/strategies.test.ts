@@ -35,15 +35,15 @@ describe.each(HTTP1)('%s', (strategy) => {
       expect(p.connections.opened).toBe(400);
       expect(p.connections.reuseRatio).toBe(0);
       expect(p.connections.closedByServer).toBe(400);
-      expect(p.metrics.connect.count).toBe(400);
+      expect(p.metrics.connect!.count).toBe(400);
     } else {
       expect(p.connections.opened).toBe(4);
       expect(p.connections.reuseRatio).toBe(0.99);
-      expect(p.metrics.connect.count).toBe(4);
+      expect(p.metrics.connect!.count).toBe(4);
     }
     for (const m of ['connect', 'wait', 'ttfb', 'download', 'latency'] as const) expect(p.metrics[m]!.count).toBeGreaterThan(0);
-    expect(p.metrics.ttfb.count).toBe(400);
-    expect(p.metrics.ttfbNew.count + (p.metrics.ttfbReused?.count ?? 0)).toBe(400);
+    expect(p.metrics.ttfb!.count).toBe(400);
+    expect(p.metrics.ttfbNew!.count + (p.metrics.ttfbReused?.count ?? 0)).toBe(400);
     expect(p.metrics.tls).toBeUndefined();
     expect(p.metrics.dns).toBeUndefined(); // the target is an address: no lookup
   });
@@ -122,13 +122,13 @@ describe('connection reuse rules', () => {
     const [one, three] = runs;
     expect(three.requests.completed).toBe(600);
     expect(one.requests.completed).toBe(600);
-    expect(three.metrics.ttfb.count).toBe(one.metrics.ttfb.count);
-    expect(three.metrics.latency.count).toBe(600);
+    expect(three.metrics.ttfb!.count).toBe(one.metrics.ttfb!.count);
+    expect(three.metrics.latency!.count).toBe(600);
     // 60 connections of 10 requests; a lane may end with a part-used connection.
     for (const p of runs) {
       expect(p.connections.opened).toBeGreaterThanOrEqual(60);
       expect(p.connections.opened).toBeLessThanOrEqual(63);
-      expect(p.metrics.connect.count).toBe(p.connections.opened);
+      expect(p.metrics.connect!.count).toBe(p.connections.opened);
       expect(p.connections.requestsPerConnection.max).toBe(10);
     }
   });
@@ -138,10 +138,10 @@ describe('timing', () => {
   it('ttfb against a server with 20 ms of latency has a median within 2 ms of 20 ms', async () => {
     const s = await server({ latencyMs: 20 });
     const p = (await runJson(['run', `${s.url}/`, '-c', '2', '-n', '60'])).result.phases[0];
-    expect(p.metrics.ttfb.p50).toBeGreaterThanOrEqual(19.5);
-    expect(p.metrics.ttfb.p50).toBeLessThanOrEqual(22);
-    expect(p.metrics.wait.p50).toBeGreaterThanOrEqual(19.5);
-    expect(p.metrics.latency.p50).toBeGreaterThanOrEqual(p.metrics.ttfb.p50);
+    expect(p.metrics.ttfb!.p50).toBeGreaterThanOrEqual(19.5);
+    expect(p.metrics.ttfb!.p50).toBeLessThanOrEqual(22);
+    expect(p.metrics.wait!.p50).toBeGreaterThanOrEqual(19.5);
+    expect(p.metrics.latency!.p50).toBeGreaterThanOrEqual(p.metrics.ttfb!.p50);
   });
 
   it('counts a response that never comes as a timeout', async () => {

@@ -56,13 +56,13 @@ describe.each(STRATEGIES)('%s over TLS', (strategy) => {
     expect(p.requests.completed).toBe(40);
     expect(p.requests.errors).toBe(0);
     expect(p.connections.opened).toBe(s.stats().connections);
-    expect(p.metrics.tls.count).toBe(p.connections.opened);
-    expect(p.metrics.tls.max).toBeGreaterThan(0);
-    expect(p.tls.handshakes).toBe(p.connections.opened);
-    expect(p.tls.version).toBe('TLSv1.3');
-    expect(p.tls.cipher).toMatch(/^TLS_/);
-    expect(p.tls.alpn).toBe(strategy === 'multiplex' ? 'h2' : 'http/1.1');
-    expect(p.tls.resumed).toBe(0);
+    expect(p.metrics.tls!.count).toBe(p.connections.opened);
+    expect(p.metrics.tls!.max).toBeGreaterThan(0);
+    expect(p.tls!.handshakes).toBe(p.connections.opened);
+    expect(p.tls!.version).toBe('TLSv1.3');
+    expect(p.tls!.cipher).toMatch(/^TLS_/);
+    expect(p.tls!.alpn).toBe(strategy === 'multiplex' ? 'h2' : 'http/1.1');
+    expect(p.tls!.resumed).toBe(0);
     if (strategy === 'multiplex') expect(s.stats().requestsByVersion.h2).toBe(40);
   });
 
@@ -127,14 +127,14 @@ describe('TLS session resumption (--tls-session-reuse)', () => {
     const p = result.phases[0];
     expect(p.requests.completed).toBe(50);
     expect(p.connections.opened).toBe(10);
-    expect(p.tls.handshakes).toBe(10);
-    expect(p.tls.resumed).toBe(9);
+    expect(p.tls!.handshakes).toBe(10);
+    expect(p.tls!.resumed).toBe(9);
     expect(s.stats().tlsResumed).toBe(9);
 
     const fresh = await server();
     const without = (await runJson(['run', `${fresh.url}/`, ...args])).result.phases[0];
-    expect(without.tls.handshakes).toBe(10);
-    expect(without.tls.resumed).toBe(0);
+    expect(without.tls!.handshakes).toBe(10);
+    expect(without.tls!.resumed).toBe(0);
     expect(fresh.stats().tlsResumed).toBe(0);
   });
 });
@@ -176,7 +176,7 @@ describe('TLS and cleartext', () => {
     servers.push(clear);
     const tls = (await runJson(['run', `${secure.url}/`, '-c', '2', '-n', '20', '--ca', certs.ca.certPath])).result.phases[0];
     const plain = (await runJson(['run', `${clear.url}/`, '-c', '2', '-n', '20'])).result.phases[0];
-    expect(tls.metrics.tls.count).toBe(2);
+    expect(tls.metrics.tls!.count).toBe(2);
     expect(tls.tls).not.toBeNull();
     expect(plain.metrics.tls).toBeUndefined();
     expect(plain.tls).toBeNull();
@@ -222,9 +222,9 @@ describe('h2 by ALPN', () => {
     expect(p.requests.completed).toBe(1000);
     expect(p.requests.byStatus).toEqual({ '200': 1000 });
     expect(p.connections.opened).toBe(2);
-    expect(p.tls.alpn).toBe('h2');
-    expect(p.metrics.tls.count).toBe(2);
-    expect(p.http2.peakConcurrentStreams).toBe(10);
+    expect(p.tls!.alpn).toBe('h2');
+    expect(p.metrics.tls!.count).toBe(2);
+    expect(p.http2!.peakConcurrentStreams).toBe(10);
   });
 });
 

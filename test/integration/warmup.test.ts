@@ -26,7 +26,7 @@ describe('--warmup', () => {
     assertValidResult(result);
     const p = result.phases[0];
     expect(p.requests.completed).toBe(300);
-    expect(p.metrics.ttfb.count).toBe(300);
+    expect(p.metrics.ttfb!.count).toBe(300);
     expect(s.stats().requests).toBeGreaterThan(300);
     // The two persistent connections were opened during the warmup: not counted, only reused.
     expect(s.stats().connections).toBe(2);
@@ -42,7 +42,7 @@ describe('--warmup', () => {
     const p = result.phases[0];
     expect(p.requests.completed).toBe(100);
     expect(p.connections.opened).toBe(100);
-    expect(p.metrics.connect.count).toBe(100);
+    expect(p.metrics.connect!.count).toBe(100);
     expect(s.stats().connections).toBeGreaterThan(100);
   });
 
@@ -67,7 +67,7 @@ describe('--warmup', () => {
     expect(p.requests.perSecond).toBeLessThanOrEqual(101);
     // 300 scheduled in all: 100 in the warmup, then the 200 counted.
     expect(s.stats().requests).toBe(300);
-    expect(p.metrics.latencyUncorrected.count).toBe(p.requests.completed);
+    expect(p.metrics.latencyUncorrected!.count).toBe(p.requests.completed);
     expect(p.durationMs).toBeLessThanOrEqual(2000);
     expect(p.durationMs).toBeGreaterThan(1500);
   });
@@ -78,7 +78,7 @@ describe('--warmup', () => {
     expect(code, stderr).toBe(0);
     const p = result.phases[0];
     expect(p.requests.completed).toBe(40);
-    expect(p.metrics.page.count).toBe(10);
+    expect(p.metrics.page!.count).toBe(10);
     expect(s.stats().requests).toBeGreaterThan(40);
   });
 });

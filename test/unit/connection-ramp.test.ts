@@ -67,7 +67,7 @@ describe('the pool follows a connection ramp', () => {
 
   function start(options: RunOptionsInput) {
     const phase = buildPhasePlan({ name: 'p', url: 'http://127.0.0.1:8080/', options, bodyFileBytes: null, caPem: null, where: (k) => `--${k}` });
-    const plan = { phase, workerIndex: 0, connections: phase.connections, requests: null, rate: null, startAtEpochMs: 0, address: '127.0.0.1' };
+    const plan = { phase, workerIndex: 0, connections: phase.connections, requests: null, rate: null, startAtEpochMs: 0, address: '127.0.0.1', liveLatency: false };
     const rec = new Recorder({ openModel: false });
     rec.startCounting();
     const net = new FakeNetwork();

@@ -32,7 +32,7 @@ function start(s: Setup) {
   const options: RunOptionsInput = { ...(s.rate !== undefined ? { rate: s.rate } : {}), ...s.options };
   const phase = buildPhasePlan({ name: 'p', url: 'http://127.0.0.1:8080/', options, bodyFileBytes: null, caPem: null, where: (k) => `--${k}` });
   const rate = s.rate ?? null;
-  const plan = { phase, workerIndex: 0, connections: s.lanes, requests: s.budget ?? null, rate, startAtEpochMs: 0, address: '127.0.0.1' };
+  const plan = { phase, workerIndex: 0, connections: s.lanes, requests: s.budget ?? null, rate, startAtEpochMs: 0, address: '127.0.0.1', liveLatency: false };
   const rec = new Recorder({ openModel: rate !== null });
   if (s.counting !== false) rec.startCounting();
   let supply: Supply;

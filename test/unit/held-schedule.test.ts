@@ -16,7 +16,7 @@ const MS = 1000;
 
 function start(lanes: number, options: RunOptionsInput, depth = 1) {
   const phase = buildPhasePlan({ name: 'p', url: 'http://127.0.0.1:8080/', options, bodyFileBytes: null, caPem: null, where: (k) => `--${k}` });
-  const plan = { phase, workerIndex: 0, connections: lanes, requests: null, rate: null, startAtEpochMs: 0, address: '127.0.0.1' };
+  const plan = { phase, workerIndex: 0, connections: lanes, requests: null, rate: null, startAtEpochMs: 0, address: '127.0.0.1', liveLatency: false };
   const rec = new Recorder({ openModel: true });
   rec.startCounting();
   const net = new FakeNetwork(depth);

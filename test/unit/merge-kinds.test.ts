@@ -45,7 +45,7 @@ describe('merges by kind', () => {
     expect(addCounts([{ '200': 3 }, { '200': 1, '503': 2 }])).toEqual({ '200': 4, '503': 2 });
     expect(addBySecond([[1, 2], [10, 20, 30], []])).toEqual([11, 22, 30]);
     expect(
-      mergeWith(
+      mergeWith<{ a: number; b: number | null }>(
         [
           { a: 1, b: null },
           { a: 2, b: 5 },
