@@ -4,12 +4,11 @@
 // moment must follow the line, and so must the per-second series in the JSON.
 // Bounded by the ramp itself (a few seconds) and by the server's 10 ms answers
 // (at most 100 requests per second per connection).
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/metrics/result.js';
-import { runCli, runJson } from '../helpers/cli.js';
+import { runCli, runJson, scenarioFolder } from '../helpers/cli.js';
 import { okResponse, rawServer, type RawServer } from '../helpers/raw-server.js';
 import { assertValidResult } from '../helpers/schema.js';
 
@@ -104,29 +103,24 @@ describe('--stage-connections', () => {
 
   it('a scenario phase with connectionStages: from its connections, over 2 workers, echoed in the result', async () => {
     const target = await recordingServer();
-    const dir = await mkdtemp(join(tmpdir(), 'connload-connection-ramp-'));
-    closers.push(() => rm(dir, { recursive: true, force: true }));
-    const file = join(dir, 'ramp.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        name: 'ramp',
-        target: target.server.url,
-        phases: [
-          {
-            name: 'grow and shrink',
-            connections: 4,
-            workers: 2,
-            connectionStages: [
-              { duration: '1s', target: 12 },
-              { duration: '1s', target: 12 },
-              { duration: '1s', target: 2 },
-            ],
-          },
-        ],
-        thresholds: { '*': ['errors == 0', 'connections.opened == 12'] },
-      }),
-    );
+    const { dir, write } = await scenarioFolder(closers);
+    const file = await write('ramp.json', {
+      name: 'ramp',
+      target: target.server.url,
+      phases: [
+        {
+          name: 'grow and shrink',
+          connections: 4,
+          workers: 2,
+          connectionStages: [
+            { duration: '1s', target: 12 },
+            { duration: '1s', target: 12 },
+            { duration: '1s', target: 2 },
+          ],
+        },
+      ],
+      thresholds: { '*': ['errors == 0', 'connections.opened == 12'] },
+    });
     const r = await runCli(['run', file, '--json', join(dir, 'result.json')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('ramp 4 1s→12 1s→12 1s→2 connections, 3s, 2 workers');
@@ -177,10 +171,8 @@ describe('--stage-connections', () => {
 
   it('a scenario target that is not a whole number: the JSON path, exit 2', async () => {
     const target = await recordingServer();
-    const dir = await mkdtemp(join(tmpdir(), 'connload-connection-ramp-'));
-    closers.push(() => rm(dir, { recursive: true, force: true }));
-    const file = join(dir, 'bad.json');
-    await writeFile(file, JSON.stringify({ name: 'bad', target: target.server.url, phases: [{ name: 'p', connectionStages: [{ duration: '1s', target: 2.5 }] }] }));
+    const { write } = await scenarioFolder(closers);
+    const file = await write('bad.json', { name: 'bad', target: target.server.url, phases: [{ name: 'p', connectionStages: [{ duration: '1s', target: 2.5 }] }] });
     const result = await runCli(['run', file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('phases[0].connectionStages[0].target: expected a whole number >= 0, got 2.5');

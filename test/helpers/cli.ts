@@ -1,5 +1,8 @@
 // Runs the built CLI (bin/connload.js -> dist/) as a user would: a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultDocument } from '../../src/metrics/result.js';
 
@@ -63,4 +66,19 @@ export async function runJson(args: string[], options: CliOptions = {}): Promise
     throw new Error(`connload ${args.join(' ')} did not print JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   }
   return { ...r, result };
+}
+
+/**
+ * A temporary folder for scenario files (and what a run writes beside them), whose removal goes on
+ * `cleanups`. `write` puts a document there as JSON under a name and returns the file's path.
+ */
+export async function scenarioFolder(cleanups: Array<() => Promise<unknown>>): Promise<{ dir: string; write: (name: string, doc: unknown) => Promise<string> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'connload-scenario-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const write = async (name: string, doc: unknown): Promise<string> => {
+    const file = join(dir, name);
+    await writeFile(file, JSON.stringify(doc));
+    return file;
+  };
+  return { dir, write };
 }

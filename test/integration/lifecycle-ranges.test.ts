@@ -2,13 +2,10 @@
 // --max-connection-age 300ms-900ms), checked against what servers saw: a raw HTTP/1.x server
 // that counts the requests on each accepted connection and times its life, and a node:http2
 // server that counts streams per session. Runs are bounded by request count.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, runJson } from '../helpers/cli.js';
+import { runCli, runJson, scenarioFolder } from '../helpers/cli.js';
 import { assertValidResult } from '../helpers/schema.js';
 
 interface SeenConnection {
@@ -230,19 +227,14 @@ describe('bad ranges', () => {
 
 describe('in a scenario file', () => {
   it('takes "5-15" and "20s-40s", and names a backwards range by its JSON path', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'connload-lifecycle-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { write } = await scenarioFolder(cleanups);
     const s = await counting();
-    const good = join(dir, 'good.json');
-    await writeFile(
-      good,
-      JSON.stringify({
-        name: 'ranges',
-        target: s.url,
-        defaults: { connections: 4, maxConnectionAge: '20s-40s' },
-        phases: [{ name: 'drawn', maxRequestsPerConnection: '5-15', requests: 800 }],
-      }),
-    );
+    const good = await write('good.json', {
+      name: 'ranges',
+      target: s.url,
+      defaults: { connections: 4, maxConnectionAge: '20s-40s' },
+      phases: [{ name: 'drawn', maxRequestsPerConnection: '5-15', requests: 800 }],
+    });
     const { code, result } = await runJson(['run', good]);
     expect(code).toBe(0);
     assertValidResult(result);
@@ -252,14 +244,12 @@ describe('in a scenario file', () => {
     for (const n of retired) expect(n).toBeLessThanOrEqual(15);
     expectSpread(retired);
 
-    const bad = join(dir, 'bad.json');
-    await writeFile(bad, JSON.stringify({ name: 'ranges', target: s.url, phases: [{ name: 'drawn', maxRequestsPerConnection: '120-80', maxConnectionAge: 'soon' }] }));
+    const bad = await write('bad.json', { name: 'ranges', target: s.url, phases: [{ name: 'drawn', maxRequestsPerConnection: '120-80', maxConnectionAge: 'soon' }] });
     const before = s.connections.length;
     const r = await runCli(['run', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('phases[0].maxConnectionAge: expected a duration or a range "MIN-MAX" of them, e.g. "30s" or "20s-40s", got "soon"');
-    const fixed = join(dir, 'backwards.json');
-    await writeFile(fixed, JSON.stringify({ name: 'ranges', target: s.url, phases: [{ name: 'drawn', maxRequestsPerConnection: '120-80' }] }));
+    const fixed = await write('backwards.json', { name: 'ranges', target: s.url, phases: [{ name: 'drawn', maxRequestsPerConnection: '120-80' }] });
     const r2 = await runCli(['run', fixed]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain('phases[0].maxRequestsPerConnection: range "120-80" is written backwards: expected MIN-MAX with MIN <= MAX, e.g. 80-120');

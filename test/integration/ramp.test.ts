@@ -4,12 +4,9 @@
 // schedule itself (the phase lasts as long as its stages: about 10 s).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/metrics/result.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, scenarioFolder } from '../helpers/cli.js';
 import { assertValidResult } from '../helpers/schema.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -84,17 +81,12 @@ describe('--stage', () => {
 
   it('scenario stages: refused with the JSON path of the bad stage, exit 2, nothing sent', async () => {
     const target = await arrivalCounter();
-    const dir = await mkdtemp(join(tmpdir(), 'connload-ramp-'));
-    closers.push(() => rm(dir, { recursive: true, force: true }));
-    const file = join(dir, 'ramp.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        name: 'ramp',
-        target: target.url,
-        phases: [{ name: 'up', stages: [{ duration: '1s', target: 10 }, { target: 5 }, { duration: '1s', target: -1, bogus: 1 }] }],
-      }),
-    );
+    const { write } = await scenarioFolder(closers);
+    const file = await write('ramp.json', {
+      name: 'ramp',
+      target: target.url,
+      phases: [{ name: 'up', stages: [{ duration: '1s', target: 10 }, { target: 5 }, { duration: '1s', target: -1, bogus: 1 }] }],
+    });
     const result = await runCli(['run', file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('phases[0].stages[1].duration: missing');
