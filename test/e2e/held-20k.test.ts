@@ -5,14 +5,13 @@
 // and servers, as it would be over machines, and `connload merge` joins the runners' results.
 // Needs root (skipped loudly otherwise); bounded by -d.
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/metrics/result.js';
 import { BIN, runCli } from '../helpers/cli.js';
-import { createNamespace, describeIfNamespaces, type Netns } from '../helpers/netns.js';
+import { describeIfNamespaces, NamespaceTestResources, type Netns } from '../helpers/netns.js';
 import { assertValidResult } from '../helpers/schema.js';
 
 const HELD = 20_000;
@@ -20,16 +19,8 @@ const PORT = 8080;
 /** Descriptors a process needs beside its connections (Node, a worker thread, the result file). */
 const SPARE_FDS = 500;
 
-const namespaces: Netns[] = [];
-const clis = new Set<ChildProcess>();
-const dirs: string[] = [];
-
-afterEach(async () => {
-  for (const child of clis) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  clis.clear();
-  await Promise.all(namespaces.splice(0).map((n) => n.destroy()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const resources = new NamespaceTestResources();
+afterEach(() => resources.release());
 
 /** The open-file limit a child can have: 65,536 where it can be raised that far, else this process's hard limit. */
 function fileLimit(): number {
@@ -69,8 +60,7 @@ async function serve(netns: Netns, host: string, limit: number): Promise<Served>
 
 await describeIfNamespaces('20,000 held connections', () => {
   it(`-s persistent -c ${HELD} --connect-rate 4000 --interval 3s -d 12s: the servers held them all, and the held summary agrees`, async () => {
-    const netns = await createNamespace('held');
-    namespaces.push(netns);
+    const netns = await resources.namespace('held');
     await netns.sysctl('net.ipv4.ip_local_port_range', '1024 65535');
     await netns.sysctl('net.core.somaxconn', 65535);
     const limit = fileLimit();
@@ -78,8 +68,7 @@ await describeIfNamespaces('20,000 held connections', () => {
     // One server per address (all of 127/8 is the namespace's loopback); connections go to them in turn.
     const hosts = Array.from({ length: processes }, (_, i) => `127.0.0.${i + 1}`);
     const servers = await Promise.all(hosts.map((host) => serve(netns, host, limit)));
-    const dir = await mkdtemp(join(tmpdir(), 'cl-held-'));
-    dirs.push(dir);
+    const dir = await resources.tempDir('cl-held-');
     const files = hosts.map((_, i) => join(dir, `runner-${i}.json`));
     const runs = await Promise.all(
       files.map((file, i) =>
@@ -111,10 +100,7 @@ await describeIfNamespaces('20,000 held connections', () => {
           ],
           {
             prefix: ['ip', 'netns', 'exec', netns.name, 'prlimit', `--nofile=${limit}:${limit}`, '--'],
-            onSpawn: (child) => {
-              clis.add(child);
-              child.once('exit', () => clis.delete(child));
-            },
+            onSpawn: resources.track,
           },
         ),
       ),

@@ -1,7 +1,9 @@
 // Network namespaces for tests that change sysctls or fill port ranges without
 // touching the host: each test gets its own loopback. Needs root (`ip netns`).
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe } from 'vitest';
 
 export interface ExecResult {
@@ -166,5 +168,40 @@ export async function describeIfNamespaces(name: string, body: () => void): Prom
   } else {
     console.warn(`SKIPPED: needs root for network namespaces (${support.reason}): ${name}`);
     describe.skip(name, body);
+  }
+}
+
+/**
+ * What a namespace test starts, for its afterEach to end with release(): CLI runs still going (killed
+ * by PID), then the namespaces (their children with them), then the temporary folders.
+ */
+export class NamespaceTestResources {
+  private readonly namespaces: Netns[] = [];
+  private readonly clis = new Set<ChildProcess>();
+  private readonly dirs: string[] = [];
+
+  async namespace(prefix: string): Promise<Netns> {
+    const netns = await createNamespace(prefix);
+    this.namespaces.push(netns);
+    return netns;
+  }
+
+  async tempDir(prefix: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  /** For runCli's onSpawn: a run still going when the test ends is killed. */
+  readonly track = (child: ChildProcess): void => {
+    this.clis.add(child);
+    child.once('exit', () => this.clis.delete(child));
+  };
+
+  async release(): Promise<void> {
+    for (const child of this.clis) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    this.clis.clear();
+    await Promise.all(this.namespaces.splice(0).map((n) => n.destroy()));
+    await Promise.all(this.dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
   }
 }

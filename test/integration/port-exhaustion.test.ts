@@ -3,14 +3,12 @@
 // In the 200-port namespace the client runs out of local ports at 40 new
 // connections/s; --close server/reset and --local-address are what helps.
 // Runs are bounded by --requests and --duration; needs root (skipped loudly otherwise).
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PhaseResult, ResultDocument } from '../../src/metrics/result.js';
 import { afterEach, expect, it } from 'vitest';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
-import { createNamespace, describeIfNamespaces, type Netns } from '../helpers/netns.js';
+import { describeIfNamespaces, NamespaceTestResources, type Netns } from '../helpers/netns.js';
 import { assertValidResult } from '../helpers/schema.js';
 
 const RANGE = '40000 40199';
@@ -23,21 +21,11 @@ const RATE = 40;
 const SCHEDULE_SECONDS = 8;
 const HTTP1 = ['new-connection', 'http10-keepalive', 'persistent', 'pipeline'] as const;
 
-const namespaces: Netns[] = [];
-const clis = new Set<ChildProcess>();
-const dirs: string[] = [];
-
-afterEach(async () => {
-  // CLI runs still going after a failure are killed by PID, then servers (destroy() kills its children).
-  for (const child of clis) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  clis.clear();
-  await Promise.all(namespaces.splice(0).map((n) => n.destroy()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const resources = new NamespaceTestResources();
+afterEach(() => resources.release());
 
 async function namespace(sysctls: Record<string, string | number>): Promise<Netns> {
-  const netns = await createNamespace('pe');
-  namespaces.push(netns);
+  const netns = await resources.namespace('pe');
   for (const [key, value] of Object.entries(sysctls)) await netns.sysctl(key, value);
   return netns;
 }
@@ -68,15 +56,11 @@ interface Run {
 
 /** `connload run URL args` inside the namespace, JSON to a file so stdout has the tables and stderr the live lines. */
 async function connload(netns: Netns, url: string, args: string[], options: { quiet?: boolean } = {}): Promise<Run> {
-  const dir = await mkdtemp(join(tmpdir(), 'cl-pe-'));
-  dirs.push(dir);
+  const dir = await resources.tempDir('cl-pe-');
   const file = join(dir, 'result.json');
   const cli = await runCli(['run', url, ...args, '--json', file, ...(options.quiet === false ? [] : ['--quiet'])], {
     prefix: ['ip', 'netns', 'exec', netns.name],
-    onSpawn: (child) => {
-      clis.add(child);
-      child.once('exit', () => clis.delete(child));
-    },
+    onSpawn: resources.track,
   });
   if (cli.code !== 0) throw new Error(`connload ${args.join(' ')} exited ${cli.code}:\n${cli.stdout}\n${cli.stderr}`);
   const doc = JSON.parse(await readFile(file, 'utf8')) as ResultDocument;
