@@ -356,7 +356,7 @@ function createNetstatSampler(address: string, port: number, countServer: boolea
 }
 
 function createCommandSampler(
-  command: 'ss' | 'netstat',
+  command: 'netstat',
   args: string[],
   parse: (text: string, target: TimeWaitTarget) => { client: number; server: number },
   target: TimeWaitTarget,

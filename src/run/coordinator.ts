@@ -31,9 +31,9 @@ const SAMPLE_COST_FACTOR = 60;
 /** ...up to this long: seconds between samples are gaps in the series, never made-up counts. */
 const SAMPLE_MAX_INTERVAL_MS = 5000;
 
-/** How long after a sample that took `tookMs` the next one starts (test/bench/measuring-cost.mjs uses it too). */
-export function sampleIntervalMs(baseIntervalMs: number, tookMs: number): number {
-  return Math.max(baseIntervalMs, Math.min(tookMs * SAMPLE_COST_FACTOR, SAMPLE_MAX_INTERVAL_MS));
+/** How long after the start of a sample that cost `costMs` the next one starts (test/bench/measuring-cost.mjs uses it too). */
+export function sampleIntervalMs(baseIntervalMs: number, costMs: number): number {
+  return Math.max(baseIntervalMs, Math.min(costMs * SAMPLE_COST_FACTOR, SAMPLE_MAX_INTERVAL_MS));
 }
 
 /** The CPU the sampler's samples took so far, where it can tell. */

@@ -40,7 +40,8 @@ async function samplerCost(url) {
   await sampler.sample();
   let cpu = 0;
   let wall = 0;
-  const before = sampler.spent() && { ...sampler.spent() };
+  const spentBefore = sampler.spent();
+  const before = spentBefore === null ? null : { ...spentBefore }; // spent() is live: keep its values now
   for (let i = 0; i < REPEATS; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
