@@ -7,6 +7,7 @@
 import { share } from '../plan/build-plan.js';
 import { rampValueAt, type Stage } from '../plan/stages.js';
 import { nowUs } from '../transport/timing.js';
+import { Waker } from './wake.js';
 
 export interface RampSplit {
   runnerIndex: number;
@@ -16,7 +17,7 @@ export interface RampSplit {
 }
 
 export class ConnectionRamp {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly waker = new Waker(() => this.follow());
   private originUs = 0;
   private apply: (lanes: number) => void = () => {};
 
@@ -81,15 +82,14 @@ export class ConnectionRamp {
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.waker.cancel();
   }
 
-  private readonly follow = (): void => {
+  private follow(): void {
     const elapsedUs = nowUs() - this.originUs;
     this.apply(this.lanesAt(elapsedUs));
     const nextUs = this.nextChangeUs(elapsedUs);
-    // Whole milliseconds, as Node's timers fire anyway; past the crossing, the rounded total has moved.
-    if (nextUs !== Infinity) this.timer = setTimeout(this.follow, Math.max(1, Math.ceil((nextUs - elapsedUs) / 1000)));
-  };
+    // The waker rounds up to whole milliseconds: past the crossing, the rounded total has moved.
+    if (nextUs !== Infinity) this.waker.at(this.originUs + nextUs);
+  }
 }
