@@ -72,8 +72,9 @@ export function createTimeWaitSampler(target: TimeWaitTarget, options: TimeWaitS
   const countServer = isLocalAddress(address);
   const procRoot = options.procRoot ?? '/proc';
   if (process.platform === 'linux') {
-    const source = options.source ?? (options.procRoot === undefined && ssRuns() ? 'ss' : 'proc');
-    if (source === 'ss') return createSsSampler(address, target.port, countServer);
+    const filters = ssFilters(address, target.port);
+    const source = options.source ?? (options.procRoot === undefined && ssRuns(filters.client) ? 'ss' : 'proc');
+    if (source === 'ss') return createSsSampler(countServer ? [filters.client, filters.server] : [filters.client]);
     if (existsSync(`${procRoot}/net/tcp`)) return createProcSampler(procRoot, address, target.port, countServer);
   }
   if (process.platform === 'darwin') return createNetstatSampler(address, target.port, countServer);
@@ -232,40 +233,59 @@ function sharedWhileRunning<T>(read: () => Promise<T>): () => Promise<T> {
 
 // ---- ss (Linux) and netstat (macOS): tools that print each socket's ends ----
 
-/** Whether `ss` is installed and may ask the kernel (a container can refuse netlink): checked once, before a run. */
-function ssRuns(): boolean {
+/** Whether a sample runs here: `ss` is installed and may ask the kernel (a container can refuse netlink),
+ *  takes `filter`, and `awk` counts its rows. Checked once, before a run. */
+function ssRuns(filter: string): boolean {
   try {
-    execFileSync('ss', ['-Htn', 'state', 'time-wait', '( sport = :0 )'], { stdio: 'ignore', timeout: 5000 });
-    return true;
+    const out = execFileSync('sh', ['-c', SS_SHELL, 'sh', filter], { input: '\n', encoding: 'latin1', stdio: ['pipe', 'pipe', 'ignore'], timeout: 5000 });
+    return ssCount(out.split('\n')[0]) !== null;
   } catch {
     return false;
   }
 }
 
 /**
- * `ss` asks the kernel over netlink (sock_diag), which filters by port before it formats anything;
- * /proc/net/tcp formats every TCP socket of the host as a line of text. Under a load that opens and
- * closes connections, with 14,000 TIME_WAIT entries, a /proc sample cost 200-900 ms of CPU here and
- * an `ss` sample 70-90 ms (README, "TIME_WAIT and local ports").
+ * The `ss` filters of the client side (remote end = the target) and the server side (local end = the
+ * target), each an address and a port: the kernel matches them (IPv4 targets also as `::ffff:a.b.c.d`
+ * on IPv6 sockets) before `ss` formats a row. ss takes IPv6 in brackets and no scope id.
+ */
+export function ssFilters(address: string, port: number): { client: string; server: string } {
+  const host = isIP(address) === 6 ? `[${address.split('%')[0]!}]` : address;
+  return { client: `dst ${host} and dport = :${port}`, server: `src ${host} and sport = :${port}` };
+}
+
+/**
+ * `ss` asks the kernel over netlink (sock_diag), which filters by address and port before it formats
+ * anything; /proc/net/tcp formats every TCP socket of the host as a line of text. Under a load that
+ * opens and closes connections, with 14,000 TIME_WAIT entries, a /proc sample cost 200-900 ms of CPU
+ * here and an `ss` sample 70-90 ms when this thread parsed its rows (README, "TIME_WAIT and local ports").
  *
  * `ss` runs from one shell started at the first sample, at the lowest priority: forking a small shell
  * costs little where forking this process (100 MB and more) cost about 10 ms of the main thread per
  * sample, and at nice 19 a sample runs in the time the load leaves idle instead of taking it from the
- * load. After each `ss` the shell prints `times`, its children's CPU so far: what sampling costs,
- * which paces it (the run's coordinator), where wall time would count the waits of a low priority.
+ * load. `awk` counts the rows of each filter behind `ss`'s exit status (`#0 14072`), so this thread
+ * reads two short lines, not 14,000 rows (that parse took 35-60 ms of the main thread a sample). After
+ * each sample the shell prints `times`, its children's CPU so far: what sampling costs, which paces it
+ * (the run's coordinator), where wall time would count the waits of a low priority.
  */
-const SS_SHELL = 'while read -r _; do ss -Htn state time-wait "$1"; echo "$2 $?"; times; done';
 const SS_END = '#connload-sample-end';
+const SS_SHELL = `while read -r _; do { for f in "$@"; do ss -Htn state time-wait "$f"; echo "#$?"; done; } | awk '/^#/ { print $0, n + 0; n = 0; next } { n++ }'; echo "${SS_END}"; times; done`;
 /** The lowest priority (nice 19). */
 const SS_PRIORITY = 19;
 
-function createSsSampler(address: string, port: number, countServer: boolean): TimeWaitSampler {
-  const filter = countServer ? `( dport = :${port} or sport = :${port} )` : `( dport = :${port} )`;
-  const target = { address, port };
+/** A filter's line of SS_SHELL's output (`#<ss exit status> <rows>`): the rows, or null where ss failed. */
+function ssCount(line: string | undefined): number | null {
+  const m = /^#(\d+) (\d+)$/.exec(line ?? '');
+  return m === null || m[1] !== '0' ? null : Number(m[2]);
+}
+
+/** `filters`: the client side's, and the server side's when the target is on this host. */
+function createSsSampler(filters: string[]): TimeWaitSampler {
+  const countServer = filters.length === 2;
   let shell: ChildProcessByStdio<Writable, Readable, null> | null = null;
   let out = '';
   let waiting: ((counts: TimeWaitCounts | null) => void) | null = null;
-  /** The shells' children's CPU as of their last `times`, and what reading ss's text took this thread. */
+  /** The shells' children's CPU as of their last `times`, and what reading their output took this thread. */
   const spent: SamplerSpent = { childrenMs: 0, mainMs: 0 };
   /** What the shells before this one took: `times` counts from 0 in each. */
   let earlierShellsMs = 0;
@@ -275,36 +295,25 @@ function createSsSampler(address: string, port: number, countServer: boolean): T
     waiting = null;
     resolve?.(counts);
   };
-  /** Where the end line of the sample being read starts, once it has come; -1 before. */
-  let endAt = -1;
-  /** A sample is whole once its end line and both lines of `times` (the shell's, its children's) have come. */
+  /** A sample is whole once the count lines, the end line and both lines of `times` (the shell's, its children's) have come. */
   const onOutput = (chunk: string): void => {
     const started = performance.now();
-    readOutput(chunk);
-    spent.mainMs += performance.now() - started;
-  };
-  const readOutput = (chunk: string): void => {
-    if (endAt === -1) {
-      // ss's rows never hold '#': the end line is looked for only in what came since the last look.
-      const searchFrom = Math.max(0, out.length - SS_END.length);
-      out += chunk;
-      endAt = out.indexOf(SS_END, searchFrom);
-      if (endAt === -1) return;
-    } else {
-      out += chunk;
+    out += chunk;
+    const lines = out.split('\n');
+    const end = lines.indexOf(SS_END);
+    if (end !== -1 && lines.length > end + 3) {
+      const children = shellTimesMs(lines[end + 2]!);
+      if (children !== null) spent.childrenMs = earlierShellsMs + children;
+      const client = ssCount(lines[end - filters.length]);
+      const server = countServer ? ssCount(lines[end - 1]) : null;
+      out = lines.slice(end + 3).join('\n');
+      settle(end !== filters.length || client === null || (countServer && server === null) ? null : { client, server });
     }
-    const lines = out.slice(endAt).split('\n');
-    if (lines.length < 4) return;
-    const children = shellTimesMs(lines[2]!);
-    if (children !== null) spent.childrenMs = earlierShellsMs + children;
-    const counts = lines[0] === `${SS_END} 0` ? parseSsTimeWait(out.slice(0, endAt), target) : null;
-    out = lines.slice(3).join('\n');
-    endAt = -1;
-    settle(counts === null ? null : { client: counts.client, server: countServer ? counts.server : null });
+    spent.mainMs += performance.now() - started;
   };
   const start = (): ChildProcessByStdio<Writable, Readable, null> => {
     earlierShellsMs = spent.childrenMs;
-    const child = spawn('sh', ['-c', SS_SHELL, 'sh', filter, SS_END], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn('sh', ['-c', SS_SHELL, 'sh', ...filters], { stdio: ['pipe', 'pipe', 'ignore'] });
     try {
       if (child.pid !== undefined) setPriority(child.pid, SS_PRIORITY);
     } catch {
@@ -317,7 +326,6 @@ function createSsSampler(address: string, port: number, countServer: boolean): T
       if (shell !== child && shell !== null) return; // a shell closed earlier: its successor is running
       shell = null;
       out = '';
-      endAt = -1;
       settle(null);
     };
     child.on('error', ended);
@@ -373,43 +381,18 @@ function createCommandSampler(
   return { supported: true, source: command, sample: sharedWhileRunning(readCounts), spent: () => null, close: () => {} };
 }
 
-/** A row of `ss -Htn state time-wait`: Recv-Q, Send-Q, then the local and the peer end. */
-const SS_ROW = /^\s*\S+\s+\S+\s+(\S+)\s+(\S+)/gm;
-
-/**
- * Counts TIME_WAIT sockets in the output of `ss -Htn state time-wait` (`Recv-Q Send-Q Local Peer`,
- * IPv6 in brackets: `0 0 [::ffff:127.0.0.1]:8080 [::ffff:127.0.0.1]:52345`).
- */
-export function parseSsTimeWait(text: string, target: TimeWaitTarget): { client: number; server: number } {
-  const sides = sideCounter(':', target);
-  for (const [, local, peer] of text.matchAll(SS_ROW)) sides.add(local!, peer!);
-  return sides.counts;
-}
-
 /**
  * Counts TIME_WAIT sockets in the text of `netstat -anW -p tcp` (macOS/BSD format; -W keeps
  * IPv6 addresses from being cut to the column width:
- * `tcp4  0  0  127.0.0.1.52345  127.0.0.1.8080  TIME_WAIT`).
+ * `tcp4  0  0  127.0.0.1.52345  127.0.0.1.8080  TIME_WAIT`): client side when the remote end
+ * is the target (a local port held), server side when the local end is.
  */
 export function parseNetstatTimeWait(text: string, target: TimeWaitTarget): { client: number; server: number } {
-  const sides = sideCounter('.', target);
-  for (const line of text.split('\n')) {
-    const fields = line.trim().split(/\s+/);
-    if (fields[0]?.startsWith('tcp') && fields[5] === 'TIME_WAIT') sides.add(fields[3] ?? '', fields[4] ?? '');
-  }
-  return sides.counts;
-}
-
-/**
- * Counts the TIME_WAIT sockets a tool printed by their ends (`addr<separator>port`): client side
- * when the remote end is the target (a local port held), server side when the local end is.
- */
-function sideCounter(separator: '.' | ':', target: TimeWaitTarget) {
   const address = canonical(connectedAddress(target.address));
   // Tens of thousands of rows name a handful of addresses: each spelling is parsed once.
   const isTargetHost = new Map<string, boolean>();
   const isTarget = (end: string): boolean => {
-    const at = end.lastIndexOf(separator);
+    const at = end.lastIndexOf('.');
     if (at < 0 || Number(end.slice(at + 1)) !== target.port) return false;
     const host = end.slice(0, at);
     let known = isTargetHost.get(host);
@@ -417,17 +400,17 @@ function sideCounter(separator: '.' | ':', target: TimeWaitTarget) {
     return known;
   };
   const counts = { client: 0, server: 0 };
-  return {
-    counts,
-    add(local: string, remote: string): void {
-      if (isTarget(remote)) counts.client++;
-      else if (isTarget(local)) counts.server++;
-    },
-  };
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (!fields[0]?.startsWith('tcp') || fields[5] !== 'TIME_WAIT') continue;
+    if (isTarget(fields[4] ?? '')) counts.client++;
+    else if (isTarget(fields[3] ?? '')) counts.server++;
+  }
+  return counts;
 }
 
-/** A host as a tool prints it (netstat `::1`, `fe80::1%lo0`; ss `[::1]`, `[fe80::1%lo]`), canonical; null if not an IP. */
+/** A host as netstat prints it (`::1`, `fe80::1%lo0`), canonical; null if not an IP. */
 function hostAddress(text: string): string | null {
-  const host = text.replace(/^\[(.*)\]$/, '$1').split('%')[0]!;
+  const host = text.split('%')[0]!;
   return isIP(host) === 0 ? null : canonical(connectedAddress(host));
 }

@@ -133,6 +133,43 @@ describe.runIf(process.platform === 'linux').for(['ss', 'proc'] as const)('TIME_
     expect(counts).toEqual({ client: 60, server: 0 });
   });
 
+  it('counts by the target address, IPv4 on a dual-stack socket (::ffff:a.b.c.d) included', async () => {
+    // A server on [::]: an 's' from the client has it close first (server-side entry), a 'c' the client.
+    let closed = 0;
+    const s = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.on('close', () => closed++);
+      socket.once('data', (d) => d.toString() === 's' && socket.end());
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => s.listen(0, '::', resolve));
+    server = s;
+    const port = (s.address() as net.AddressInfo).port;
+    const plan: Array<[host: string, first: 's' | 'c', count: number]> = [
+      ['127.0.0.1', 's', 3],
+      ['127.0.0.1', 'c', 4],
+      ['::1', 's', 2],
+      ['::1', 'c', 1],
+      ['127.0.0.2', 's', 2],
+    ];
+    let total = 0;
+    for (const [host, first, count] of plan) {
+      for (let i = 0; i < count; i++, total++) {
+        await new Promise<void>((resolve, reject) => {
+          const socket = net.connect({ host, port }, () => (first === 'c' ? socket.end(first) : socket.write(first)));
+          socket.on('error', reject);
+          socket.on('close', () => resolve());
+          socket.resume();
+        });
+      }
+    }
+    for (let polls = 0; polls < 1000 && closed < total; polls++) await new Promise((r) => setTimeout(r, 5));
+    expect(await sampleOnce({ address: '127.0.0.1', port }, { source })).toEqual({ client: 4, server: 3 });
+    expect(await sampleOnce({ address: '::ffff:127.0.0.1', port }, { source })).toEqual({ client: 4, server: 3 });
+    expect(await sampleOnce({ address: '::1', port }, { source })).toEqual({ client: 1, server: 2 });
+    expect(await sampleOnce({ address: '127.0.0.2', port }, { source })).toEqual({ client: 0, server: 2 });
+  });
+
   it('counts server-side entries after server-first closes', async () => {
     const s = await startServer('server');
     const port = await connectMany(s, 60, 'server');

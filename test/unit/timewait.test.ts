@@ -7,9 +7,9 @@ import {
   createTimeWaitSampler,
   isLocalAddress,
   parseNetstatTimeWait,
-  parseSsTimeWait,
   procEndpointPatterns,
   shellTimesMs,
+  ssFilters,
 } from '../../src/metrics/timewait.js';
 
 // Captured from this Linux host (kernel 6.x) after connections to a server on [::]:33517 (0x82ED):
@@ -180,30 +180,14 @@ describe('parseNetstatTimeWait', () => {
   });
 });
 
-// `ss -Htn state time-wait '( dport = :8080 or sport = :8080 )'` as iproute2 6.1 prints it: the first two
-// rows captured on this host (a dual-stack server, then ::1), the others written in the same format.
-const SS = `0      0      [::ffff:127.0.0.1]:8080 [::ffff:127.0.0.1]:38764
-0      0                   [::1]:8080              [::1]:43488
-0      0               127.0.0.1:52341         127.0.0.1:8080
-0      0               127.0.0.1:52342         127.0.0.1:8080
-0      0               127.0.0.1:52345         127.0.0.2:8080
-0      0                   [::1]:52346             [::1]:8080
-0      0        [fe80::1%lo]:52348        [fe80::1%lo]:8080
-`;
-
-describe('parseSsTimeWait', () => {
-  it('counts client and server TIME_WAIT rows for an IPv4 target, mapped addresses included', () => {
-    expect(parseSsTimeWait(SS, { address: '127.0.0.1', port: 8080 })).toEqual({ client: 2, server: 1 });
-    expect(parseSsTimeWait(SS, { address: '127.0.0.2', port: 8080 })).toEqual({ client: 1, server: 0 });
+describe('ssFilters', () => {
+  it('names the target by address and port: as the remote end for the client side, the local end for the server side', () => {
+    expect(ssFilters('127.0.0.1', 8080)).toEqual({ client: 'dst 127.0.0.1 and dport = :8080', server: 'src 127.0.0.1 and sport = :8080' });
   });
 
-  it('matches IPv6 targets whatever their spelling, scope ids dropped', () => {
-    expect(parseSsTimeWait(SS, { address: '0:0::1', port: 8080 })).toEqual({ client: 1, server: 1 });
-    expect(parseSsTimeWait(SS, { address: 'fe80::1', port: 8080 })).toEqual({ client: 1, server: 0 });
-  });
-
-  it('gives zeros for text without rows', () => {
-    expect(parseSsTimeWait('', { address: '127.0.0.1', port: 8080 })).toEqual({ client: 0, server: 0 });
+  it('writes IPv6 in brackets and without a scope id, as ss takes it', () => {
+    expect(ssFilters('::1', 443).client).toBe('dst [::1] and dport = :443');
+    expect(ssFilters('fe80::1%lo', 443).server).toBe('src [fe80::1] and sport = :443');
   });
 });
 
