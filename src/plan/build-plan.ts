@@ -24,7 +24,9 @@ import { STRATEGY_NAMES, type LimitRange, type PhasePlan, type StrategyName, typ
 import { parseAgeRangeMs, parseRequestsRange } from './lifecycle.js';
 import { parseDurationMs } from '../units.js';
 import { parseStages, stagesDurationMs, type Stage } from './stages.js';
+import { share } from './share.js';
 import { parseStartAt } from './start-at.js';
+import { parseTarget } from './target.js';
 
 export interface PlanInput {
   name: string;
@@ -46,8 +48,6 @@ export interface PlanInput {
 
 // Infinity and NaN as themselves: JSON would say null
 const show = (v: unknown): string => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v)));
-
-import { parseTarget } from './target.js';
 
 export { displayUrl, parseTarget } from './target.js';
 
@@ -347,11 +347,6 @@ function rampPeak(ramp: { startConnections: number; stages: Stage[] }): number {
 
 function isProblems(parsed: Stage[] | string[]): parsed is string[] {
   return typeof parsed[0] === 'string';
-}
-
-/** Splits `total` into `parts` shares that differ by at most one. */
-export function share(total: number, parts: number, index: number): number {
-  return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
 }
 
 /** Several machines split one load (--runner-index i --runner-count n): this runner's part. */

@@ -4,7 +4,7 @@
 // runners and workers as -c is (share()), so the shares always sum to it; this
 // worker's lanes below its share may hold a connection, those above do not.
 // The pool is told at each change of this worker's share, not on a poll.
-import { share } from '../plan/build-plan.js';
+import { share } from '../plan/share.js';
 import { rampValueAt, type Stage } from '../plan/stages.js';
 import { nowUs } from '../transport/timing.js';
 import { Waker } from './wake.js';

@@ -8,7 +8,7 @@ import type { Progress } from '../metrics/progress.js';
 import type { RecorderFinal } from '../metrics/recorder.js';
 import type { PhaseOutcome } from '../metrics/summary.js';
 import { createTimeWaitSampler, UNSUPPORTED_SAMPLER, type TimeWaitSampler, type TimeWaitTrace } from '../metrics/timewait.js';
-import { share } from '../plan/build-plan.js';
+import { share } from '../plan/share.js';
 import { firstHop } from '../plan/proxy.js';
 import type { PhasePlan, WorkerPlan } from '../plan/types.js';
 import { RunError } from '../errors.js';

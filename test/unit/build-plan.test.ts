@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
-import { buildPhasePlan, parseTarget, share, type PlanInput } from '../../src/plan/build-plan.js';
+import { buildPhasePlan, parseTarget, type PlanInput } from '../../src/plan/build-plan.js';
+import { share } from '../../src/plan/share.js';
 import type { RunOptionsInput } from '../../src/plan/options.js';
 
 const input = (options: RunOptionsInput, url = 'http://127.0.0.1:8080/x?y=1'): PlanInput => ({
