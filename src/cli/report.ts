@@ -3,7 +3,7 @@
 // checks result files for `compare`.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { compileSchema, type ErrorObject, type ValidateFunction } from './ajv.js';
 import type { CommandModule } from 'yargs';
 import { RunError, UsageError, ValidationError } from '../errors.js';
 import { RESULT_SCHEMA_ID, type ResultDocument } from '../metrics/result.js';
@@ -24,7 +24,7 @@ import { describeValue } from './scenario-problems.js';
 // The object scenarios/result.schema.json is written from (a unit test keeps them equal).
 // Compiled on first use: every command loads this module, few read result files.
 let compiled: ValidateFunction | undefined;
-const resultValidator = (): ValidateFunction => (compiled ??= new Ajv({ allErrors: true, strict: false }).compile(RESULT_JSON_SCHEMA));
+const resultValidator = (): ValidateFunction => (compiled ??= compileSchema(RESULT_JSON_SCHEMA, false));
 const MAX_LISTED_PROBLEMS = 10;
 
 /** Reads a saved `--json` result; a missing file, bad JSON or another document is a UsageError (exit 2). */

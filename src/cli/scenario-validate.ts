@@ -1,7 +1,7 @@
 // Checks a parsed scenario: the JSON Schema (ajv), then what a schema cannot say
 // (unique phase names, thresholds naming phases, threshold grammar, the URL).
 // Every problem is returned, each as one readable line with its JSON path.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { compileSchema, type ErrorObject, type ValidateFunction } from './ajv.js';
 import { UsageError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import { displayUrl } from '../plan/build-plan.js';
@@ -10,7 +10,7 @@ import { describeValue, formatPath, suggest, valueAt, type JsonPath, type Proble
 
 // Compiled on first use: the CLI loads this module for every command.
 let compiled: ValidateFunction | undefined;
-const schemaValidator = (): ValidateFunction => (compiled ??= new Ajv({ allErrors: true, strict: true }).compile(SCENARIO_SCHEMA));
+const schemaValidator = (): ValidateFunction => (compiled ??= compileSchema(SCENARIO_SCHEMA, true));
 
 export function validateScenarioData(data: unknown): Problem[] {
   const validateSchema = schemaValidator();

@@ -168,6 +168,14 @@ export function decodeHistogram(encoded: string, bitBucketSize: 32 | 64 = 32): H
   return hdr().decodeFromCompressedBase64(encoded, bitBucketSize);
 }
 
+/** Decodes into the JS implementation always (the reports' iterators exist only there); throws on bytes that are not one. */
+export function decodeJsHistogram(encoded: string): Hdr.JsHistogram {
+  const lib = hdr();
+  const histogram: unknown = lib.decodeFromCompressedBase64(encoded, 32, false);
+  if (!(histogram instanceof lib.JsHistogram)) throw new Error('decoded into an unexpected histogram type');
+  return histogram;
+}
+
 /** An empty histogram with newHistogram()'s layout and 64-bit buckets: the total of many parts. */
 export function newTotalHistogram(): Histogram {
   return hdr().build({

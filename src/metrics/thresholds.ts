@@ -1,9 +1,9 @@
 // Thresholds: `<metric>[.<stat>] <op> <value>[unit]`, parsed once, in the plan, before
 // anything is sent (a bad one is exit 2), and evaluated on a phase's result afterwards.
 // What a metric is (its kind, its unit, where it is read) comes from the catalogue.
-import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { UsageError, ValidationError } from '../errors.js';
 import { isDurationMetric, METRIC_NAMES, readDuration, VALUE_METRICS, valueMetric } from './catalog.js';
+import { decodeHistogram } from './histogram.js';
 import type { MetricSummary, PhaseResult, ThresholdResult } from './result.js';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -149,7 +149,7 @@ function percentileFromHdr(summary: MetricSummary, percentile: number): number |
   if (summary.count === 0 || !summary.hdr) return null;
   try {
     // 64-bit buckets: counts never overflow whatever the producer used.
-    const histogram = decodeFromCompressedBase64(summary.hdr, 64);
+    const histogram = decodeHistogram(summary.hdr, 64);
     const us = histogram.getValueAtPercentile(percentile);
     histogram.destroy();
     return us / 1000;

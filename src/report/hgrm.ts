@@ -1,8 +1,9 @@
 // HdrHistogram percentile-distribution files (`.hgrm`), the text of Java HdrHistogram's
 // outputPercentileDistribution, readable by its plotter. Values are recorded in microseconds
 // and written in milliseconds.
-import { decodeFromCompressedBase64, JsHistogram } from 'hdr-histogram-js';
+import type { JsHistogram } from 'hdr-histogram-js';
 import { METRIC_NAMES } from '../metrics/catalog.js';
+import { decodeJsHistogram } from '../metrics/histogram.js';
 import type { ResultDocument } from '../metrics/result.js';
 
 const US_PER_MS = 1000;
@@ -24,14 +25,11 @@ export interface HgrmRow {
  * iterators used by the reports exist only there.
  */
 export function decodeHdr(hdrBase64: string, what = 'hdr'): JsHistogram {
-  let histogram: unknown;
   try {
-    histogram = decodeFromCompressedBase64(hdrBase64, 32, false);
+    return decodeJsHistogram(hdrBase64);
   } catch (err) {
     throw new Error(`${what}: expected a compressed base64 HdrHistogram (${(err as Error).message})`);
   }
-  if (!(histogram instanceof JsHistogram)) throw new Error(`${what}: decoded into an unexpected histogram type`);
-  return histogram;
 }
 
 export function renderHgrm(hdrBase64: string, options: HgrmOptions = {}): string {
