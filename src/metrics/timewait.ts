@@ -360,25 +360,15 @@ export function shellTimesMs(line: string): number | null {
 }
 
 function createNetstatSampler(address: string, port: number, countServer: boolean): TimeWaitSampler {
-  return createCommandSampler('netstat', ['-anW', '-p', 'tcp'], parseNetstatTimeWait, { address, port }, countServer);
-}
-
-function createCommandSampler(
-  command: 'netstat',
-  args: string[],
-  parse: (text: string, target: TimeWaitTarget) => { client: number; server: number },
-  target: TimeWaitTarget,
-  countServer: boolean,
-): TimeWaitSampler {
   const readCounts = () =>
     new Promise<TimeWaitCounts | null>((resolve) => {
-      execFile(command, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => {
+      execFile('netstat', ['-anW', '-p', 'tcp'], { maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => {
         if (error) return resolve(null);
-        const counts = parse(stdout, target);
+        const counts = parseNetstatTimeWait(stdout, { address, port });
         resolve({ client: counts.client, server: countServer ? counts.server : null });
       });
     });
-  return { supported: true, source: command, sample: sharedWhileRunning(readCounts), spent: () => null, close: () => {} };
+  return { supported: true, source: 'netstat', sample: sharedWhileRunning(readCounts), spent: () => null, close: () => {} };
 }
 
 /**
