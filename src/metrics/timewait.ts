@@ -72,9 +72,9 @@ export function createTimeWaitSampler(target: TimeWaitTarget, options: TimeWaitS
   const countServer = isLocalAddress(address);
   const procRoot = options.procRoot ?? '/proc';
   if (process.platform === 'linux') {
-    const filters = ssFilters(address, target.port);
-    const source = options.source ?? (options.procRoot === undefined && ssRuns(filters.client) ? 'ss' : 'proc');
-    if (source === 'ss') return createSsSampler(countServer ? [filters.client, filters.server] : [filters.client]);
+    const filter = ssFilter(address, target.port, countServer);
+    const source = options.source ?? (options.procRoot === undefined && ssRuns(filter, target.port) ? 'ss' : 'proc');
+    if (source === 'ss') return createSsSampler(filter, target.port, countServer);
     if (existsSync(`${procRoot}/net/tcp`)) return createProcSampler(procRoot, address, target.port, countServer);
   }
   if (process.platform === 'darwin') return createNetstatSampler(address, target.port, countServer);
@@ -235,10 +235,10 @@ function sharedWhileRunning<T>(read: () => Promise<T>): () => Promise<T> {
 
 /** Whether a sample runs here: `ss` is installed and may ask the kernel (a container can refuse netlink),
  *  takes `filter`, and `awk` counts its rows. Checked once, before a run. */
-function ssRuns(filter: string): boolean {
+function ssRuns(filter: string, port: number): boolean {
   try {
-    const out = execFileSync('sh', ['-c', SS_SHELL, 'sh', filter], { input: '\n', encoding: 'latin1', stdio: ['pipe', 'pipe', 'ignore'], timeout: 5000 });
-    return ssCount(out.split('\n')[0]) !== null;
+    const out = execFileSync('sh', ['-c', SS_SHELL, 'sh', filter, String(port)], { input: '\n', encoding: 'latin1', stdio: ['pipe', 'pipe', 'ignore'], timeout: 5000 });
+    return ssCounts(out.split('\n')[0]) !== null;
   } catch {
     return false;
   }
@@ -254,6 +254,13 @@ export function ssFilters(address: string, port: number): { client: string; serv
   return { client: `dst ${host} and dport = :${port}`, server: `src ${host} and sport = :${port}` };
 }
 
+/** The one filter a sample asks `ss` for: the client side's, or either side's when the target is on this
+ *  host (one walk of the kernel's table instead of two; awk tells the sides apart). */
+export function ssFilter(address: string, port: number, countServer: boolean): string {
+  const { client, server } = ssFilters(address, port);
+  return countServer ? `( ${client} ) or ( ${server} )` : client;
+}
+
 /**
  * `ss` asks the kernel over netlink (sock_diag), which filters by address and port before it formats
  * anything; /proc/net/tcp formats every TCP socket of the host as a line of text. Under a load that
@@ -263,25 +270,28 @@ export function ssFilters(address: string, port: number): { client: string; serv
  * `ss` runs from one shell started at the first sample, at the lowest priority: forking a small shell
  * costs little where forking this process (100 MB and more) cost about 10 ms of the main thread per
  * sample, and at nice 19 a sample runs in the time the load leaves idle instead of taking it from the
- * load. `awk` counts the rows of each filter behind `ss`'s exit status (`#0 14072`), so this thread
- * reads two short lines, not 14,000 rows (that parse took 35-60 ms of the main thread a sample). After
- * each sample the shell prints `times`, its children's CPU so far: what sampling costs, which paces it
- * (the run's coordinator), where wall time would count the waits of a low priority.
+ * load. One `ss` asks for both sides (`$1`, ssFilter), and `awk` counts its rows (`#0 14072 3`: ss's exit
+ * status, then the client side's rows and the server side's, those whose local end has the target's
+ * port `$2`), so this thread reads two short lines, not 14,000 rows (that parse took 35-60 ms of the
+ * main thread a sample), and the kernel's table is walked once: a sample with an empty table costs
+ * 7 ms of CPU, where one `ss` per side cost 14 ms. A client's row never has the target's port as its
+ * own: the kernel does not hand out a port that a listener of this host holds as an ephemeral one.
+ * After each sample the shell prints `times`, its children's CPU so far: what sampling costs, which
+ * paces it (the run's coordinator), where wall time would count the waits of a low priority.
  */
 const SS_END = '#connload-sample-end';
-const SS_SHELL = `while read -r _; do { for f in "$@"; do ss -Htn state time-wait "$f"; echo "#$?"; done; } | awk '/^#/ { print $0, n + 0; n = 0; next } { n++ }'; echo "${SS_END}"; times; done`;
+const SS_SHELL = `while read -r _; do { ss -Htn state time-wait "$1"; echo "#$?"; } | awk -v port=":$2" '/^#/ { print $0, c + 0, s + 0; next } $3 ~ (port "$") { s++; next } { c++ }'; echo "${SS_END}"; times; done`;
 /** The lowest priority (nice 19). */
 const SS_PRIORITY = 19;
 
-/** A filter's line of SS_SHELL's output (`#<ss exit status> <rows>`): the rows, or null where ss failed. */
-function ssCount(line: string | undefined): number | null {
-  const m = /^#(\d+) (\d+)$/.exec(line ?? '');
-  return m === null || m[1] !== '0' ? null : Number(m[2]);
+/** SS_SHELL's count line (`#<ss exit status> <client rows> <server rows>`), or null where ss failed. */
+function ssCounts(line: string | undefined): TimeWaitCounts | null {
+  const m = /^#(\d+) (\d+) (\d+)$/.exec(line ?? '');
+  return m === null || m[1] !== '0' ? null : { client: Number(m[2]), server: Number(m[3]) };
 }
 
-/** `filters`: the client side's, and the server side's when the target is on this host. */
-function createSsSampler(filters: string[]): TimeWaitSampler {
-  const countServer = filters.length === 2;
+/** `countServer`: the target is on this host, so its side's rows are counted too. */
+function createSsSampler(filter: string, port: number, countServer: boolean): TimeWaitSampler {
   let shell: ChildProcessByStdio<Writable, Readable, null> | null = null;
   let out = '';
   let waiting: ((counts: TimeWaitCounts | null) => void) | null = null;
@@ -304,16 +314,15 @@ function createSsSampler(filters: string[]): TimeWaitSampler {
     if (end !== -1 && lines.length > end + 3) {
       const children = shellTimesMs(lines[end + 2]!);
       if (children !== null) spent.childrenMs = earlierShellsMs + children;
-      const client = ssCount(lines[end - filters.length]);
-      const server = countServer ? ssCount(lines[end - 1]) : null;
+      const counts = end === 1 ? ssCounts(lines[0]) : null;
       out = lines.slice(end + 3).join('\n');
-      settle(end !== filters.length || client === null || (countServer && server === null) ? null : { client, server });
+      settle(counts === null ? null : { client: counts.client, server: countServer ? counts.server : null });
     }
     spent.mainMs += performance.now() - started;
   };
   const start = (): ChildProcessByStdio<Writable, Readable, null> => {
     earlierShellsMs = spent.childrenMs;
-    const child = spawn('sh', ['-c', SS_SHELL, 'sh', ...filters], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn('sh', ['-c', SS_SHELL, 'sh', filter, String(port)], { stdio: ['pipe', 'pipe', 'ignore'] });
     try {
       if (child.pid !== undefined) setPriority(child.pid, SS_PRIORITY);
     } catch {

@@ -9,6 +9,7 @@ import {
   parseNetstatTimeWait,
   procEndpointPatterns,
   shellTimesMs,
+  ssFilter,
   ssFilters,
 } from '../../src/metrics/timewait.js';
 
@@ -188,6 +189,13 @@ describe('ssFilters', () => {
   it('writes IPv6 in brackets and without a scope id, as ss takes it', () => {
     expect(ssFilters('::1', 443).client).toBe('dst [::1] and dport = :443');
     expect(ssFilters('fe80::1%lo', 443).server).toBe('src [fe80::1] and sport = :443');
+  });
+});
+
+describe('ssFilter', () => {
+  it('asks for the client side alone when the target is elsewhere, for either side when it is on this host', () => {
+    expect(ssFilter('10.0.0.5', 80, false)).toBe('dst 10.0.0.5 and dport = :80');
+    expect(ssFilter('::1', 443, true)).toBe('( dst [::1] and dport = :443 ) or ( src [::1] and sport = :443 )');
   });
 });
 
