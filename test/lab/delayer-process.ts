@@ -14,6 +14,11 @@ export interface DelayerStats {
   /** How late packets were released against their due time. */
   lateMeanUs: number;
   lateMaxUs: number;
+  /** Packets that came without the kernel's receive timestamp (their arrival is when the delayer read them). */
+  unstamped: number;
+  /** How long after the kernel stamped them packets were read: the wake-up the timestamps take out. */
+  readMeanUs: number;
+  readMaxUs: number;
   /** User + system CPU time the delayer has used so far. */
   cpuMs: number;
 }
@@ -24,7 +29,8 @@ export interface DelayerProcess {
   stats(): Promise<DelayerStats>;
 }
 
-const STATS_LINE = /^delayer: packets=(\d+) overflow=(\d+) enobufs=(\d+) batches=\d+ late_mean_us=(\d+) late_max_us=(\d+)/;
+const STATS_LINE =
+  /^delayer: packets=(\d+) overflow=(\d+) enobufs=(\d+) batches=\d+ late_mean_us=(\d+) late_max_us=(\d+) unstamped=(\d+) read_mean_us=(\d+) read_max_us=(\d+)/;
 // USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every Linux
 // architecture that node runs on.
 const CLOCK_TICKS_PER_S = 100;
@@ -70,7 +76,7 @@ export async function startDelayer(
         });
         child.kill('SIGUSR1');
       });
-      const [, packets, overflow, enobufs, lateMean, lateMax] = line.match(STATS_LINE)!;
+      const [, packets, overflow, enobufs, lateMean, lateMax, unstamped, readMean, readMax] = line.match(STATS_LINE)!;
       return {
         namespace,
         packets: Number(packets),
@@ -78,6 +84,9 @@ export async function startDelayer(
         enobufs: Number(enobufs),
         lateMeanUs: Number(lateMean),
         lateMaxUs: Number(lateMax),
+        unstamped: Number(unstamped),
+        readMeanUs: Number(readMean),
+        readMaxUs: Number(readMax),
         cpuMs: await cpuMsOf(pid),
       };
     },

@@ -13,6 +13,13 @@
  *
  * Memory is bounded: a ring of (packet id, arrival time). When it is full a
  * packet is accepted at once and counted as "overflow" (never dropped).
+ *
+ * A packet's arrival is the kernel's receive timestamp (NFQA_TIMESTAMP, which
+ * the kernel sets once any socket asks for SO_TIMESTAMP: we open one), not the
+ * moment this program got to read it: on a busy VM that wake-up took 0.1-0.5
+ * ms a packet, twice per round trip, and the lab's RTT came out that much
+ * long. A packet without a timestamp falls back to the time it was read
+ * ("unstamped" in the counters). Times are CLOCK_REALTIME, the timestamps'.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -42,13 +49,15 @@ struct held {
 static struct held *ring;
 static uint32_t ring_cap, ring_head, ring_len;
 static uint64_t delay_us;
-static uint64_t count_packets, count_overflow, count_enobufs, count_batches;
+static uint64_t count_packets, count_overflow, count_enobufs, count_batches, count_unstamped;
+/* How long after the kernel's timestamp a packet was read: the wake-up the timestamps take out. */
+static uint64_t read_total_us, read_max_us;
 /* How late releases were against their due time: the delay's own error. */
 static uint64_t late_total_us, late_max_us;
 
 static uint64_t now_us(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_REALTIME, &ts);
   return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
@@ -63,9 +72,22 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
     count_overflow++;
     return nfq_set_verdict(qh, id, NF_ACCEPT, 0, NULL);
   }
+  uint64_t now = now_us(), arrival = now;
+  struct timeval stamp;
+  if (nfq_get_timestamp(nfa, &stamp) == 0) {
+    uint64_t stamp_us = (uint64_t)stamp.tv_sec * 1000000u + (uint64_t)stamp.tv_usec;
+    /* A stamp from the future or over a second old is not this packet's arrival (a clock step). */
+    if (stamp_us <= now && now - stamp_us < 1000000u) arrival = stamp_us;
+  }
+  if (arrival == now) {
+    count_unstamped++;
+  } else {
+    read_total_us += now - arrival;
+    if (now - arrival > read_max_us) read_max_us = now - arrival;
+  }
   uint32_t tail = (ring_head + ring_len) % ring_cap;
   ring[tail].id = id;
-  ring[tail].arrival_us = now_us();
+  ring[tail].arrival_us = arrival;
   ring_len++;
   return 0;
 }
@@ -95,9 +117,11 @@ static void release_due(struct nfq_q_handle *qh, uint64_t now, int all) {
 static void print_stats(void) {
   fprintf(stderr,
           "delayer: packets=%" PRIu64 " overflow=%" PRIu64 " enobufs=%" PRIu64 " batches=%" PRIu64
-          " late_mean_us=%" PRIu64 " late_max_us=%" PRIu64 "\n",
+          " late_mean_us=%" PRIu64 " late_max_us=%" PRIu64 " unstamped=%" PRIu64 " read_mean_us=%" PRIu64
+          " read_max_us=%" PRIu64 "\n",
           count_packets, count_overflow, count_enobufs, count_batches,
-          count_packets ? late_total_us / count_packets : 0, late_max_us);
+          count_packets ? late_total_us / count_packets : 0, late_max_us, count_unstamped,
+          count_packets > count_unstamped ? read_total_us / (count_packets - count_unstamped) : 0, read_max_us);
   fflush(stderr);
 }
 
@@ -136,6 +160,12 @@ int main(int argc, char **argv) {
   prctl(PR_SET_TIMERSLACK, 1UL);
   struct sched_param priority = {.sched_priority = 10};
   if (sched_setscheduler(0, SCHED_FIFO, &priority) < 0) fprintf(stderr, "delayer: no real-time priority, timing may jitter\n");
+
+  /* Receive timestamps on every packet (a global switch in the kernel, held while this socket is open). */
+  int stamp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int on = 1;
+  if (stamp_fd < 0 || setsockopt(stamp_fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on) < 0)
+    fprintf(stderr, "delayer: no receive timestamps, arrivals are read times\n");
 
   sigset_t signals;
   sigemptyset(&signals);

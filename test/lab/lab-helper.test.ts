@@ -72,9 +72,14 @@ describe.skipIf(!labReady)('lab helper', () => {
       const port = await startServer(lab, lab.serverAddress);
       const connectP50 = await settledP50(async () => p50((await measure(lab, ['connect', lab.serverAddress, port, '30'])).connectMs!), 20, 1);
       const waitP50 = await settledP50(async () => p50((await measure(lab, ['get', lab.serverAddress, port, '30'])).waitMs!), 20, 1.5);
-      console.log(`raw sockets at RTT 20 ms: connect p50 ${connectP50.toFixed(2)} ms, GET wait p50 ${waitP50.toFixed(2)} ms`);
+      const delayers = await lab.delayerStats();
+      const passes = delayers.map((d) => `${d.namespace}: read ${d.readMeanUs} us after the kernel's stamp, released ${d.lateMeanUs} us late`);
+      console.log(`raw sockets at RTT 20 ms: connect p50 ${connectP50.toFixed(2)} ms, GET wait p50 ${waitP50.toFixed(2)} ms (means per packet: ${passes.join('; ')})`);
       expect(Math.abs(connectP50 - 20)).toBeLessThan(1);
       expect(Math.abs(waitP50 - 20)).toBeLessThan(1.5);
+      // Every packet's delay counts from the kernel's receive stamp, not from when the delayer woke up to read it.
+      expect(delayers.map((d) => d.unstamped)).toEqual([0, 0]);
+      expect(delayers.every((d) => d.packets > 0)).toBe(true);
     } finally {
       await lab.destroy();
     }
