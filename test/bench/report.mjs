@@ -41,11 +41,14 @@ export function summarizeScenario(scenario, runsByKey) {
   });
   const byKey = Object.fromEntries(entries.map((e) => [e.key, e]));
   const ratios = scenario.ratios.map((r) => {
-    // A ratio compares the scenario's metric, or another field of the entries (`field: 'cpuPerRequestUs'`).
-    const pick = (e) => (e === undefined ? null : r.field ? e[r.field] : e.median) ?? null;
-    const of = pick(byKey[r.of]);
-    const to = r.absolute ? 1 : pick(byKey[r.to]);
-    const value = of === null || to === null || to === 0 ? null : r.difference ? of - to : of / to;
+    // A ratio compares the scenario's metric, or another field of the runs (`field: 'cpuPerRequestUs'`).
+    const pick = (run) => (run === undefined || run.value === null ? null : r.field ? run[r.field] : run.value) ?? null;
+    const compare = (of, to) => (of === null || to === null || to === 0 ? null : r.difference ? of - to : of / to);
+    // Round by round: the two runs of a round came within seconds of each other, so a machine that drifts
+    // over the minutes of a bench (a shared VM does) moves both; the median of the rounds' ratios is the ratio.
+    const ofRuns = runsByKey[r.of] ?? [];
+    const rounds = ofRuns.map((run, i) => compare(pick(run), r.absolute ? 1 : pick(runsByKey[r.to]?.[i]))).filter((v) => v !== null);
+    const value = median(rounds);
     const bounded = r.atLeast !== undefined || r.atMost !== undefined;
     const met = value === null || !bounded ? null : (r.atLeast === undefined || value >= r.atLeast) && (r.atMost === undefined || value <= r.atMost);
     const base = r.absolute ? `${byKey[r.of]?.label ?? r.of}` : `${byKey[r.of]?.label ?? r.of} / ${byKey[r.to]?.label ?? r.to}`;
@@ -57,6 +60,7 @@ export function summarizeScenario(scenario, runsByKey) {
       of: r.of,
       to: r.absolute ? null : r.to,
       value,
+      rounds,
       atLeast: r.atLeast ?? null,
       atMost: r.atMost ?? null,
       met,
@@ -75,6 +79,13 @@ function targetText(metric, r) {
 function ratioText(metric, r) {
   if (r.value === null) return '-';
   return r.kind === 'ratio' ? `${r.value.toFixed(2)}x` : `${fmt(metric, r.value)} ${UNITS[metric]}`;
+}
+
+/** The spread of a ratio's rounds ("0.86x-0.97x over 5 rounds"), or '' for one round. */
+function spreadText(metric, r) {
+  if (r.rounds.length < 2) return '';
+  const one = (v) => ratioText(metric, { ...r, value: v });
+  return `${one(Math.min(...r.rounds))}-${one(Math.max(...r.rounds))} over ${r.rounds.length} rounds`;
 }
 
 const metText = (met) => (met === null ? '' : met ? 'met' : 'NOT met');
@@ -98,7 +109,15 @@ export function formatTable(doc) {
       const rounds = e.values.map((v) => fmt(s.metric, v)).join(' ');
       table.push([`  ${e.label}`, fmt(s.metric, e.median), rounds, noteOf(s, e), e.failures.length ? `${e.errors} (+${e.failures.length} failed)` : e.errors]);
     }
-    for (const r of s.ratios) table.push([`  ${r.kind} ${r.name}`, ratioText(s.metric, r), `target ${targetText(s.metric, r)}`, metText(r.met), '']);
+    for (const r of s.ratios) {
+      table.push([
+        `  ${r.kind} ${r.name}`,
+        ratioText(s.metric, r),
+        `target ${targetText(s.metric, r)}`,
+        [metText(r.met), spreadText(s.metric, r)].filter(Boolean).join(', '),
+        '',
+      ]);
+    }
   }
   return table.toString();
 }
@@ -107,7 +126,10 @@ export function formatTable(doc) {
 export function formatMarkdown(doc) {
   const lines = ['| scenario | tool | median | ratio (target) |', '| --- | --- | ---: | --- |'];
   for (const s of doc.scenarios) {
-    const ratios = s.ratios.map((r) => `${r.name}: **${ratioText(s.metric, r)}** (${targetText(s.metric, r)}${r.met === null ? '' : `, ${metText(r.met)}`})`);
+    const ratios = s.ratios.map((r) => {
+      const notes = [targetText(s.metric, r), metText(r.met), spreadText(s.metric, r)].filter(Boolean);
+      return `${r.name}: **${ratioText(s.metric, r)}** (${notes.join(', ')})`;
+    });
     s.entries.forEach((e, i) => {
       lines.push(`| ${i === 0 ? s.title : ''} | ${e.label} | ${fmt(s.metric, e.median)} ${s.unit} | ${i === 0 ? ratios.join('<br>') : ''} |`);
     });
