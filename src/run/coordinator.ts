@@ -36,8 +36,8 @@ export function sampleIntervalMs(baseIntervalMs: number, costMs: number): number
   return Math.max(baseIntervalMs, Math.min(costMs * SAMPLE_COST_FACTOR, SAMPLE_MAX_INTERVAL_MS));
 }
 
-/** The CPU the sampler's samples took so far, where it can tell. */
-function spentMs(sampler: TimeWaitSampler): number | null {
+/** The CPU the sampler's samples took so far, where it can tell (test/bench/measuring-cost.mjs paces by it too). */
+export function spentMs(sampler: TimeWaitSampler): number | null {
   const spent = sampler.spent();
   return spent === null ? null : spent.childrenMs + spent.mainMs;
 }

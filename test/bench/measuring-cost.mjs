@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { decodeHistogram, UsHistogram } from '../../dist/metrics/histogram.js';
 import { createTimeWaitSampler } from '../../dist/metrics/timewait.js';
 import { formatProgress } from '../../dist/report/live.js';
-import { sampleIntervalMs } from '../../dist/run/coordinator.js';
+import { sampleIntervalMs, spentMs } from '../../dist/run/coordinator.js';
 
 /** connload's default --sample-interval. */
 const SAMPLE_INTERVAL_MS = 500;
@@ -40,8 +40,8 @@ async function samplerCost(url) {
   await sampler.sample();
   let cpu = 0;
   let wall = 0;
-  const spentBefore = sampler.spent();
-  const before = spentBefore === null ? null : { ...spentBefore }; // spent() is live: keep its values now
+  const before = spentMs(sampler);
+  const childrenBefore = sampler.spent()?.childrenMs ?? 0;
   for (let i = 0; i < REPEATS; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -49,11 +49,13 @@ async function samplerCost(url) {
     wall += performance.now() - t0;
     cpu += cpuMs(c0);
   }
-  const after = sampler.spent();
+  const after = spentMs(sampler);
+  const childrenMs = (sampler.spent()?.childrenMs ?? 0) - childrenBefore;
   sampler.close();
-  const msPerSample = (cpu + (before === null ? 0 : after.childrenMs - before.childrenMs)) / REPEATS;
+  // This process's CPU (which holds the main thread's share) and the CPU of the shell's children.
+  const msPerSample = (cpu + childrenMs) / REPEATS;
   // Paced as the run paces it (coordinator.ts): on what the sampler says a sample cost, else on its wall time.
-  const costMs = before === null ? wall / REPEATS : (after.childrenMs + after.mainMs - before.childrenMs - before.mainMs) / REPEATS;
+  const costMs = before === null ? wall / REPEATS : (after - before) / REPEATS;
   const intervalMs = sampleIntervalMs(SAMPLE_INTERVAL_MS, costMs);
   return {
     share: msPerSample / intervalMs,
