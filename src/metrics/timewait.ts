@@ -273,8 +273,8 @@ export function ssFilter(address: string, port: number, countServer: boolean): s
  * load. One `ss` asks for both sides (`$1`, ssFilter), and `awk` counts its rows (`#0 14072 3`: ss's exit
  * status, then the client side's rows and the server side's, those whose local end has the target's
  * port `$2`), so this thread reads two short lines, not 14,000 rows (that parse took 35-60 ms of the
- * main thread a sample), and the kernel's table is walked once: a sample with an empty table costs
- * 7 ms of CPU, where one `ss` per side cost 14 ms. A client's row never has the target's port as its
+ * main thread a sample), and the kernel's table is walked once: a sample with a nearly empty table
+ * costs 7-10 ms of CPU, where one `ss` per side cost 14-17 ms. A client's row never has the target's port as its
  * own: the kernel does not hand out a port that a listener of this host holds as an ephemeral one.
  * After each sample the shell prints `times`, its children's CPU so far: what sampling costs, which
  * paces it (the run's coordinator), where wall time would count the waits of a low priority.
