@@ -72,9 +72,9 @@ export function createTimeWaitSampler(target: TimeWaitTarget, options: TimeWaitS
   const countServer = isLocalAddress(address);
   const procRoot = options.procRoot ?? '/proc';
   if (process.platform === 'linux') {
-    const filter = ssFilter(address, target.port, countServer);
-    const source = options.source ?? (options.procRoot === undefined && ssRuns(filter, target.port) ? 'ss' : 'proc');
-    if (source === 'ss') return createSsSampler(filter, target.port, countServer);
+    const args = ssShellArgs(ssFilter(address, target.port, countServer), countServer ? target.port : null);
+    const source = options.source ?? (options.procRoot === undefined && ssRuns(args) ? 'ss' : 'proc');
+    if (source === 'ss') return createSsSampler(args, countServer);
     if (existsSync(`${procRoot}/net/tcp`)) return createProcSampler(procRoot, address, target.port, countServer);
   }
   if (process.platform === 'darwin') return createNetstatSampler(address, target.port, countServer);
@@ -235,9 +235,9 @@ function sharedWhileRunning<T>(read: () => Promise<T>): () => Promise<T> {
 
 /** Whether a sample runs here: `ss` is installed and may ask the kernel (a container can refuse netlink),
  *  takes `filter`, and `awk` counts its rows. Checked once, before a run. */
-function ssRuns(filter: string, port: number): boolean {
+function ssRuns(args: string[]): boolean {
   try {
-    const out = execFileSync('sh', ['-c', SS_SHELL, 'sh', filter, String(port)], { input: '\n', encoding: 'latin1', stdio: ['pipe', 'pipe', 'ignore'], timeout: 5000 });
+    const out = execFileSync('sh', args, { input: '\n', encoding: 'latin1', stdio: ['pipe', 'pipe', 'ignore'], timeout: 5000 });
     return ssCounts(out.split('\n')[0]) !== null;
   } catch {
     return false;
@@ -261,6 +261,12 @@ export function ssFilter(address: string, port: number, countServer: boolean): s
   return countServer ? `( ${client} ) or ( ${server} )` : client;
 }
 
+/** The arguments of `sh` that run SS_SHELL for `filter`; `serverPort`: the target's port when its side is
+ *  counted too, else null (every row is then the client side's, whatever its local port). */
+export function ssShellArgs(filter: string, serverPort: number | null): string[] {
+  return ['-c', SS_SHELL, 'sh', filter, serverPort === null ? '' : String(serverPort)];
+}
+
 /**
  * `ss` asks the kernel over netlink (sock_diag), which filters by address and port before it formats
  * anything; /proc/net/tcp formats every TCP socket of the host as a line of text. Under a load that
@@ -272,15 +278,19 @@ export function ssFilter(address: string, port: number, countServer: boolean): s
  * sample, and at nice 19 a sample runs in the time the load leaves idle instead of taking it from the
  * load. One `ss` asks for both sides (`$1`, ssFilter), and `awk` counts its rows (`#0 14072 3`: ss's exit
  * status, then the client side's rows and the server side's, those whose local end has the target's
- * port `$2`), so this thread reads two short lines, not 14,000 rows (that parse took 35-60 ms of the
- * main thread a sample), and the kernel's table is walked once: a sample with a nearly empty table
- * costs 7-10 ms of CPU, where one `ss` per side cost 14-17 ms. A client's row never has the target's port as its
- * own: the kernel does not hand out a port that a listener of this host holds as an ephemeral one.
+ * port `$2` when the server side is counted), so this thread reads two short lines, not 14,000 rows
+ * (that parse took 35-60 ms of the main thread a sample), and the kernel's table is walked once: a
+ * sample with a nearly empty table costs 7-10 ms of CPU, where one `ss` per side cost 14-17 ms. The
+ * server side is counted only for a target on this host, where a client's row does not have the
+ * target's port as its own: the kernel does not hand out a port that a listener of this host holds as
+ * an ephemeral one (a client that binds that port itself, on another address, would be counted on the
+ * server side; connload never binds a port). For a target elsewhere that port may well be some
+ * client's ephemeral port, so there every row is the client side's.
  * After each sample the shell prints `times`, its children's CPU so far: what sampling costs, which
  * paces it (the run's coordinator), where wall time would count the waits of a low priority.
  */
 const SS_END = '#connload-sample-end';
-const SS_SHELL = `while read -r _; do { ss -Htn state time-wait "$1"; echo "#$?"; } | awk -v port=":$2" '/^#/ { print $0, c + 0, s + 0; next } $3 ~ (port "$") { s++; next } { c++ }'; echo "${SS_END}"; times; done`;
+const SS_SHELL = `while read -r _; do { ss -Htn state time-wait "$1"; echo "#$?"; } | awk -v port="$2" '/^#/ { print $0, c + 0, s + 0; next } port != "" && $3 ~ (":" port "$") { s++; next } { c++ }'; echo "${SS_END}"; times; done`;
 /** The lowest priority (nice 19). */
 const SS_PRIORITY = 19;
 
@@ -290,8 +300,8 @@ function ssCounts(line: string | undefined): TimeWaitCounts | null {
   return m === null || m[1] !== '0' ? null : { client: Number(m[2]), server: Number(m[3]) };
 }
 
-/** `countServer`: the target is on this host, so its side's rows are counted too. */
-function createSsSampler(filter: string, port: number, countServer: boolean): TimeWaitSampler {
+/** `args`: ssShellArgs(); `countServer`: the target is on this host, so its side's rows are counted too. */
+function createSsSampler(args: string[], countServer: boolean): TimeWaitSampler {
   let shell: ChildProcessByStdio<Writable, Readable, null> | null = null;
   let out = '';
   let waiting: ((counts: TimeWaitCounts | null) => void) | null = null;
@@ -305,7 +315,7 @@ function createSsSampler(filter: string, port: number, countServer: boolean): Ti
     waiting = null;
     resolve?.(counts);
   };
-  /** A sample is whole once the count lines, the end line and both lines of `times` (the shell's, its children's) have come. */
+  /** A sample is whole once the count line, the end line and both lines of `times` (the shell's, its children's) have come. */
   const onOutput = (chunk: string): void => {
     const started = performance.now();
     out += chunk;
@@ -322,7 +332,7 @@ function createSsSampler(filter: string, port: number, countServer: boolean): Ti
   };
   const start = (): ChildProcessByStdio<Writable, Readable, null> => {
     earlierShellsMs = spent.childrenMs;
-    const child = spawn('sh', ['-c', SS_SHELL, 'sh', filter, String(port)], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn('sh', args, { stdio: ['pipe', 'pipe', 'ignore'] });
     try {
       if (child.pid !== undefined) setPriority(child.pid, SS_PRIORITY);
     } catch {

@@ -1,10 +1,10 @@
 // The sampler on this host (no root needed), with each Linux source (`ss`, /proc): a server
 // on 127.0.0.1:0 and short connections to it from this process, checked against `ss` itself.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTimeWaitSampler, type TimeWaitSamplerOptions, type TimeWaitTarget } from '../../src/metrics/timewait.js';
+import { createTimeWaitSampler, ssFilters, ssShellArgs, type TimeWaitSamplerOptions, type TimeWaitTarget } from '../../src/metrics/timewait.js';
 
 let server: net.Server | null = null;
 
@@ -120,6 +120,25 @@ describe.runIf(process.platform === 'linux')('TIME_WAIT sampler on this host', (
     sampler.close();
     for (let polls = 0; polls < 400 && samplerShells().length > 0; polls++) await new Promise((r) => setTimeout(r, 5));
     expect(samplerShells()).toEqual([]);
+  });
+});
+
+describe.runIf(process.platform === 'linux')('the ss shell', () => {
+  it("counts a client row whose own port is the target's as the client side's when the server side is not counted (a target elsewhere)", async () => {
+    // The target's port is free on other addresses: a client on 127.0.0.2 binds it, as any client may
+    // where the target's port lies in its ephemeral range, and closes first (its row: local 127.0.0.2:P).
+    const s = net.createServer((socket) => socket.on('error', () => {}).resume());
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    server = s;
+    const port = (s.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2', localPort: port }, () => socket.end());
+      socket.on('error', reject);
+      socket.on('close', () => resolve());
+      socket.resume();
+    });
+    const out = execFileSync('sh', ssShellArgs(ssFilters('127.0.0.1', port).client, null), { input: '\n', encoding: 'latin1' });
+    expect(out.split('\n')[0]).toBe('#0 1 0');
   });
 });
 
