@@ -126,8 +126,15 @@ async function run(plan: WorkerPlan): Promise<void> {
       const boundMs = Math.max(phase.timeoutMs, phase.connectTimeoutMs) + DRAIN_BACKSTOP_MS;
       timers.push(setTimeout(() => eng.stop(), phase.durationMs + boundMs));
     } else {
-      timers.push(setTimeout(() => eng.stop(), phase.durationMs));
+      stopAt(rec.countStartUs + phase.durationMs * 1000);
     }
+  };
+  /** Closed model: stops once this clock has counted --duration. Node's timers count from the loop's cached
+   *  whole-millisecond time, so one can fire up to a millisecond early by this clock: then the rest is waited. */
+  const stopAt = (endUs: number): void => {
+    const leftMs = Math.ceil((endUs - nowUs()) / 1000);
+    if (leftMs <= 0) eng.stop();
+    else timers.push(setTimeout(() => stopAt(endUs), leftMs));
   };
   if (phase.warmupMs > 0) timers.push(setTimeout(beginCounting, phase.warmupMs));
   else beginCounting();

@@ -127,11 +127,12 @@ describe('the pool follows a connection ramp', () => {
     expect(b!.inFlight).toBe(1);
     expect(b!.closedAs).toBeNull();
     b!.answer();
-    expect(b!.received).toHaveLength(1); // no request after the answer
     await vi.advanceTimersByTimeAsync(1);
+    expect(b!.received).toHaveLength(1); // no request after the answer
     expect(b!.closedAs).toBe('client');
-    // Lane 0 goes on.
+    // Lane 0 goes on (its next request once this round is handled).
     a!.answer();
+    await vi.advanceTimersByTimeAsync(0);
     expect(a!.received).toHaveLength(2);
     expect(run.net.connections).toHaveLength(2);
     run.engine.stop();
