@@ -61,7 +61,7 @@ describe('--interval: each lane on its own slots', () => {
     expect(sent()).toEqual([2, 2, 2]);
     expect(run.conn(0).inFlight).toBe(1);
     run.conn(0).answer(); // 550 ms: after slot 2 (500 ms): late, goes at once (this round), measured from its slot
-    await tick();
+    await tick(0);
     expect(sent()).toEqual([3, 2, 2]);
     expect(run.conn(0).queue[0]!.intendedUs).toBe(run.t0 + 500 * MS);
     expect(run.conn(0).queue[0]!.issueUs).toBe(run.t0 + 550 * MS);
@@ -80,7 +80,7 @@ describe('--interval: each lane on its own slots', () => {
     expect(c1.received).toHaveLength(2); // slot 1
     await tick(250); // 350 ms: slots 2 and 3 have passed with request 1 unanswered
     c1.answer();
-    await tick();
+    await tick(0);
     expect(c1.received).toHaveLength(3);
     expect(c1.queue[0]!.intendedUs).toBe(run.t0 + 300 * MS);
     expect(run.c.held).toMatchObject({ late: 1, skipped: 1 });
