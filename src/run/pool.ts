@@ -257,12 +257,18 @@ export class Pool implements LaneOwner {
    * times per 1,000 requests instead of 15-33. The request is issued (and timed) when it is sent.
    */
   private fillSoon(lane: Lane): void {
+    // Once per round: a pipeline or an HTTP/2 session may finish many requests in one read.
+    if (lane.fillSoon) return;
+    lane.fillSoon = true;
     if (this.toFill.push(lane) === 1) setImmediate(this.fillWaiting);
   }
 
   private readonly fillWaiting = (): void => {
     const lanes = this.toFill.splice(0);
-    for (const lane of lanes) this.fill(lane);
+    for (const lane of lanes) {
+      lane.fillSoon = false;
+      this.fill(lane);
+    }
   };
 
   /** One request failed while its connection goes on (HTTP/2 RST_STREAM). */
