@@ -7,6 +7,7 @@
 import type { Recorder } from '../metrics/recorder.js';
 import { isPortExhaustion } from '../metrics/ports.js';
 import type { CloseKind, Connection, ConnectionFactory } from '../transport/connection.js';
+import { flushReady } from '../transport/socket.js';
 import { nowUs, type Exchange } from '../transport/timing.js';
 import type { Dispatch } from './dispatch.js';
 import {
@@ -264,6 +265,8 @@ export class Pool implements LaneOwner {
   }
 
   private readonly fillWaiting = (): void => {
+    // The first requests of the connections that connected in this round go before the new connects.
+    flushReady();
     const lanes = this.toFill.splice(0);
     for (const lane of lanes) {
       lane.fillSoon = false;
