@@ -79,7 +79,7 @@ export class Lane implements ConnectionEvents {
   /** the schedule woke it at its slot: the request it sends now is on time */
   slotWoken = false;
   /** the pool fills it once this round of I/O is handled (pool.ts fillSoon) */
-  fillSoon = false;
+  fillQueued = false;
   constructor(
     private readonly pool: LaneOwner,
     /** its place in the pool: a connection ramp uses the lanes below its target */

@@ -259,8 +259,8 @@ export class Pool implements LaneOwner {
    */
   private fillSoon(lane: Lane): void {
     // Once per round: a pipeline or an HTTP/2 session may finish many requests in one read.
-    if (lane.fillSoon) return;
-    lane.fillSoon = true;
+    if (lane.fillQueued) return;
+    lane.fillQueued = true;
     if (this.toFill.push(lane) === 1) setImmediate(this.fillWaiting);
   }
 
@@ -269,7 +269,7 @@ export class Pool implements LaneOwner {
     flushReady();
     const lanes = this.toFill.splice(0);
     for (const lane of lanes) {
-      lane.fillSoon = false;
+      lane.fillQueued = false;
       this.fill(lane);
     }
   };
